@@ -1,0 +1,49 @@
+# Quartermaster — the two commands are `make run` and `make test`; see README.md.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export FLASK_APP := wsgi:app
+# The embedded database for `make run` unless DATABASE_URL says otherwise.
+export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/quartermaster.sqlite3
+
+.PHONY: run demo test lint format openapi bench-ledger install migrate clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask users first-admin
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+demo: migrate
+	$(BIN)/flask demo load
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: $(STAMP)
+	$(BIN)/flask openapi write --format=json docs/openapi.json
+
+bench-ledger: $(STAMP)
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) instance

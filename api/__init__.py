@@ -1,0 +1,73 @@
+"""The app factory: ``create_app()`` wires configuration, database, API, errors and logs."""
+
+from __future__ import annotations
+
+from flask import Flask, send_from_directory
+from flask_migrate import Migrate
+from swagger_ui_bundle import swagger_ui_path
+
+from api import auth, config, problems, request_log
+from inventory.db import models as _models  # noqa: F401 - registers the tables
+from inventory.db.base import configure_engine, db
+
+migrate = Migrate()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config.API_SETTINGS)
+    app.config.update(config.from_environment())
+    app.config.update(overrides or {})
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 10, "pool_pre_ping": True},
+        )
+    request_log.configure_logging(app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+
+    api = problems.ProblemApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
+        },
+    )
+    _register_blueprints(api)
+    problems.register(app)
+
+    app.before_request(request_log.start_request)
+    app.before_request(auth.authenticate)
+    app.after_request(request_log.finish_request)
+
+    @app.get("/api/docs/assets/<path:filename>", endpoint="docs_assets")
+    def docs_assets(filename):
+        # Swagger UI's files come from the pinned swagger-ui-bundle package, not a CDN.
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+    from api import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(api: problems.ProblemApi) -> None:
+    from api.resources import audit, health, master_data, stock, users
+    from api.resources import auth as auth_resource
+
+    for blueprint in (
+        health.blp,
+        auth_resource.blp,
+        users.blp,
+        master_data.items,
+        master_data.warehouses,
+        stock.blp,
+        audit.blp,
+    ):
+        api.register_blueprint(blueprint)

@@ -1,0 +1,105 @@
+"""Who may call what: every endpoint declares its roles; requests are checked before parsing."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from datetime import timedelta
+
+from flask import current_app, g, request
+
+from inventory.domain.actors import ALL_ROLES, Actor, Role
+from inventory.errors import PermissionDenied, Unauthenticated
+from inventory.services import users
+
+PUBLIC = "public"
+EVERYONE = frozenset(ALL_ROLES)
+# Endpoints that serve documentation and static files, not data.
+_OPEN_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "docs_assets"}
+
+
+def roles(*names: Role | str):
+    """Admit callers holding any of ``names``; documented in the spec as ``x-roles``."""
+    allowed = frozenset(str(n) for n in names)
+    unknown = allowed - ALL_ROLES
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+    return _declare(
+        allowed,
+        {
+            "security": [{"bearerAuth": []}],
+            "x-roles": sorted(allowed),
+            "responses": {"401": "UNAUTHORIZED", "403": "FORBIDDEN"},
+        },
+    )
+
+
+def public(func):
+    return _declare(PUBLIC, {"security": [], "x-roles": ["public"]})(func)
+
+
+def _declare(allowed, doc: dict):
+    def decorator(func):
+        func._qm_roles = allowed
+        apidoc = deepcopy(getattr(func, "_apidoc", {}))
+        manual = apidoc.setdefault("manual_doc", {})
+        for key, value in doc.items():
+            if isinstance(value, dict):
+                manual.setdefault(key, {}).update(value)
+            else:
+                manual[key] = value
+        func._apidoc = apidoc
+        return func
+
+    return decorator
+
+
+def declared_roles(endpoint: str | None, method: str):
+    view = current_app.view_functions.get(endpoint or "")
+    if view is None:
+        return PUBLIC  # unknown path: let routing answer 404/405
+    view_class = getattr(view, "view_class", None)
+    func = getattr(view_class, method.lower(), None) if view_class else view
+    if method == "HEAD" and func is None and view_class is not None:
+        func = getattr(view_class, "get", None)
+    return getattr(func, "_qm_roles", None)
+
+
+def authenticate() -> None:
+    """``before_request``: set ``g.actor`` or refuse with 401/403 before the body is read."""
+    g.actor = None
+    if request.method == "OPTIONS" or request.endpoint in _OPEN_ENDPOINTS:
+        return
+    allowed = declared_roles(request.endpoint, request.method)
+    if allowed == PUBLIC:
+        return
+    if allowed is None:  # fail closed: an endpoint that forgot to declare admits nobody
+        raise PermissionDenied("This endpoint declares no roles, so nobody may call it.")
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("This needs a bearer token.")
+    actor = users.actor_for_token(token.strip())
+    if actor is None:
+        raise Unauthenticated("The token is unknown, expired or revoked; log in again.")
+    if not actor.has_any(allowed):
+        raise PermissionDenied(
+            f"This needs one of the roles {sorted(allowed)}; you have {sorted(actor.roles)}."
+        )
+    g.actor = actor
+
+
+def current_actor() -> Actor:
+    return g.actor
+
+
+def bearer_token() -> str:
+    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
+def login_policy() -> users.LoginPolicy:
+    config = current_app.config
+    return users.LoginPolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        token_ttl=timedelta(hours=config["TOKEN_TTL_HOURS"]),
+    )

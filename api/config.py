@@ -1,0 +1,45 @@
+"""Settings, all from the environment (documented in docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(raw: str | None) -> str:
+    """Accept the usual ``postgres://``/``postgresql://`` URLs and use psycopg 3 for them."""
+    url = raw or f"sqlite:///{ROOT / 'instance' / 'quartermaster.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(env=os.environ) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")),
+        "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_hex(32),
+        "TOKEN_TTL_HOURS": float(env.get("TOKEN_TTL_HOURS", "12")),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+        "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "10")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL", ""),
+    }
+
+
+API_SETTINGS = {
+    "API_TITLE": "Quartermaster",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "JSON_SORT_KEYS": False,
+}

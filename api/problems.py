@@ -1,0 +1,159 @@
+"""Every error as ``application/problem+json`` (RFC 9457)."""
+
+from __future__ import annotations
+
+import http
+import logging
+
+import marshmallow as ma
+from flask import Response, g, json, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from inventory.errors import DomainError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("quartermaster.errors")
+
+_HINTS = {
+    400: "The request could not be read; send a JSON body with Content-Type: application/json.",
+    401: "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.",
+    403: "Your roles do not allow this; ask an admin for the role the endpoint lists.",
+    404: "Check the id or path; GET the collection to find what exists.",
+    405: "This path does not accept that method; see /api/docs.",
+    413: "The body is too large; send fewer lines per request.",
+    428: "Send If-Match with the ETag from your last GET of this record.",
+    412: "The record changed since you read it; GET it again and re-apply your change.",
+}
+
+
+class ProblemSchema(ma.Schema):
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    code = ma.fields.String()
+    request_id = ma.fields.String()
+    errors = ma.fields.Dict()
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    **extra,
+) -> Response:
+    body = {
+        "type": f"https://quartermaster.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "code": code,
+        "request_id": getattr(g, "request_id", ""),
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _unwrap(messages: dict) -> dict:
+    # webargs nests field errors under their location ("json", "query"); one location says
+    # nothing the client needs.
+    if isinstance(messages, dict) and len(messages) == 1:
+        ((location, inner),) = messages.items()
+        if location in {"json", "query", "form", "headers", "path"} and isinstance(inner, dict):
+            return inner
+    return messages
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with RFC 9457 bodies for every error (its issue #310 suggests this)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return _internal_error(error.original_exception or error)
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        status = error.code or 500
+        detail = data.get("message") or error.description or ""
+        if errors and status in (400, 422):
+            detail = detail if data.get("message") else "The request is not valid; see the errors."
+        hint = _HINTS.get(status)
+        if hint and hint not in detail:
+            detail = f"{detail} {hint}".strip()
+        headers = dict(data.get("headers") or {})
+        return problem(
+            status,
+            error.name,
+            detail,
+            code=error.name.lower().replace(" ", "_"),
+            errors=_unwrap(errors) if errors else None,
+            headers=headers,
+        )
+
+    def _register_responses(self):
+        # As flask-smorest registers them, but error bodies are problem documents.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def handle_domain_error(error: DomainError):
+    headers = {}
+    extra = {k: v for k, v in error.extra.items() if k != "retry_after"}
+    if "retry_after" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after"])
+    hint = _HINTS.get(error.status) if error.status in (401, 403) else None
+    detail = f"{error.detail} {hint}" if hint else error.detail
+    return problem(
+        error.status,
+        error.title,
+        detail,
+        code=error.code,
+        errors=error.errors or None,
+        headers=headers,
+        **extra,
+    )
+
+
+def _internal_error(error: BaseException):
+    log.exception(
+        "unhandled error", exc_info=error, extra={"request_id": getattr(g, "request_id", "")}
+    )
+    return problem(
+        500,
+        "Internal Server Error",
+        "Something went wrong on our side; nothing was changed. Quote the request id "
+        "when you report it.",
+        code="internal_error",
+    )
+
+
+def register(app) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, _unhandled)
+
+
+def _unhandled(error: Exception):
+    if isinstance(error, HTTPException):
+        return error
+    return _internal_error(error)

@@ -1,0 +1,150 @@
+"""Stock documents, balances and the item ledger."""
+
+import json
+
+from flask import jsonify, request
+from flask.views import MethodView
+
+from api.auth import EVERYONE, current_actor, roles
+from api.blueprint import Blueprint, listing
+from api.schemas.stock import (
+    BalanceQuerySchema,
+    BalanceSchema,
+    DocumentQuerySchema,
+    LedgerEntrySchema,
+    LedgerQuerySchema,
+    StockDocumentInSchema,
+    StockDocumentSchema,
+    StockDocumentSummarySchema,
+)
+from inventory.db import queries
+from inventory.domain.actors import Role
+from inventory.domain.documents import DocumentType, LineIn
+from inventory.errors import NotFound
+from inventory.services import idempotency, stock
+
+blp = Blueprint(
+    "stock", __name__, url_prefix="/api/v1", description="Stock documents, balances and the ledger"
+)
+ID = "<int(max=2147483647):document_id>"
+WRITERS = (Role.ADMIN, Role.WAREHOUSE)
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Send the same key to retry safely: the first response is replayed.",
+        }
+    ]
+}
+document_schema = StockDocumentSchema()
+
+
+def _document_body(document_id: int) -> dict:
+    found = queries.document(document_id)
+    if found is None:
+        raise NotFound(f"No stock document with id {document_id}.")
+    return document_schema.dump(found)
+
+
+def _once(data, work):
+    """Run a document-creating call under the request's Idempotency-Key."""
+    fingerprint = idempotency.fingerprint(
+        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
+    )
+    status, body = idempotency.run_once(
+        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
+    )
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@blp.route("/stock-documents")
+class Documents(MethodView):
+    @roles(*EVERYONE)
+    @blp.arguments(DocumentQuerySchema, location="query")
+    @blp.response(200, StockDocumentSummarySchema(many=True))
+    @blp.paged()
+    def get(self, args, pagination_parameters):
+        return listing(
+            queries.documents(
+                status=args.get("status"),
+                type_=args.get("type"),
+                warehouse_id=args.get("warehouse_id"),
+            ),
+            pagination_parameters,
+        )
+
+    @roles(*WRITERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(StockDocumentInSchema)
+    @blp.response(201, StockDocumentSchema)
+    @blp.alt_response(409, description="Not enough stock; the body lists what is available.")
+    def post(self, data):
+        """Create a stock document and post it (or keep it a draft with ``"draft": true``)."""
+        new = stock.NewDocument(
+            type=DocumentType(data["type"]),
+            warehouse_id=data["warehouse_id"],
+            to_warehouse_id=data["to_warehouse_id"],
+            reference=data["reference"],
+            draft=data["draft"],
+            lines=[LineIn(x["item_id"], x["quantity"], x["unit_cost"]) for x in data["lines"]],
+        )
+        return _once(
+            data, lambda: (201, _document_body(stock.create_document(current_actor(), new)))
+        )
+
+
+@blp.route(f"/stock-documents/{ID}")
+class Document(MethodView):
+    @roles(*EVERYONE)
+    @blp.response(200, StockDocumentSchema)
+    def get(self, document_id):
+        return _document_body(document_id)
+
+
+@blp.route(f"/stock-documents/{ID}/post")
+class PostDocument(MethodView):
+    @roles(*WRITERS)
+    @blp.response(200, StockDocumentSchema)
+    def post(self, document_id):
+        """Post a draft document to the ledger."""
+        return _document_body(stock.post_document(current_actor(), document_id))
+
+
+@blp.route(f"/stock-documents/{ID}/cancel")
+class CancelDocument(MethodView):
+    @roles(*WRITERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.response(200, StockDocumentSchema)
+    def post(self, document_id):
+        """Cancel a document; a posted one is reversed through the ledger."""
+        return _once(
+            {"cancel": document_id},
+            lambda: (200, _document_body(stock.cancel_document(current_actor(), document_id))),
+        )
+
+
+@blp.route("/stock-balances")
+class Balances(MethodView):
+    @roles(*EVERYONE)
+    @blp.arguments(BalanceQuerySchema, location="query")
+    @blp.response(200, BalanceSchema(many=True))
+    @blp.paged()
+    def get(self, args, pagination_parameters):
+        """Stock on hand per item and warehouse, now or ``as_of`` a past moment."""
+        return listing(queries.balances(**args), pagination_parameters)
+
+
+@blp.route("/items/<int(max=2147483647):item_id>/ledger")
+class ItemLedger(MethodView):
+    @roles(*EVERYONE)
+    @blp.arguments(LedgerQuerySchema, location="query")
+    @blp.response(200, LedgerEntrySchema(many=True))
+    @blp.paged()
+    def get(self, args, item_id, pagination_parameters):
+        """The item's ledger, oldest first, with the balance after each entry."""
+        return listing(queries.item_ledger(item_id, **args), pagination_parameters)

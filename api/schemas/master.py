@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.schemas.common import Amount, Id, Text, When, sort_field
+from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
+
+
+class ItemSchema(ma.Schema):
+    id = Id(dump_only=True)
+    sku = Text(64, min_length=1, required=True)
+    name = Text(200, min_length=1, required=True)
+    category = Text(100, load_default="")
+    unit_of_measure = Text(20, min_length=1, required=True)
+    valuation_cost = Amount(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Standard cost used when stock comes in "
+            "without one (positive adjustments)."
+        },
+    )
+    active = ma.fields.Boolean(dump_only=True)
+    created_at = When(dump_only=True)
+    updated_at = When(dump_only=True)
+
+
+class ItemUpdateSchema(ma.Schema):
+    sku = Text(64, min_length=1)
+    name = Text(200, min_length=1)
+    category = Text(100)
+    unit_of_measure = Text(20, min_length=1)
+    valuation_cost = Amount()
+
+
+class ItemQuerySchema(ma.Schema):
+    q = Text(100, metadata={"description": "Search SKU and name."})
+    category = Text(100)
+    active = ma.fields.Boolean()
+    sort = sort_field(ITEM_SORTS)
+
+
+class WarehouseSchema(ma.Schema):
+    id = Id(dump_only=True)
+    code = Text(32, min_length=1, required=True)
+    name = Text(200, min_length=1, required=True)
+    active = ma.fields.Boolean(dump_only=True)
+    created_at = When(dump_only=True)
+    updated_at = When(dump_only=True)
+
+
+class WarehouseUpdateSchema(ma.Schema):
+    code = Text(32, min_length=1)
+    name = Text(200, min_length=1)
+
+
+class WarehouseQuerySchema(ma.Schema):
+    active = ma.fields.Boolean()
+    sort = sort_field(WAREHOUSE_SORTS)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from api.schemas.common import Amount, Id, Text, When
+from inventory.domain.documents import MAX_LINES, DocumentStatus, DocumentType
+
+
+class LineInSchema(ma.Schema):
+    item_id = Id(required=True)
+    quantity = Amount(
+        signed=True,
+        required=True,
+        metadata={"description": "Positive; signed for adjustments. 3 decimals."},
+    )
+    unit_cost = Amount(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Receipts, and adjustments that add stock."},
+    )
+
+
+class StockDocumentInSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=validate.OneOf([t.value for t in DocumentType]))
+    warehouse_id = Id(required=True)
+    to_warehouse_id = Id(load_default=None, allow_none=True)
+    reference = Text(200, load_default="")
+    draft = ma.fields.Boolean(load_default=False)
+    lines = ma.fields.List(
+        ma.fields.Nested(LineInSchema), required=True, validate=validate.Length(1, MAX_LINES)
+    )
+
+
+class LineSchema(ma.Schema):
+    id = Id()
+    line_no = ma.fields.Integer()
+    item_id = Id()
+    quantity = Amount(signed=True)
+    unit_cost = Amount(allow_none=True)
+
+
+class StockDocumentSummarySchema(ma.Schema):
+    id = Id()
+    type = ma.fields.String()
+    status = ma.fields.String()
+    warehouse_id = Id()
+    to_warehouse_id = Id(allow_none=True)
+    reference = ma.fields.String()
+    source = ma.fields.String()
+    created_by = Id()
+    created_at = When()
+    posted_by = Id(allow_none=True)
+    posted_at = When(allow_none=True)
+    cancelled_by = Id(allow_none=True)
+    cancelled_at = When(allow_none=True)
+
+
+class StockDocumentSchema(StockDocumentSummarySchema):
+    lines = ma.fields.List(ma.fields.Nested(LineSchema))
+
+
+class DocumentQuerySchema(ma.Schema):
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in DocumentStatus]))
+    type = ma.fields.String(validate=validate.OneOf([t.value for t in DocumentType]))
+    warehouse_id = Id()
+
+
+class BalanceQuerySchema(ma.Schema):
+    item_id = Id()
+    warehouse_id = Id()
+    as_of = When(metadata={"description": "Stock as it stood at this moment, from the ledger."})
+
+
+class BalanceSchema(ma.Schema):
+    item_id = Id()
+    warehouse_id = Id()
+    quantity = Amount(signed=True)
+    value = Amount(signed=True)
+
+
+class LedgerQuerySchema(ma.Schema):
+    warehouse_id = Id()
+    date_from = When()
+    date_to = When()
+
+
+class LedgerEntrySchema(ma.Schema):
+    id = ma.fields.Integer()
+    posted_at = When()
+    document_id = Id()
+    document_type = ma.fields.String()
+    reference = ma.fields.String()
+    warehouse_id = Id()
+    quantity = Amount(signed=True)
+    unit_cost = Amount()
+    value = Amount(signed=True)
+    balance_quantity = Amount(signed=True)
+    balance_value = Amount(signed=True)
+    reversal = ma.fields.Boolean()
+    actor_id = Id()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from api.schemas.common import Id, Text, When
+from inventory.domain.actors import ALL_ROLES
+
+
+class TokenRequestSchema(ma.Schema):
+    username = Text(80, min_length=1, required=True)
+    password = Text(200, min_length=1, required=True, load_only=True)
+
+
+class TokenSchema(ma.Schema):
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_at = When()
+
+
+class UserCreateSchema(ma.Schema):
+    username = Text(80, min_length=1, required=True)
+    password = Text(200, min_length=8, required=True, load_only=True)
+    full_name = Text(200, load_default="")
+    roles = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(sorted(ALL_ROLES))),
+        required=True,
+        validate=validate.Length(1, len(ALL_ROLES)),
+    )
+
+
+class UserSchema(ma.Schema):
+    id = Id()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+    active = ma.fields.Boolean()
+    roles = ma.fields.List(ma.fields.String())
+
+
+class AuditQuerySchema(ma.Schema):
+    entity_type = Text(64)
+    entity_id = Text(64)
+    actor_id = Id()
+    since = When()
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    at = When()
+    actor_id = Id(allow_none=True)
+    action = ma.fields.String()
+    entity_type = ma.fields.String()
+    entity_id = ma.fields.String()
+    before = ma.fields.Dict(allow_none=True)
+    after = ma.fields.Dict(allow_none=True)
+    request_id = ma.fields.String()

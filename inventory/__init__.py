@@ -1,0 +1,1 @@
+"""Quartermaster's core: domain rules, database models and the use-case services."""

@@ -1,0 +1,232 @@
+"""Stock documents: their kinds, states, line rules and the movements posting one makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from inventory.domain import numbers as n
+from inventory.domain.valuation import Balance, Key, Movement, Shortage, inbound, outbound
+from inventory.errors import InsufficientStock, InvalidTransition, ValidationFailed
+
+MAX_LINES = 500
+
+
+class DocumentType(StrEnum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+
+
+class DocumentStatus(StrEnum):
+    DRAFT = "draft"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+
+TRANSITIONS: dict[DocumentStatus, frozenset[DocumentStatus]] = {
+    DocumentStatus.DRAFT: frozenset({DocumentStatus.POSTED, DocumentStatus.CANCELLED}),
+    DocumentStatus.POSTED: frozenset({DocumentStatus.CANCELLED}),
+    DocumentStatus.CANCELLED: frozenset(),
+}
+
+
+def check_transition(current: DocumentStatus, target: DocumentStatus) -> None:
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        names = ", ".join(sorted(allowed)) or "none"
+        raise InvalidTransition(
+            f"A {current} document cannot become {target}; allowed from {current}: {names}.",
+            extra={"current": str(current), "allowed": sorted(allowed)},
+        )
+
+
+@dataclass(frozen=True)
+class LineIn:
+    item_id: int
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+
+
+def validate_document(
+    doc_type: DocumentType, warehouse_id: int, to_warehouse_id: int | None, lines: list[LineIn]
+) -> None:
+    """Raise ``ValidationFailed`` with field errors for anything a document may not hold."""
+    errors: dict[str, list[str] | dict] = {}
+    if not lines:
+        errors["lines"] = ["A document needs at least one line."]
+    if len(lines) > MAX_LINES:
+        errors["lines"] = [f"A document holds at most {MAX_LINES} lines; split it."]
+    if doc_type is DocumentType.TRANSFER:
+        if to_warehouse_id is None:
+            errors["to_warehouse_id"] = ["A transfer needs the warehouse it goes to."]
+        elif to_warehouse_id == warehouse_id:
+            errors["to_warehouse_id"] = ["A transfer must go to a different warehouse."]
+    elif to_warehouse_id is not None:
+        errors["to_warehouse_id"] = ["Only transfers name a destination warehouse."]
+    line_errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        problems: dict[str, list[str]] = {}
+        if n.places(line.quantity) > n.QTY_PLACES:
+            problems["quantity"] = [f"At most {n.QTY_PLACES} decimal places."]
+        elif doc_type is DocumentType.ADJUSTMENT:
+            if line.quantity == 0:
+                problems["quantity"] = ["An adjustment quantity cannot be zero."]
+        elif line.quantity <= 0:
+            problems["quantity"] = ["Quantity must be greater than zero."]
+        if line.unit_cost is not None:
+            if line.unit_cost < 0:
+                problems["unit_cost"] = ["Unit cost cannot be negative."]
+            elif n.places(line.unit_cost) > n.COST_PLACES:
+                problems["unit_cost"] = [f"At most {n.COST_PLACES} decimal places."]
+            elif doc_type in (DocumentType.ISSUE, DocumentType.TRANSFER) or (
+                doc_type is DocumentType.ADJUSTMENT and line.quantity < 0
+            ):
+                problems["unit_cost"] = [
+                    "Only stock coming in has a unit cost; stock going out leaves at average cost."
+                ]
+        elif doc_type is DocumentType.RECEIPT:
+            problems["unit_cost"] = ["A receipt line needs its unit cost."]
+        if problems:
+            line_errors[i] = problems
+    if line_errors:
+        errors["lines"] = line_errors
+    if errors:
+        raise ValidationFailed(
+            "The stock document is not valid; see the field errors.", errors=errors
+        )
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One wanted change to one balance, before valuation.
+
+    ``pair`` links a transfer's receiving side to the index of its sending side, whose exact value
+    it takes. ``value`` is an exact value for the movement (reversals), positive.
+    """
+
+    line_index: int
+    key: Key
+    quantity: Decimal  # signed
+    unit_cost: Decimal | None = None
+    value: Decimal | None = None
+    pair: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    line_index: int
+    key: Key
+    movement: Movement
+
+
+def intents_for(
+    doc_type: DocumentType, warehouse_id: int, to_warehouse_id: int | None, lines: list[LineIn]
+) -> list[Intent]:
+    intents: list[Intent] = []
+    for i, line in enumerate(lines):
+        key = (line.item_id, warehouse_id)
+        if doc_type is DocumentType.RECEIPT:
+            intents.append(Intent(i, key, line.quantity, unit_cost=line.unit_cost))
+        elif doc_type is DocumentType.ISSUE:
+            intents.append(Intent(i, key, -line.quantity))
+        elif doc_type is DocumentType.ADJUSTMENT:
+            intents.append(Intent(i, key, line.quantity, unit_cost=line.unit_cost))
+        else:
+            assert to_warehouse_id is not None
+            intents.append(Intent(i, key, -line.quantity))
+            intents.append(
+                Intent(i, (line.item_id, to_warehouse_id), line.quantity, pair=len(intents) - 1)
+            )
+    return intents
+
+
+def reversal_intents(entries: list[tuple[int, Key, Decimal, Decimal, Decimal]]) -> list[Intent]:
+    """The intents that undo posted ledger entries ``(line_index, key, qty, unit_cost, value)``.
+
+    Undone in reverse order, each at its original value: the exact reversal whenever the stock is
+    still there as it was. An inbound entry whose value the balance no longer holds leaves at the
+    average cost instead (see ``valuation.outbound``).
+    """
+    return [
+        Intent(line_index, key, -quantity, unit_cost=unit_cost, value=abs(value))
+        for line_index, key, quantity, unit_cost, value in reversed(entries)
+    ]
+
+
+def keys_of(intents: list[Intent]) -> list[Key]:
+    """The balances a posting touches, in the one order every posting locks them in."""
+    return sorted({intent.key for intent in intents})
+
+
+def apply_intents(
+    intents: list[Intent],
+    balances: dict[Key, Balance],
+    fallback_costs: dict[int, Decimal] | None = None,
+    labels: dict[Key, str] | None = None,
+) -> list[Entry]:
+    """Value every intent against the running balances, in order.
+
+    ``balances`` is updated in place to the balances after posting. An inbound intent without a
+    unit cost (a positive adjustment) comes in at the current average cost, else the item's
+    fallback cost. Raises ``InsufficientStock`` naming every shortfall; then nothing is posted.
+    """
+    fallback_costs = fallback_costs or {}
+    running = dict(balances)
+    entries: list[Entry] = []
+    shortages: list[Shortage] = []
+    made: dict[int, Movement] = {}
+    for position, intent in enumerate(intents):
+        before = running.get(intent.key, Balance())
+        if intent.quantity < 0:
+            wanted = -intent.quantity
+            if wanted > before.quantity:
+                shortages.append(Shortage(intent.key, wanted, before.quantity))
+                continue
+            movement = outbound(before, wanted, value=intent.value)
+        elif intent.pair is not None:
+            if intent.pair not in made:  # its sending side was short; reported below
+                continue
+            movement = inbound(before, intent.quantity, value=-made[intent.pair].value)
+        elif intent.value is not None:
+            movement = inbound(before, intent.quantity, value=intent.value)
+        else:
+            unit_cost = intent.unit_cost
+            if unit_cost is None:
+                unit_cost = (
+                    before.average_cost
+                    if before.quantity
+                    else fallback_costs.get(intent.key[0], n.ZERO)
+                )
+            movement = inbound(before, intent.quantity, unit_cost=unit_cost)
+        running[intent.key] = movement.after
+        made[position] = movement
+        entries.append(Entry(intent.line_index, intent.key, movement))
+    if shortages:
+        found = [
+            {
+                "item_id": s.key[0],
+                "warehouse_id": s.key[1],
+                "requested": str(s.requested),
+                "available": str(s.available),
+            }
+            for s in shortages
+        ]
+        raise InsufficientStock(shortage_message(found, labels or {}), extra={"shortages": found})
+    balances.update(running)
+    return entries
+
+
+def shortage_message(shortages: list[dict], labels: dict[Key, str]) -> str:
+    parts = []
+    for s in shortages:
+        key = (s["item_id"], s["warehouse_id"])
+        label = labels.get(key, f"item {key[0]} in warehouse {key[1]}")
+        parts.append(f"{label}: {s['available']} available, {s['requested']} requested")
+    return (
+        "Not enough stock, so nothing was posted. "
+        + "; ".join(parts)
+        + ". Receive or transfer stock in first, or lower the quantities."
+    )

@@ -1,0 +1,159 @@
+"""Items and warehouses: create, update under an ETag check, deactivate, delete if unused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import exists, select
+
+from inventory import clock
+from inventory.db.models import Item, StockDocument, StockDocumentLine, StockLedger, Warehouse
+from inventory.domain import numbers as n
+from inventory.domain.actors import Actor
+from inventory.errors import Conflict, NotFound, ValidationFailed
+from inventory.services import audit
+from inventory.services.tx import transaction
+
+ITEM_FIELDS = ("sku", "name", "category", "unit_of_measure", "valuation_cost", "active")
+WAREHOUSE_FIELDS = ("code", "name", "active")
+
+_KINDS = {
+    "item": (Item, ITEM_FIELDS, "sku"),
+    "warehouse": (Warehouse, WAREHOUSE_FIELDS, "code"),
+}
+
+
+def snapshot(row, fields) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        **{f: getattr(row, f) for f in fields},
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def _check_values(kind: str, values: dict) -> None:
+    cost = values.get("valuation_cost")
+    if cost is not None and (cost < 0 or n.places(cost) > n.COST_PLACES):
+        raise ValidationFailed(
+            "The valuation cost is not valid.",
+            errors={
+                "valuation_cost": [
+                    f"Use a non-negative cost with at most {n.COST_PLACES} decimal places."
+                ]
+            },
+        )
+
+
+def _unique(session, model, key: str, value: str, exclude_id: int | None = None) -> None:
+    query = select(model.id).where(getattr(model, key) == value)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if session.scalar(query) is not None:
+        raise Conflict(
+            f"A {model.__tablename__} with {key} {value!r} already exists.",
+            errors={key: ["Already in use."]},
+        )
+
+
+def create(kind: str, actor: Actor, values: dict) -> dict:
+    model, fields, key = _KINDS[kind]
+    _check_values(kind, values)
+    with transaction() as session:
+        _unique(session, model, key, values[key])
+        now = clock.now()
+        if model is Item:
+            values = {**values, "valuation_cost": n.cost(values.get("valuation_cost") or 0)}
+        row = model(
+            **{f: v for f, v in values.items() if f in fields}, created_at=now, updated_at=now
+        )
+        if row.active is None:
+            row.active = True
+        session.add(row)
+        session.flush()
+        after = snapshot(row, fields)
+        audit.record(actor, f"{kind}.create", kind, row.id, after=after)
+    return after
+
+
+def get(kind: str, row_id: int) -> dict:
+    model, fields, _ = _KINDS[kind]
+    with transaction() as session:
+        row = session.get(model, row_id)
+        if row is None:
+            raise NotFound(f"No {kind} with id {row_id}.")
+        return snapshot(row, fields)
+
+
+def update(
+    kind: str, actor: Actor, row_id: int, changes: dict, check_current: Callable[[dict], None]
+) -> dict:
+    """Apply ``changes`` if ``check_current`` accepts the record as it is now (the If-Match)."""
+    model, fields, key = _KINDS[kind]
+    _check_values(kind, changes)
+    with transaction() as session:
+        row = session.get(model, row_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"No {kind} with id {row_id}.")
+        before = snapshot(row, fields)
+        check_current(before)
+        if key in changes and changes[key] != getattr(row, key):
+            _unique(session, model, key, changes[key], exclude_id=row_id)
+        for field, value in changes.items():
+            if field in fields:
+                setattr(row, field, value)
+        row.updated_at = clock.now()
+        session.flush()
+        after = snapshot(row, fields)
+        audit.record(actor, f"{kind}.update", kind, row_id, before=before, after=after)
+    return after
+
+
+def set_active(kind: str, actor: Actor, row_id: int, active: bool) -> dict:
+    model, fields, _ = _KINDS[kind]
+    with transaction() as session:
+        row = session.get(model, row_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"No {kind} with id {row_id}.")
+        before = snapshot(row, fields)
+        row.active = active
+        row.updated_at = clock.now()
+        session.flush()
+        after = snapshot(row, fields)
+        action = "activate" if active else "deactivate"
+        audit.record(actor, f"{kind}.{action}", kind, row_id, before=before, after=after)
+    return after
+
+
+def delete(kind: str, actor: Actor, row_id: int) -> None:
+    """Delete a record nothing refers to yet; once referenced, it can only be deactivated."""
+    model, fields, _ = _KINDS[kind]
+    with transaction() as session:
+        row = session.get(model, row_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"No {kind} with id {row_id}.")
+        if _is_referenced(session, kind, row_id):
+            raise Conflict(
+                f"This {kind} is used by stock documents or the ledger, so it cannot be deleted. "
+                f"Deactivate it instead (POST .../{row_id}/deactivate)."
+            )
+        before = snapshot(row, fields)
+        session.delete(row)
+        audit.record(actor, f"{kind}.delete", kind, row_id, before=before)
+
+
+def _is_referenced(session, kind: str, row_id: int) -> bool:
+    if kind == "item":
+        checks = [StockDocumentLine.item_id == row_id, StockLedger.item_id == row_id]
+        tables = [StockDocumentLine, StockLedger]
+    else:
+        checks = [
+            (StockDocument.warehouse_id == row_id) | (StockDocument.to_warehouse_id == row_id),
+            StockLedger.warehouse_id == row_id,
+        ]
+        tables = [StockDocument, StockLedger]
+    return any(
+        session.scalar(select(exists().where(cond)).select_from(table))
+        for cond, table in zip(checks, tables, strict=True)
+    )

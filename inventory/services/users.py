@@ -1,0 +1,166 @@
+"""Users, roles, bearer tokens and the login throttle."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from inventory import clock
+from inventory.db.base import db
+from inventory.db.models import ApiToken, LoginFailure, User, UserRole
+from inventory.domain.actors import ALL_ROLES, Actor
+from inventory.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
+from inventory.services import audit
+from inventory.services.tx import transaction
+
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+    token_ttl: timedelta = timedelta(hours=12)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    actor: Actor | None, *, username: str, password: str, roles: list[str], full_name: str = ""
+) -> User:
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(roles) - ALL_ROLES)
+    if unknown:
+        errors["roles"] = [f"Unknown roles {unknown}; choose from {sorted(ALL_ROLES)}."]
+    if not roles:
+        errors["roles"] = ["A user needs at least one role."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+    if not username.strip():
+        errors["username"] = ["A username cannot be blank."]
+    if errors:
+        raise ValidationFailed("The user is not valid; see the field errors.", errors=errors)
+    with transaction() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise Conflict(f"The username {username!r} is taken; pick another.")
+        user = User(
+            username=username,
+            password_hash=generate_password_hash(password),
+            full_name=full_name,
+            active=True,
+            created_at=clock.now(),
+        )
+        session.add(user)
+        session.flush()
+        session.add_all(UserRole(user_id=user.id, role=r) for r in sorted(set(roles)))
+        audit.record(
+            actor,
+            "user.create",
+            "user",
+            user.id,
+            after={"username": username, "roles": sorted(set(roles))},
+        )
+    return user
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0
+
+
+def issue_token(user_id: int, ttl: timedelta) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = clock.now() + ttl
+    with transaction() as session:
+        session.add(
+            ApiToken(
+                user_id=user_id,
+                token_hash=token_digest(token),
+                created_at=clock.now(),
+                expires_at=expires_at,
+            )
+        )
+    return IssuedToken(token, expires_at)
+
+
+def login(username: str, password: str, address: str, policy: LoginPolicy) -> IssuedToken:
+    """Exchange a password for a bearer token; too many recent failures are refused with 429."""
+    now = clock.now()
+    since = now - policy.window
+    failures = db.session.execute(
+        select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
+            LoginFailure.at > since,
+            (LoginFailure.username == username) | (LoginFailure.address == address),
+        )
+    ).one()
+    if failures[0] >= policy.max_failures:
+        oldest = failures[1]
+        retry_after = max(1, int((oldest + policy.window - now).total_seconds()) + 1)
+        raise TooManyAttempts(
+            f"Too many failed logins for this user or address; try again in {retry_after} s.",
+            retry_after=retry_after,
+        )
+    user = db.session.scalar(select(User).where(User.username == username, User.active))
+    if user is None or not check_password_hash(user.password_hash, password):
+        with transaction() as session:
+            session.add(LoginFailure(username=username[:80], address=address[:64], at=now))
+        raise Unauthenticated("Wrong username or password.")
+    with transaction():
+        issued = issue_token(user.id, policy.token_ttl)
+        audit.record(Actor(user.id, user.username), "auth.login", "user", user.id)
+    return issued
+
+
+def actor_for_token(token: str) -> Actor | None:
+    rows = db.session.execute(
+        select(User.id, User.username, UserRole.role)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > clock.now(),
+            User.active,
+        )
+    ).all()
+    if not rows:
+        return None
+    return Actor(rows[0].id, rows[0].username, frozenset(r.role for r in rows))
+
+
+def revoke_token(actor: Actor, token: str) -> None:
+    with transaction() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        if row is None:
+            raise NotFound("No such token.")
+        row.revoked_at = clock.now()
+        audit.record(actor, "auth.revoke", "api_token", row.id)
+
+
+def list_users() -> list[dict]:
+    users = db.session.execute(select(User).order_by(User.id)).scalars().all()
+    roles: dict[int, list[str]] = {}
+    for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role)):
+        roles.setdefault(user_id, []).append(role)
+    return [
+        {
+            "id": u.id,
+            "username": u.username,
+            "full_name": u.full_name,
+            "active": u.active,
+            "roles": sorted(roles.get(u.id, [])),
+        }
+        for u in users
+    ]
