@@ -209,8 +209,8 @@ def apply_intents(
             {
                 "item_id": s.key[0],
                 "warehouse_id": s.key[1],
-                "requested": str(s.requested),
-                "available": str(s.available),
+                "requested": str(n.qty(s.requested)),
+                "available": str(n.qty(s.available)),
             }
             for s in shortages
         ]

@@ -137,9 +137,9 @@ def _check_references(session, new: NewDocument) -> dict[int, tuple[str, Decimal
     errors: dict = {}
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
     found_wh = dict(
-        session.execute(select(Warehouse.id, Warehouse.active).where(Warehouse.id.in_(wanted_wh)))
-        .tuples()
-        .all()
+        session.execute(
+            select(Warehouse.id, Warehouse.active).where(Warehouse.id.in_(wanted_wh))
+        ).all()
     )
     for field, wh in (("warehouse_id", new.warehouse_id), ("to_warehouse_id", new.to_warehouse_id)):
         if wh is None:
@@ -191,9 +191,7 @@ def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> 
     codes = dict(
         session.execute(
             select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_({w for _, w in keys}))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {(i, w): f"{items[i][0]} in {codes.get(w, w)}" for i, w in keys if i in items}
 
