@@ -23,7 +23,7 @@ migrate: $(STAMP)
 
 run: migrate
 	$(BIN)/flask users first-admin
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
 
 demo: migrate
 	$(BIN)/flask demo load
