@@ -13,6 +13,29 @@ from inventory.errors import DomainError
 from inventory.services import users as user_service
 
 users_cli = AppGroup("users", help="Manage users.")
+jobs_cli = AppGroup("jobs", help="Run scheduled jobs by hand (cron uses the same commands).")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def run_job(name):
+    """Run job NAME now and print what it did."""
+    from inventory import jobs
+
+    try:
+        detail = jobs.run(name)
+    except jobs.UnknownJob as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    click.echo(f"{name}: succeeded {detail}")
+
+
+@jobs_cli.command("list")
+def list_jobs():
+    """List the jobs that can run."""
+    from inventory import jobs
+
+    for name in sorted(jobs.registry()):
+        click.echo(name)
 
 
 @users_cli.command("create")
@@ -63,3 +86,4 @@ def first_admin(port):
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
