@@ -8,6 +8,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, config, problems, request_log
 from inventory.db import models as _models  # noqa: F401 - registers the tables
+from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db.base import configure_engine, db
 
 migrate = Migrate()
@@ -52,13 +53,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
     from api import cli
+    from web import pages
 
+    app.register_blueprint(pages)
     cli.register(app)
     return app
 
 
 def _register_blueprints(api: problems.ProblemApi) -> None:
-    from api.resources import audit, health, master_data, stock, users
+    from api.resources import audit, health, master_data, stock, stocktakes, users
     from api.resources import auth as auth_resource
 
     for blueprint in (
@@ -68,6 +71,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         master_data.items,
         master_data.warehouses,
         stock.blp,
+        stocktakes.blp,
         audit.blp,
     ):
         api.register_blueprint(blueprint)

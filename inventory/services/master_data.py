@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from inventory import clock
-from inventory.db.models import Item, StockDocument, StockDocumentLine, StockLedger, Warehouse
+from inventory.db.models import (
+    Item,
+    StockDocument,
+    StockDocumentLine,
+    StockLedger,
+    Stocktake,
+    StocktakeLine,
+    Warehouse,
+)
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict, NotFound, ValidationFailed
@@ -135,7 +143,8 @@ def delete(kind: str, actor: Actor, row_id: int) -> None:
             raise NotFound(f"No {kind} with id {row_id}.")
         if _is_referenced(session, kind, row_id):
             raise Conflict(
-                f"This {kind} is used by stock documents or the ledger, so it cannot be deleted. "
+                f"This {kind} is used by stock documents, stocktakes or the ledger, so it cannot "
+                "be deleted. "
                 f"Deactivate it instead (POST .../{row_id}/deactivate)."
             )
         before = snapshot(row, fields)
@@ -145,14 +154,19 @@ def delete(kind: str, actor: Actor, row_id: int) -> None:
 
 def _is_referenced(session, kind: str, row_id: int) -> bool:
     if kind == "item":
-        checks = [StockDocumentLine.item_id == row_id, StockLedger.item_id == row_id]
-        tables = [StockDocumentLine, StockLedger]
+        checks = [
+            StockDocumentLine.item_id == row_id,
+            StockLedger.item_id == row_id,
+            StocktakeLine.item_id == row_id,
+        ]
+        tables = [StockDocumentLine, StockLedger, StocktakeLine]
     else:
         checks = [
             (StockDocument.warehouse_id == row_id) | (StockDocument.to_warehouse_id == row_id),
             StockLedger.warehouse_id == row_id,
+            Stocktake.warehouse_id == row_id,
         ]
-        tables = [StockDocument, StockLedger]
+        tables = [StockDocument, StockLedger, Stocktake]
     return any(
         session.scalar(select(exists().where(cond)).select_from(table))
         for cond, table in zip(checks, tables, strict=True)
