@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from api import demo_cli
 from inventory.domain.actors import ALL_ROLES
 from inventory.errors import DomainError
 from inventory.services import users as user_service
@@ -87,3 +88,4 @@ def first_admin(port):
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(demo_cli.demo)

@@ -1,7 +1,29 @@
 """The one place that reads the clock, so services and tests agree on what 'now' is."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+
+_pinned: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    pinned = _pinned.get()
+    return pinned if pinned is not None else datetime.now(UTC)
+
+
+@contextmanager
+def pinned(moment: datetime) -> Iterator[datetime]:
+    """Make ``now()`` return ``moment`` inside the block, in this thread/context only.
+
+    For loaders that replay history (the demo data set) so the ledger carries real past dates.
+    Services never call it; requests always see the real clock.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("pin the clock to an aware datetime")
+    token = _pinned.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _pinned.reset(token)

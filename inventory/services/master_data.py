@@ -101,7 +101,7 @@ def update(
     model, fields, key = _KINDS[kind]
     _check_values(kind, changes)
     with transaction() as session:
-        row = session.get(model, row_id, with_for_update=True)
+        row = session.get(model, row_id, with_for_update={"key_share": True})
         if row is None:
             raise NotFound(f"No {kind} with id {row_id}.")
         before = snapshot(row, fields)
@@ -121,7 +121,7 @@ def update(
 def set_active(kind: str, actor: Actor, row_id: int, active: bool) -> dict:
     model, fields, _ = _KINDS[kind]
     with transaction() as session:
-        row = session.get(model, row_id, with_for_update=True)
+        row = session.get(model, row_id, with_for_update={"key_share": True})
         if row is None:
             raise NotFound(f"No {kind} with id {row_id}.")
         before = snapshot(row, fields)
