@@ -8,7 +8,7 @@ export FLASK_APP := wsgi:app
 # The embedded database for `make run` unless DATABASE_URL says otherwise.
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/quartermaster.sqlite3
 
-.PHONY: run demo test lint format openapi bench-ledger install migrate clean
+.PHONY: run demo test lint format openapi bench-ledger bench-procurement install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,6 +44,9 @@ openapi: $(STAMP)
 
 bench-ledger: $(STAMP)
 	$(BIN)/python bench/ledger.py
+
+bench-procurement: $(STAMP)
+	$(BIN)/python bench/procurement.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, config, problems, request_log
+from api.schemas.common import DecimalString
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db.base import configure_engine, db
@@ -40,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
         },
     )
+    api.register_field(DecimalString, "string", "decimal")
     _register_blueprints(api)
     problems.register(app)
 
@@ -61,8 +63,21 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_blueprints(api: problems.ProblemApi) -> None:
-    from api.resources import audit, health, master_data, stock, stocktakes, users
+    from api.resources import (
+        audit,
+        health,
+        master_data,
+        procurement_setup,
+        purchase_requests,
+        stock,
+        stocktakes,
+        users,
+    )
     from api.resources import auth as auth_resource
+    from api.resources import purchase_orders as purchase_orders_resource
+    from api.resources import receipts as receipts_resource
+    from api.resources import scores as scores_resource
+    from api.resources import suppliers as suppliers_resource
 
     for blueprint in (
         health.blp,
@@ -73,5 +88,16 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         stock.blp,
         stocktakes.blp,
         audit.blp,
+        procurement_setup.cost_centres,
+        procurement_setup.budget_periods,
+        procurement_setup.approval_rules,
+        purchase_requests.blp,
+        purchase_requests.inbox_blp,
+        purchase_requests.order_approvals,
+        scores_resource.blp,
+        receipts_resource.blp,
+        receipts_resource.plans_blp,
+        suppliers_resource.blp,
+        purchase_orders_resource.blp,
     ):
         api.register_blueprint(blueprint)

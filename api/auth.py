@@ -83,7 +83,8 @@ def authenticate() -> None:
         raise Unauthenticated("The token is unknown, expired or revoked; log in again.")
     if not actor.has_any(allowed):
         raise PermissionDenied(
-            f"This needs one of the roles {sorted(allowed)}; you have {sorted(actor.roles)}."
+            f"This needs one of the roles {sorted(allowed)}; you have {sorted(actor.roles)}. "
+            "Ask an admin to grant one of those roles."
         )
     g.actor = actor
 

@@ -6,11 +6,13 @@ import json
 from decimal import Decimal
 
 import flask_smorest
+import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
 from inventory.db.queries import page
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 2**31 - 1
 
 
 class DecimalJSONParser(FlaskParser):
@@ -19,15 +21,32 @@ class DecimalJSONParser(FlaskParser):
     def _raw_load_json(self, req):
         if not (req.mimetype == "application/json" or req.mimetype.endswith("+json")):
             return super()._raw_load_json(req)
-        data = req.get_data(cache=True)
-        return json.loads(data.decode("utf-8"), parse_float=Decimal)
+        text = req.get_data(cache=True).decode("utf-8")
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except RecursionError:
+            # A body nested thousands of levels deep; refuse it as unreadable JSON (400).
+            raise json.JSONDecodeError("JSON nested too deeply", text, 0) from None
 
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = DecimalJSONParser()
 
     def paged(self):
-        return self.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)
+        paginate = self.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)
+
+        def decorator(func):
+            wrapper = paginate(func)
+            # flask-smorest leaves ``page`` unbounded, and a page far past the end overflows the
+            # database's OFFSET (a 500). The schema class it made for this view is the one it
+            # parses with and documents, so bounding its field bounds both.
+            schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
+            schema._declared_fields["page"] = ma.fields.Integer(
+                load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE)
+            )
+            return wrapper
+
+        return decorator
 
 
 def listing(query, pagination_parameters) -> list[dict]:

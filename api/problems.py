@@ -11,7 +11,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from inventory.errors import DomainError
+from inventory.errors import DomainError, ValidationFailed
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("quartermaster.errors")
@@ -29,6 +29,10 @@ _HINTS = {
 
 
 class ProblemSchema(ma.Schema):
+    class Meta:
+        # RFC 9457 extension members ("shortages", "current", ...) are part of the contract.
+        unknown = ma.INCLUDE
+
     type = ma.fields.String()
     title = ma.fields.String()
     status = ma.fields.Integer()
@@ -95,11 +99,15 @@ class ProblemApi(Api):
         if hint and hint not in detail:
             detail = f"{detail} {hint}".strip()
         headers = dict(data.get("headers") or {})
+        title, code = error.name, error.name.lower().replace(" ", "_")
+        if status == 422:
+            # A schema's 422 and a service's ValidationFailed are the same problem to a client.
+            title, code = ValidationFailed.title, ValidationFailed.code
         return problem(
             status,
-            error.name,
+            title,
             detail,
-            code=error.name.lower().replace(" ", "_"),
+            code=code,
             errors=_unwrap(errors) if errors else None,
             headers=headers,
         )
@@ -122,7 +130,7 @@ def handle_domain_error(error: DomainError):
     extra = {k: v for k, v in error.extra.items() if k != "retry_after"}
     if "retry_after" in error.extra:
         headers["Retry-After"] = str(error.extra["retry_after"])
-    hint = _HINTS.get(error.status) if error.status in (401, 403) else None
+    hint = _HINTS.get(error.status) if error.status == 401 else None
     detail = f"{error.detail} {hint}" if hint else error.detail
     return problem(
         error.status,

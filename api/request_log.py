@@ -53,6 +53,8 @@ def start_request() -> None:
 
 def finish_request(response):
     response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    if not log.isEnabledFor(logging.INFO):
+        return response  # below the level: skip building the record
     actor = getattr(g, "actor", None)
     log.info(
         "request",

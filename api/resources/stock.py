@@ -42,11 +42,17 @@ IDEMPOTENCY_DOC = {
 document_schema = StockDocumentSchema()
 
 
-def _document_body(document_id: int) -> dict:
+def _document(document_id: int) -> dict:
     found = queries.document(document_id)
     if found is None:
         raise NotFound(f"No stock document with id {document_id}.")
-    return document_schema.dump(found)
+    return found
+
+
+def _document_body(document_id: int) -> dict:
+    """The document as JSON, for responses built here (and stored for idempotent replays).
+    Views that return through ``@blp.response`` return ``_document`` instead: it dumps once."""
+    return document_schema.dump(_document(document_id))
 
 
 def _once(data, work):
@@ -103,7 +109,7 @@ class Document(MethodView):
     @roles(*EVERYONE)
     @blp.response(200, StockDocumentSchema)
     def get(self, document_id):
-        return _document_body(document_id)
+        return _document(document_id)
 
 
 @blp.route(f"/stock-documents/{ID}/post")
@@ -112,7 +118,7 @@ class PostDocument(MethodView):
     @blp.response(200, StockDocumentSchema)
     def post(self, document_id):
         """Post a draft document to the ledger."""
-        return _document_body(stock.post_document(current_actor(), document_id))
+        return _document(stock.post_document(current_actor(), document_id))
 
 
 @blp.route(f"/stock-documents/{ID}/cancel")

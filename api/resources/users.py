@@ -25,6 +25,7 @@ class Users(MethodView):
             "id": user.id,
             "username": user.username,
             "full_name": user.full_name,
+            "email": user.email,
             "active": user.active,
             "roles": sorted(set(data["roles"])),
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import marshmallow as ma
@@ -14,21 +14,65 @@ MAX_AMOUNT = Decimal("1000000000000")
 
 
 def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads as a field type
+    """An id in a JSON body: a JSON integer, never a string or a float."""
     return ma.fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
-def Amount(*, signed: bool = False, **kwargs) -> ma.fields.Decimal:  # noqa: N802
+def QueryId(**kwargs) -> ma.fields.Integer:  # noqa: N802
+    """An id in the query string, where every value arrives as text (``?item_id=7``)."""
+    return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+class DecimalString(ma.fields.Decimal):
+    """An exact decimal written as a JSON string ("12.500"); the spec documents it as a string
+    (``create_app`` registers the mapping), since JSON numbers lose digits in most clients."""
+
+
+def Amount(*, signed: bool = False, **kwargs) -> DecimalString:  # noqa: N802
+    """A quantity or money amount. Read from a string or a JSON number, always written as a
+    string with the column's decimal places."""
     low = -MAX_AMOUNT if signed else Decimal(0)
-    return ma.fields.Decimal(as_string=True, validate=validate.Range(low, MAX_AMOUNT), **kwargs)
+    sign = "-?" if signed else ""
+    metadata = {"pattern": f"^{sign}[0-9]+(\\.[0-9]+)?$", **kwargs.pop("metadata", {})}
+    return DecimalString(
+        as_string=True, validate=validate.Range(low, MAX_AMOUNT), metadata=metadata, **kwargs
+    )
+
+
+def _storable_text(value: str) -> None:
+    # JSON can carry a NUL or a lone surrogate ("\\u0000", "\\ud800"); neither database can store
+    # them, so refuse them here rather than fail with a 500 on insert.
+    if "\x00" in value:
+        raise ma.ValidationError("Text cannot contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ma.ValidationError("Text must be valid Unicode (no lone surrogates).") from None
+
+
+def _also(extra) -> list:
+    if extra is None:
+        return []
+    return list(extra) if isinstance(extra, list | tuple) else [extra]
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802
-    return ma.fields.String(validate=validate.Length(min_length, max_length), **kwargs)
+    checks = [validate.Length(min_length, max_length), _storable_text]
+    return ma.fields.String(validate=checks + _also(kwargs.pop("validate", None)), **kwargs)
+
+
+def _utc_representable(value: datetime) -> None:
+    # 9999-12-31T23:00-05:00 parses, but is past the last moment a datetime holds in UTC.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ma.ValidationError("The moment is out of range.") from None
 
 
 def When(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802
     """A timestamp; one sent without a zone is read as UTC."""
-    return ma.fields.AwareDateTime(default_timezone=UTC, **kwargs)
+    checks = [_utc_representable] + _also(kwargs.pop("validate", None))
+    return ma.fields.AwareDateTime(default_timezone=UTC, validate=checks, **kwargs)
 
 
 def sort_field(columns) -> ma.fields.String:

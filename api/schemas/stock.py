@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, Text, When
+from api.schemas.common import Amount, Id, QueryId, Text, When
 from inventory.domain.documents import MAX_LINES, DocumentStatus, DocumentType
 
 
@@ -63,12 +63,12 @@ class StockDocumentSchema(StockDocumentSummarySchema):
 class DocumentQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf([s.value for s in DocumentStatus]))
     type = ma.fields.String(validate=validate.OneOf([t.value for t in DocumentType]))
-    warehouse_id = Id()
+    warehouse_id = QueryId()
 
 
 class BalanceQuerySchema(ma.Schema):
-    item_id = Id()
-    warehouse_id = Id()
+    item_id = QueryId()
+    warehouse_id = QueryId()
     as_of = When(metadata={"description": "Stock as it stood at this moment, from the ledger."})
 
 
@@ -80,7 +80,7 @@ class BalanceSchema(ma.Schema):
 
 
 class LedgerQuerySchema(ma.Schema):
-    warehouse_id = Id()
+    warehouse_id = QueryId()
     date_from = When()
     date_to = When()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, Text, When
+from api.schemas.common import Amount, Id, QueryId, Text, When
 from inventory.domain.stocktake import MAX_COUNT_LINES, StocktakeStatus
 
 
@@ -45,7 +45,7 @@ class CountsInSchema(ma.Schema):
 
 class StocktakeQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf([s.value for s in StocktakeStatus]))
-    warehouse_id = Id()
+    warehouse_id = QueryId()
 
 
 class StocktakeSummarySchema(ma.Schema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Id, Text, When
+from api.schemas.common import Id, QueryId, Text, When
 from inventory.domain.actors import ALL_ROLES
 
 
@@ -22,6 +22,11 @@ class UserCreateSchema(ma.Schema):
     username = Text(80, min_length=1, required=True)
     password = Text(200, min_length=8, required=True, load_only=True)
     full_name = Text(200, load_default="")
+    email = ma.fields.Email(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "Where notifications are e-mailed; optional."},
+    )
     roles = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(sorted(ALL_ROLES))),
         required=True,
@@ -33,6 +38,7 @@ class UserSchema(ma.Schema):
     id = Id()
     username = ma.fields.String()
     full_name = ma.fields.String()
+    email = ma.fields.String()
     active = ma.fields.Boolean()
     roles = ma.fields.List(ma.fields.String())
 
@@ -40,7 +46,7 @@ class UserSchema(ma.Schema):
 class AuditQuerySchema(ma.Schema):
     entity_type = Text(64)
     entity_id = Text(64)
-    actor_id = Id()
+    actor_id = QueryId()
     since = When()
 
 

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from inventory.db.models import StockBalance
 from inventory.domain.valuation import Balance, Key
+
+# Built once: every posting runs these, and building a statement costs more than running it.
+# On the Core table (not the mapped class), so an executemany skips the ORM's bulk machinery; a
+# multi-row ``.values([...])`` would have no cache key and be compiled anew on every call.
+_balances = StockBalance.__table__
+_ENSURE = {  # keyed by "is this PostgreSQL?"
+    True: pg_insert(_balances).on_conflict_do_nothing(index_elements=["item_id", "warehouse_id"]),
+    False: sqlite_insert(_balances).on_conflict_do_nothing(
+        index_elements=["item_id", "warehouse_id"]
+    ),
+}
+_SELECT = (
+    select(_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)
+    .where(
+        tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(bindparam("keys", expanding=True))
+    )
+    .order_by(_balances.c.item_id, _balances.c.warehouse_id)
+)
+_LOCK = {True: _SELECT.with_for_update(), False: _SELECT}
 
 
 def lock_balances(session: Session, keys: list[tuple[int, int]]) -> dict[Key, Balance]:
@@ -20,26 +39,12 @@ def lock_balances(session: Session, keys: list[tuple[int, int]]) -> dict[Key, Ba
     """
     if not keys:
         return {}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    postgresql = session.get_bind().dialect.name == "postgresql"
     session.execute(
-        insert(StockBalance)
-        .values([{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in keys])
-        .on_conflict_do_nothing(index_elements=["item_id", "warehouse_id"])
+        _ENSURE[postgresql],
+        [{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in keys],
     )
-    query = (
-        select(
-            StockBalance.item_id,
-            StockBalance.warehouse_id,
-            StockBalance.quantity,
-            StockBalance.value,
-        )
-        .where(tuple_(StockBalance.item_id, StockBalance.warehouse_id).in_(keys))
-        .order_by(StockBalance.item_id, StockBalance.warehouse_id)
-    )
-    if dialect == "postgresql":
-        query = query.with_for_update()
     return {
         (row.item_id, row.warehouse_id): Balance(row.quantity, row.value)
-        for row in session.execute(query)
+        for row in session.execute(_LOCK[postgresql], {"keys": list(keys)})
     }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, literal_column, null, select, union_all, update
 
 from inventory import clock
 from inventory.db.locking import lock_balances
@@ -17,12 +18,48 @@ from inventory.db.models import (
     StockLedger,
     Warehouse,
 )
+from inventory.db.types import fits
 from inventory.domain import documents as d
+from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.domain.valuation import Key
 from inventory.errors import NotFound, ValidationFailed
 from inventory.services import audit
 from inventory.services.tx import retrying, transaction
+
+# The statements every posting runs, built once (building one costs more than running it) and on
+# the Core tables, so the writes go straight to executemany without the ORM's unit of work or
+# bulk-persistence layers. Column types (fixed-point, UTC) still apply.
+_documents = StockDocument.__table__
+_lines = StockDocumentLine.__table__
+_ledger = StockLedger.__table__
+_balances = StockBalance.__table__
+_wh = Warehouse.__table__.c
+_item = Item.__table__.c
+# The document's items and warehouses in one round trip (rows of kind 'item' or 'warehouse').
+_REFERENCES = union_all(
+    select(
+        literal_column("'item'").label("kind"),
+        _item.id,
+        _item.active,
+        _item.sku,
+        _item.valuation_cost,
+    ).where(_item.id.in_(bindparam("item_ids", expanding=True))),
+    select(literal_column("'warehouse'"), _wh.id, _wh.active, null(), null()).where(
+        _wh.id.in_(bindparam("warehouse_ids", expanding=True))
+    ),
+)
+_INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
+_INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
+_INSERT_LEDGER = insert(_ledger)
+_UPDATE_BALANCE = (
+    update(_balances)
+    .where(
+        _balances.c.item_id == bindparam("key_item_id"),
+        _balances.c.warehouse_id == bindparam("key_warehouse_id"),
+    )
+    .values(quantity=bindparam("quantity"), value=bindparam("value"))
+)
 
 
 @dataclass(frozen=True)
@@ -43,34 +80,41 @@ def create_document(actor: Actor, new: NewDocument) -> int:
     with transaction() as session:
         items = _check_references(session, new)
         now = clock.now()
-        doc = StockDocument(
-            type=new.type.value,
-            status=d.DocumentStatus.DRAFT.value,
-            warehouse_id=new.warehouse_id,
-            to_warehouse_id=new.to_warehouse_id,
-            reference=new.reference,
-            source=new.source,
-            created_by=actor.id,
-            created_at=now,
-        )
-        session.add(doc)
-        session.flush()
-        line_ids = _insert_lines(session, doc.id, new.lines)
+        # A document posted as it is created is inserted already posted, at the moment its
+        # ledger entries carry: one INSERT, not an INSERT of a draft and then an UPDATE.
+        status = d.DocumentStatus.DRAFT if new.draft else d.DocumentStatus.POSTED
+        doc_id = session.execute(
+            _INSERT_DOCUMENT,
+            {
+                "type": new.type.value,
+                "status": status.value,
+                "warehouse_id": new.warehouse_id,
+                "to_warehouse_id": new.to_warehouse_id,
+                "reference": new.reference,
+                "source": new.source,
+                "created_by": actor.id,
+                "created_at": now,
+                "posted_by": None if new.draft else actor.id,
+                "posted_at": None if new.draft else now,
+            },
+        ).scalar_one()
+        line_ids = _insert_lines(session, doc_id, new.lines)
         if not new.draft:
-            _post(session, actor, doc, new.lines, line_ids, items)
+            intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
+            _apply(session, actor, doc_id, intents, line_ids, items, reversal=False, now=now)
         audit.record(
             actor,
             "stock_document.create",
             "stock_document",
-            doc.id,
+            doc_id,
             after={
-                "type": doc.type,
-                "status": doc.status,
-                "reference": doc.reference,
+                "type": new.type.value,
+                "status": status.value,
+                "reference": new.reference,
                 "lines": len(new.lines),
             },
         )
-        return doc.id
+        return doc_id
 
 
 @retrying
@@ -136,11 +180,16 @@ def _check_references(session, new: NewDocument) -> dict[int, tuple[str, Decimal
     """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}``."""
     errors: dict = {}
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
-    found_wh = dict(
-        session.execute(
-            select(Warehouse.id, Warehouse.active).where(Warehouse.id.in_(wanted_wh))
-        ).all()
-    )
+    item_ids = {line.item_id for line in new.lines}
+    found_wh: dict[int, bool] = {}
+    found = {}
+    for row in session.execute(
+        _REFERENCES, {"item_ids": list(item_ids), "warehouse_ids": list(wanted_wh)}
+    ):
+        if row.kind == "warehouse":
+            found_wh[row.id] = row.active
+        else:
+            found[row.id] = row
     for field, wh in (("warehouse_id", new.warehouse_id), ("to_warehouse_id", new.to_warehouse_id)):
         if wh is None:
             continue
@@ -148,13 +197,6 @@ def _check_references(session, new: NewDocument) -> dict[int, tuple[str, Decimal
             errors[field] = [f"No warehouse with id {wh}."]
         elif not found_wh[wh]:
             errors[field] = [f"Warehouse {wh} is inactive; activate it first."]
-    item_ids = {line.item_id for line in new.lines}
-    found = {
-        row.id: row
-        for row in session.execute(
-            select(Item.id, Item.sku, Item.active, Item.valuation_cost).where(Item.id.in_(item_ids))
-        )
-    }
     line_errors = {}
     for i, line in enumerate(new.lines):
         row = found.get(line.item_id)
@@ -180,11 +222,7 @@ def _insert_lines(session, document_id: int, lines: list[d.LineIn]) -> list[int]
         }
         for i, line in enumerate(lines)
     ]
-    result = session.execute(
-        insert(StockDocumentLine).returning(StockDocumentLine.id, sort_by_parameter_order=True),
-        rows,
-    )
-    return list(result.scalars())
+    return list(session.execute(_INSERT_LINES, rows).scalars())
 
 
 def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> dict[Key, str]:
@@ -199,11 +237,12 @@ def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> 
 def _apply(
     session,
     actor: Actor,
-    doc: StockDocument,
+    document_id: int,
     intents: list[d.Intent],
     line_ids: list[int],
     items: dict[int, tuple[str, Decimal]],
     reversal: bool,
+    now: datetime | None = None,
 ) -> None:
     keys = d.keys_of(intents)
     balances = lock_balances(session, keys)
@@ -215,12 +254,13 @@ def _apply(
             d.shortage_message(exc.extra["shortages"], _labels(session, keys, items)),
             extra=exc.extra,
         ) from None
-    now = clock.now()
+    _check_storable(entries)
+    now = now or clock.now()
     session.execute(
-        insert(StockLedger),
+        _INSERT_LEDGER,
         [
             {
-                "document_id": doc.id,
+                "document_id": document_id,
                 "line_id": line_ids[e.line_index],
                 "item_id": e.key[0],
                 "warehouse_id": e.key[1],
@@ -237,17 +277,39 @@ def _apply(
         ],
     )
     session.execute(
-        update(StockBalance),
+        _UPDATE_BALANCE,
         [
             {
-                "item_id": k[0],
-                "warehouse_id": k[1],
+                "key_item_id": k[0],
+                "key_warehouse_id": k[1],
                 "quantity": balances[k].quantity,
                 "value": balances[k].value,
             }
             for k in keys
         ],
     )
+
+
+def _check_storable(entries: list[d.Entry]) -> None:
+    """Refuse movements whose values or balances the fixed-point columns cannot hold (a 422,
+    not an overflow in the database)."""
+    too_large = {
+        e.line_index
+        for e in entries
+        if not (
+            fits(e.movement.quantity, n.QTY_PLACES)
+            and fits(e.movement.after.quantity, n.QTY_PLACES)
+            and fits(e.movement.unit_cost, n.COST_PLACES)
+            and fits(e.movement.value, n.VALUE_PLACES)
+            and fits(e.movement.after.value, n.VALUE_PLACES)
+        )
+    }
+    if too_large:
+        message = "Quantity × cost, or the balance it makes, is larger than the books can hold."
+        raise ValidationFailed(
+            "The document's amounts are too large to record.",
+            errors={"lines": {i: {"quantity": [message]} for i in sorted(too_large)}},
+        )
 
 
 def _post(
@@ -259,7 +321,7 @@ def _post(
     items: dict[int, tuple[str, Decimal]],
 ) -> None:
     intents = d.intents_for(d.DocumentType(doc.type), doc.warehouse_id, doc.to_warehouse_id, lines)
-    _apply(session, actor, doc, intents, line_ids, items, reversal=False)
+    _apply(session, actor, doc.id, intents, line_ids, items, reversal=False)
     doc.status = d.DocumentStatus.POSTED.value
     doc.posted_by = actor.id
     doc.posted_at = clock.now()
@@ -294,4 +356,4 @@ def _reverse(session, actor: Actor, doc: StockDocument) -> None:
             )
         )
     }
-    _apply(session, actor, doc, intents, line_ids, items, reversal=True)
+    _apply(session, actor, doc.id, intents, line_ids, items, reversal=True)

@@ -1,0 +1,211 @@
+"""Goods receipts against purchase orders (with inspection), their cancellation, returns to the
+supplier, and inspection plans."""
+
+import json
+
+from flask import current_app, jsonify, request
+from flask.views import MethodView
+
+from api.auth import EVERYONE, current_actor, roles
+from api.blueprint import Blueprint, listing
+from api.schemas.receipts import (
+    InspectionPlanQuerySchema,
+    InspectionPlanSchema,
+    InspectionPlanUpdateSchema,
+    InspectionQuerySchema,
+    InspectionSchema,
+    ReceiptInSchema,
+    ReceiptSchema,
+    ReturnInSchema,
+    ReturnSchema,
+)
+from inventory.db import receipt_queries
+from inventory.domain.actors import Role
+from inventory.domain.receiving import DEFAULT_TOLERANCE_PCT, ReceiptLineIn
+from inventory.services import idempotency, inspection, receipts
+
+blp = Blueprint(
+    "receipts",
+    __name__,
+    url_prefix="/api/v1",
+    description="Goods receipts against purchase orders, inspection, returns to suppliers",
+)
+plans_blp = Blueprint(
+    "inspection_plans",
+    __name__,
+    url_prefix="/api/v1/inspection-plans",
+    description="Inspection plans: none, full, or ISO 2859-1 sampling per item or supplier item",
+)
+ORDER = "/purchase-orders/<int(max=2147483647):order_id>"
+RECEIPT = "/receipts/<int(max=2147483647):receipt_id>"
+PLAN = "/<int(max=2147483647):plan_id>"
+RECEIVERS = (Role.ADMIN, Role.WAREHOUSE)
+PLANNERS = (Role.ADMIN, Role.PURCHASING)
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Send the same key to retry safely: the first response is replayed.",
+        }
+    ]
+}
+receipt_schema = ReceiptSchema()
+
+
+def _once(data, work):
+    """Run a document-creating call under the request's Idempotency-Key."""
+    fingerprint = idempotency.fingerprint(
+        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
+    )
+    status, body = idempotency.run_once(
+        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
+    )
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _receive(order_id: int, data: dict):
+    lines = [
+        ReceiptLineIn(
+            x["po_line_id"],
+            x["received"],
+            x["accepted"],
+            x["rejected"],
+            x["reason"],
+            x["defects_found"],
+        )
+        for x in data["lines"]
+    ]
+    done = receipts.receive(
+        current_actor(),
+        order_id,
+        lines,
+        warehouse_id=data["warehouse_id"],
+        tolerance_pct=current_app.config.get("RECEIPT_TOLERANCE_PCT", DEFAULT_TOLERANCE_PCT),
+    )
+    body = receipt_queries.get_receipt(done.receipt_id)
+    for line in body["lines"]:
+        line["inspection"] = done.inspections.get(line["po_line_id"])
+    return 201, receipt_schema.dump(body)
+
+
+@blp.route(f"{ORDER}/receipts")
+class OrderReceipts(MethodView):
+    @roles(*EVERYONE)
+    @blp.response(200, ReceiptSchema(many=True))
+    @blp.paged()
+    def get(self, order_id, pagination_parameters):
+        """The order's receipts, newest first, with their lines."""
+        rows, total = receipt_queries.order_receipts(
+            order_id, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @roles(*RECEIVERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(ReceiptInSchema)
+    @blp.response(201, ReceiptSchema)
+    @blp.alt_response(409, description="Order not open for receipts, or over-receipt.")
+    def post(self, data, order_id):
+        """Receive goods against order lines: accepted units go into stock at the order price
+        (base currency); each line says how to inspect its lot and, from the defects found in
+        the sample, whether the lot is accepted."""
+        return _once(data, lambda: _receive(order_id, data))
+
+
+@blp.route(f"{ORDER}/inspection")
+class OrderInspection(MethodView):
+    @roles(*EVERYONE)
+    @blp.arguments(InspectionQuerySchema, location="query")
+    @blp.response(200, InspectionSchema)
+    def get(self, args, order_id):
+        """The sample size, Ac and Re and severity a lot of an order line will be inspected
+        with (ISO 2859-1, general inspection level II)."""
+        return inspection.preview(order_id, args["po_line_id"], args.get("lot_size"))
+
+
+@blp.route(f"{ORDER}/returns")
+class OrderReturns(MethodView):
+    @roles(*RECEIVERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(ReturnInSchema)
+    @blp.response(201, ReturnSchema)
+    @blp.alt_response(409, description="More than was received, or not enough stock.")
+    def post(self, data, order_id):
+        """Return accepted goods to the supplier: issued at the current average cost, taken off
+        the order line's received quantity."""
+
+        def work():
+            return_id = receipts.return_to_supplier(
+                current_actor(),
+                order_id,
+                data["po_line_id"],
+                data["quantity"],
+                data["reason"],
+                warehouse_id=data["warehouse_id"],
+            )
+            return 201, ReturnSchema().dump(receipt_queries.get_return(return_id))
+
+        return _once(data, work)
+
+
+@blp.route(RECEIPT)
+class Receipt(MethodView):
+    @roles(*EVERYONE)
+    @blp.response(200, ReceiptSchema)
+    def get(self, receipt_id):
+        return receipt_queries.get_receipt(receipt_id)
+
+
+@blp.route(f"{RECEIPT}/cancel")
+class CancelReceipt(MethodView):
+    @roles(*RECEIVERS)
+    @blp.response(200, ReceiptSchema)
+    @blp.alt_response(409, description="Already cancelled, or its stock is gone.")
+    def post(self, receipt_id):
+        """Cancel a receipt through the ledger's reversal; the order steps back."""
+        return receipt_queries.get_receipt(receipts.cancel_receipt(current_actor(), receipt_id))
+
+
+@plans_blp.route("")
+class InspectionPlans(MethodView):
+    @roles(*EVERYONE)
+    @plans_blp.arguments(InspectionPlanQuerySchema, location="query")
+    @plans_blp.response(200, InspectionPlanSchema(many=True))
+    @plans_blp.paged()
+    def get(self, args, pagination_parameters):
+        return inspection.plan_page(listing(inspection.plans(**args), pagination_parameters))
+
+    @roles(*PLANNERS)
+    @plans_blp.arguments(InspectionPlanSchema)
+    @plans_blp.response(201, InspectionPlanSchema)
+    @plans_blp.alt_response(409, description="A plan already covers this target.")
+    def post(self, data):
+        return inspection.create_plan(
+            current_actor(), data["item_id"], data["supplier_item_id"], data["mode"], data["aql"]
+        )
+
+
+@plans_blp.route(PLAN)
+class InspectionPlan(MethodView):
+    @roles(*EVERYONE)
+    @plans_blp.response(200, InspectionPlanSchema)
+    def get(self, plan_id):
+        return inspection.get_plan(plan_id)
+
+    @roles(*PLANNERS)
+    @plans_blp.arguments(InspectionPlanUpdateSchema)
+    @plans_blp.response(200, InspectionPlanSchema)
+    def patch(self, data, plan_id):
+        """Change how the target is inspected."""
+        return inspection.update_plan(current_actor(), plan_id, data["mode"], data["aql"])
+
+    @roles(*PLANNERS)
+    @plans_blp.response(204)
+    def delete(self, plan_id):
+        inspection.delete_plan(current_actor(), plan_id)

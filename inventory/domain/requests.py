@@ -1,0 +1,109 @@
+"""Purchase requests: their states, the legal transitions and what a request adds up to.
+
+The rules, in full:
+- ``draft`` → ``submitted`` → ``approved`` | ``rejected``; ``approved`` → ``ordered`` → ``closed``.
+  ``draft``, ``submitted`` and ``approved`` may be ``cancelled``; ``rejected``, ``closed`` and
+  ``cancelled`` are final (a rejected request is raised again as a new one, so its history stays
+  what the approver saw).
+- A request's total is the sum of its line amounts, each ``quantity × estimated price`` rounded
+  half-even to the cent, so the lines shown always add up to the total exactly.
+- Spend is *committed* against a budget by requests that are ``approved``, ``ordered`` or
+  ``closed``; a cancelled or rejected request commits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from inventory.domain import numbers as n
+from inventory.errors import InvalidTransition, ValidationFailed
+
+MAX_REQUEST_LINES = 200
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ORDERED = "ordered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+S = RequestStatus
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
+    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.ORDERED, S.CANCELLED}),
+    S.REJECTED: frozenset(),
+    S.ORDERED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Requests whose total counts against their budget.
+COMMITTED_STATUSES: frozenset[RequestStatus] = frozenset({S.APPROVED, S.ORDERED, S.CLOSED})
+
+
+def check_request_transition(current: RequestStatus | str, target: RequestStatus | str) -> None:
+    """Refuse a move the table does not allow (409), naming the moves that are allowed."""
+    current, target = RequestStatus(current), RequestStatus(target)
+    allowed = sorted(TRANSITIONS[current])
+    if target not in TRANSITIONS[current]:
+        names = ", ".join(allowed) or "none (it is final)"
+        raise InvalidTransition(
+            f"A {current} purchase request cannot become {target}; "
+            f"allowed from {current}: {names}.",
+            extra={"current": str(current), "allowed": [str(s) for s in allowed]},
+        )
+
+
+@dataclass(frozen=True)
+class RequestLineIn:
+    item_id: int
+    quantity: Decimal
+    estimated_price: Decimal
+    needed_by: date | None = None
+    note: str = ""
+
+
+def line_amount(quantity: Decimal, estimated_price: Decimal) -> Decimal:
+    return n.value(quantity * estimated_price)
+
+
+def request_total(lines: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """Σ round2(quantity × estimated price) over ``(quantity, estimated_price)`` pairs."""
+    return n.value(sum((line_amount(q, p) for q, p in lines), Decimal(0)))
+
+
+def validate_lines(lines: list[RequestLineIn]) -> None:
+    """Positive quantities (3 dp), non-negative prices (4 dp), 1 to MAX_REQUEST_LINES lines."""
+    if not lines:
+        raise ValidationFailed(
+            "A purchase request needs at least one line.",
+            errors={"lines": ["Add at least one line."]},
+        )
+    if len(lines) > MAX_REQUEST_LINES:
+        raise ValidationFailed(
+            f"A purchase request holds at most {MAX_REQUEST_LINES} lines.",
+            errors={"lines": [f"Split it into requests of at most {MAX_REQUEST_LINES} lines."]},
+        )
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        if line.quantity <= 0 or n.places(line.quantity) > n.QTY_PLACES:
+            errors.setdefault(i, {})["quantity"] = [
+                f"Use a positive quantity with at most {n.QTY_PLACES} decimal places."
+            ]
+        if line.estimated_price < 0 or n.places(line.estimated_price) > n.COST_PLACES:
+            errors.setdefault(i, {})["estimated_price"] = [
+                f"Use a non-negative price with at most {n.COST_PLACES} decimal places."
+            ]
+    if errors:
+        raise ValidationFailed(
+            "Some request lines are not valid; see the field errors.",
+            errors={"lines": {str(i): e for i, e in errors.items()}},
+        )

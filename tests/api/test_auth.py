@@ -1,0 +1,195 @@
+"""Bearer tokens: login, storage as a hash, revocation, expiry, the login throttle, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from inventory.db.base import db
+from inventory.services import users
+from tests.api.helpers import assert_problem
+
+TOKEN = "/api/v1/auth/token"
+PASSWORD = "correct-horse"  # what the factory gives every user
+
+
+def _login(client, username, password=PASSWORD, address="10.0.0.1"):
+    return client.post(
+        TOKEN,
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_login_returns_a_token_that_works(backend, client, make):
+    user = make.user("viewer")
+    response = _login(client, user.username)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["token_type"] == "Bearer"
+    assert len(body["access_token"]) >= 32
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at.tzinfo is not None
+    assert timedelta(hours=11) < expires_at - datetime.now(UTC) <= timedelta(hours=12)
+    assert client.get("/api/v1/items", headers=_bearer(body["access_token"])).status_code == 200
+
+
+def test_tokens_are_stored_only_as_hashes(backend, client, make):
+    user = make.user("viewer")
+    token = _login(client, user.username).get_json()["access_token"]
+    rows = db.session.execute(text("SELECT * FROM api_token")).mappings().all()
+    db.session.rollback()
+    mine = [r for r in rows if r["user_id"] == user.id]
+    assert len(mine) == 1
+    assert mine[0]["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    for row in rows:
+        assert token not in " ".join(str(v) for v in row.values())
+
+
+def test_wrong_password_and_unknown_user_are_401(client, make):
+    user = make.user("viewer")
+    assert_problem(_login(client, user.username, "wrong-horse"), 401, "unauthenticated")
+    assert_problem(_login(client, "nobody-at-all"), 401, "unauthenticated")
+    assert_problem(client.post(TOKEN, json={"username": user.username}), 422)
+
+
+def test_revoked_token_is_refused(backend, client, make):
+    user = make.user("warehouse")
+    token = _login(client, user.username).get_json()["access_token"]
+    other = _login(client, user.username).get_json()["access_token"]
+    assert client.delete(TOKEN, headers=_bearer(token)).status_code == 204
+    assert_problem(client.get("/api/v1/items", headers=_bearer(token)), 401, "unauthenticated")
+    assert_problem(client.delete(TOKEN, headers=_bearer(token)), 401)
+    # Logging out ends that token only; the user's other session carries on.
+    assert client.get("/api/v1/items", headers=_bearer(other)).status_code == 200
+
+
+def test_expired_token_is_refused(client, make):
+    user = make.user("viewer")
+    expired = users.issue_token(user.id, timedelta(seconds=-1)).access_token
+    live = users.issue_token(user.id, timedelta(minutes=1)).access_token
+    assert client.get("/api/v1/items", headers=_bearer(live)).status_code == 200
+    body = assert_problem(client.get("/api/v1/items", headers=_bearer(expired)), 401)
+    assert "expired" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "header", ["", "Bearer", "Bearer  ", "Basic dXNlcjpwYXNz", "Token abc"], ids=repr
+)
+def test_malformed_authorization_is_401(client, header):
+    assert_problem(client.get("/api/v1/items", headers={"Authorization": header}), 401)
+
+
+def test_inactive_users_token_stops_working(client, make):
+    user = make.user("viewer")
+    headers = _bearer(make.token(user))
+    assert client.get("/api/v1/items", headers=headers).status_code == 200
+    db.session.execute(text("UPDATE app_user SET active = false WHERE id = :id"), {"id": user.id})
+    db.session.commit()
+    assert_problem(client.get("/api/v1/items", headers=headers), 401)
+
+
+def _assert_throttled(response):
+    body = assert_problem(response, 429, "too_many_attempts")
+    retry_after = int(response.headers["Retry-After"])
+    assert 0 < retry_after <= 900
+    assert str(retry_after) in body["detail"]
+
+
+def test_failed_logins_are_throttled_per_user(backend, app, client, make):
+    user = make.user("viewer")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    assert limit == 5
+    for attempt in range(limit):  # each from its own address: the user is what is counted
+        response = _login(client, user.username, "guess", address=f"10.1.0.{attempt}")
+        assert_problem(response, 401)
+    # Now even the right password is refused for a while, from anywhere.
+    _assert_throttled(_login(client, user.username, address="10.2.0.1"))
+    # Other users are not locked out by someone guessing this one's password.
+    assert _login(client, make.user("viewer").username, address="10.2.0.2").status_code == 200
+
+
+def test_failed_logins_are_throttled_per_address(client, make):
+    for n in range(5):  # one address trying many usernames
+        assert_problem(_login(client, f"guess-{n}", "guess", address="10.9.9.9"), 401)
+    victim = make.user("viewer")
+    _assert_throttled(_login(client, victim.username, address="10.9.9.9"))
+    assert _login(client, victim.username, address="10.9.9.10").status_code == 200
+
+
+def test_fewer_failures_than_the_limit_do_not_throttle(client, make):
+    user = make.user("viewer")
+    for _ in range(4):
+        assert_problem(_login(client, user.username, "guess"), 401)
+    assert _login(client, user.username).status_code == 200
+
+
+def test_cli_creates_a_user_who_can_log_in(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "cli-admin",
+            "--role",
+            "admin",
+            "--role",
+            "finance",
+            "--password",
+            "long-enough-1",
+            "--full-name",
+            "Ada Admin",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created user cli-admin" in result.output
+    token = _login(client, "cli-admin", "long-enough-1").get_json()["access_token"]
+    listed = client.get("/api/v1/users", headers=_bearer(token)).get_json()
+    (created,) = [u for u in listed if u["username"] == "cli-admin"]
+    assert created["roles"] == ["admin", "finance"]
+    assert created["full_name"] == "Ada Admin"
+
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "cli-admin",
+            "--role",
+            "viewer",
+            "--password",
+            "x" * 9,
+        ]
+    )
+    assert again.exit_code != 0 and "taken" in again.output
+    short = runner.invoke(
+        args=["users", "create", "--username", "shorty", "--role", "viewer", "--password", "short"]
+    )
+    assert short.exit_code != 0 and "8 characters" in short.output
+    unknown_role = runner.invoke(
+        args=["users", "create", "--username", "x", "--role", "wizard", "--password", "x" * 9]
+    )
+    assert unknown_role.exit_code != 0
+
+
+def test_cli_first_admin_creates_one_admin_once(app):
+    runner = app.test_cli_runner()
+    assert users.user_count() == 0
+    first = runner.invoke(args=["users", "first-admin"])
+    assert first.exit_code == 0, first.output
+    password = first.output.split("admin / ")[1].split()[0]
+    assert (
+        app.test_client().post(TOKEN, json={"username": "admin", "password": password}).status_code
+        == 200
+    )
+    second = runner.invoke(args=["users", "first-admin"])
+    assert "Users exist already" in second.output
+    assert users.user_count() == 1

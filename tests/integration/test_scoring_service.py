@@ -1,0 +1,97 @@
+"""Supplier scoring on the database (SQLite and PostgreSQL): the hand example's figures from
+receipt rows, the window's edges, and the rescore job's writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from inventory import jobs
+from inventory.db.base import db
+from inventory.db.models import AuditEvent, JobRun
+from inventory.db.procurement_models import SupplierScore
+from inventory.domain.scoring import ScoringConfig
+from inventory.services import scoring
+from tests.scoring_seed import AS_OF, EXPECTED, MEAN, at, hand_example
+
+
+@pytest.fixture
+def example(backend, make):
+    return hand_example(make)
+
+
+def test_scores_from_receipt_rows_match_the_hand_computed_figures(example):
+    got = scoring.compute(AS_OF)
+    table = got.suppliers
+    assert got.window_start == date(2025, 7, 1) and got.window_end == AS_OF
+    assert got.population_mean == pytest.approx(MEAN)
+    for code, (raw, deliveries, score, grade) in EXPECTED.items():
+        row = table.loc[example[code]]
+        assert row["raw_score"] == pytest.approx(raw), code
+        assert row["deliveries"] == deliveries, code
+        assert row["score"] == pytest.approx(score), code
+        assert row["grade"] == grade, code
+    a = table.loc[example["A"]]
+    assert (a["on_time"], a["in_full"], a["otif"]) == (0.5, 0.5, 0.0)
+    assert a["quality"] == pytest.approx(0.98)
+    assert a["lead_time_spread"] == pytest.approx(0.4)
+    # B's 10 USD at 0.8 is 8 EUR; against the median of A's 10 and C's 12.
+    assert table.loc[example["B"], "price_index"] == pytest.approx(8 / 11)
+    # Best first: the one-delivery perfect supplier does not top a shrunk table by much.
+    assert list(table.index) == [example["B"], example["C"], example["A"]]
+    assert example["D"] not in table.index
+
+
+def test_acceptances_before_the_window_complete_a_line(example, make):
+    seed = example["seed"]
+    (line,) = seed.order(example["D"], [(example["item"], "100", "11", "2025-06-20")],
+                         sent="2025-06-01")  # fmt: skip
+    seed.receipt([(line, "80", "80")], at("2025-06-25"))  # before the window
+    seed.receipt([(line, "20", "20")], at("2025-07-01", 0, 5))  # first minutes of the window
+    d = scoring.compute(AS_OF).suppliers.loc[example["D"]]
+    assert d["deliveries"] == 1
+    assert d["in_full"] == 1.0
+    assert d["on_time"] == 0.0  # 11 days after the promise
+
+
+def test_settings_change_the_figures(example):
+    # With 9 days' grace A's late part is on time, so the second part is OTIF.
+    graceful = scoring.compute(AS_OF, ScoringConfig(grace_days=9)).suppliers
+    assert graceful.loc[example["A"], "otif"] == 0.5
+    # Quality only, no shrinkage: the score is the acceptance rate.
+    quality = scoring.compute(AS_OF, ScoringConfig(k=0, weights={"quality": 1})).suppliers
+    assert quality.loc[example["A"], "score"] == pytest.approx(98)
+    assert quality.loc[example["C"], "score"] == pytest.approx(90)
+
+
+def test_rescore_replaces_the_table_and_is_audited(example):
+    detail = scoring.rescore(AS_OF)
+    assert detail["suppliers_scored"] == 3 and detail["scores_removed"] == 0
+    rows = {r.supplier_id: r for r in db.session.scalars(select(SupplierScore))}
+    assert set(rows) == {example[c] for c in "ABC"}
+    a = rows[example["A"]]
+    assert float(a.score) == pytest.approx(EXPECTED["A"][2], abs=0.005)
+    assert (a.grade, a.deliveries) == ("C", 2)
+    assert [p["name"] for p in a.parts["parts"]] == ["otif", "quality", "lead_time", "price"]
+    assert a.parts["raw_score"] == 42.4
+    assert len(a.trend) == 12 and a.trend[8] == {"month": "2026-03", "deliveries": 2,
+                                                 "score": pytest.approx(42.4)}  # fmt: skip
+    # A year later only C's July receipt is in the window: A and B's rows go.
+    detail = scoring.rescore(date(2027, 6, 30))
+    assert detail["suppliers_scored"] == 1 and detail["scores_removed"] == 2
+    assert [r.supplier_id for r in db.session.scalars(select(SupplierScore))] == [example["C"]]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rescore")).all()
+    assert len(events) == 2 and events[-1].after["suppliers_scored"] == 1
+
+
+def test_the_job_runs_by_name_and_is_recorded(example, monkeypatch):
+    monkeypatch.setenv("SUPPLIER_SCORE_WEIGHTS", "otif=0,quality=1,lead_time=0,price=0")
+    monkeypatch.setenv("SUPPLIER_SCORE_WINDOW_MONTHS", "60")  # today's window reaches 2026
+    detail = jobs.run("rescore-suppliers")
+    assert detail["suppliers_scored"] >= 1
+    run = db.session.scalars(select(JobRun).where(JobRun.name == "rescore-suppliers")).one()
+    assert run.outcome == "succeeded"
+    row = db.session.get(SupplierScore, example["A"])
+    assert row.parts["parts"][1]["effective_weight"] == 1.0
