@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from inventory.errors import DomainError, ValidationFailed
@@ -158,7 +159,23 @@ def _internal_error(error: BaseException):
 
 def register(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(Exception, _unhandled)
+
+
+def _integrity_error(error: IntegrityError):
+    # Services check uniqueness first; only a concurrent twin that committed between that check
+    # and our insert gets here. The transaction was rolled back, so nothing was written.
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate == "23505" or "UNIQUE constraint failed" in str(error.orig):
+        return problem(
+            409,
+            "Conflict",
+            "Someone created the same record at the same moment; "
+            "nothing was written. Reload and try again.",
+            code="conflict",
+        )
+    return _internal_error(error)
 
 
 def _unhandled(error: Exception):
