@@ -14,11 +14,13 @@ from inventory.domain.valuation import Balance, Key
 # On the Core table (not the mapped class), so an executemany skips the ORM's bulk machinery; a
 # multi-row ``.values([...])`` would have no cache key and be compiled anew on every call.
 _balances = StockBalance.__table__
+# RETURNING lets SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues") rather
+# than one statement per row; what it returns (the rows it created) is not needed.
 _ENSURE = {  # keyed by "is this PostgreSQL?"
-    True: pg_insert(_balances).on_conflict_do_nothing(index_elements=["item_id", "warehouse_id"]),
-    False: sqlite_insert(_balances).on_conflict_do_nothing(
-        index_elements=["item_id", "warehouse_id"]
-    ),
+    postgresql: insert(_balances)
+    .on_conflict_do_nothing(index_elements=["item_id", "warehouse_id"])
+    .returning(_balances.c.item_id)
+    for postgresql, insert in ((True, pg_insert), (False, sqlite_insert))
 }
 _SELECT = (
     select(_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)

@@ -188,8 +188,9 @@ def check_may_decide(
         )
     if waiting_role not in roles:
         if roles & set(steps[:next_step]):
+            by = "you" if actor_id in set(earlier_approvers) else "someone else"
             raise Conflict(
-                f"The step for your role was approved by someone else already; this {subject} "
+                f"The step for your role was approved by {by} already; this {subject} "
                 f"now waits at step {next_step} for {waiting_role!r}.",
                 extra={"next_step": next_step, "waiting_role": waiting_role},
             )

@@ -103,8 +103,9 @@ class LineQuantities:
 
 
 def open_quantity(line: LineQuantities) -> Decimal:
-    """What may still arrive on a line."""
-    return max(n.ZERO, line.quantity - line.received - line.cancelled)
+    """What may still arrive on a line, with the quantity's 3 places (``0.000``, never ``0``:
+    the API writes it as it is)."""
+    return n.qty(max(n.ZERO, line.quantity - line.received - line.cancelled))
 
 
 def status_from_quantities(lines: Iterable[LineQuantities]) -> OrderStatus:

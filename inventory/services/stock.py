@@ -51,7 +51,9 @@ _REFERENCES = union_all(
 )
 _INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
 _INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
-_INSERT_LEDGER = insert(_ledger)
+# RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
+# one statement per entry; the ids it returns are not needed.
+_INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id)
 _UPDATE_BALANCE = (
     update(_balances)
     .where(
