@@ -1,13 +1,13 @@
 """Purchase orders: from approved requests or direct, send at a fixed rate, cancel, close."""
 
-import json
 from decimal import Decimal
 
-from flask import current_app, jsonify, request
+from flask import current_app
 from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
+from api.idempotent import IDEMPOTENCY_DOC, run_once
 from api.schemas.orders import (
     FromRequestsInSchema,
     OrderQuerySchema,
@@ -22,7 +22,7 @@ from inventory import clock
 from inventory.db import purchasing_queries as pq
 from inventory.domain.actors import Role
 from inventory.domain.orders import DEFAULT_APPROVAL_TOLERANCE_PCT
-from inventory.services import idempotency, order_closing, order_from_requests, purchase_orders
+from inventory.services import order_closing, order_from_requests, purchase_orders
 from inventory.services.purchase_orders import OrderLineIn
 
 blp = Blueprint(
@@ -34,35 +34,11 @@ blp = Blueprint(
 ID = "<int(max=2147483647):order_id>"
 LINE_ID = "<int(max=2147483647):line_id>"
 BUYERS = (Role.ADMIN, Role.PURCHASING)
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key to retry safely: the first response is replayed.",
-        }
-    ]
-}
 order_schema = PurchaseOrderSchema()
 
 
 def _today():
     return clock.now().date()
-
-
-def _once(data, work):
-    """Run an order-creating call under the request's Idempotency-Key."""
-    fingerprint = idempotency.fingerprint(
-        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
-    )
-    status, body = idempotency.run_once(
-        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
-    )
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 @blp.route("")
@@ -92,7 +68,7 @@ class PurchaseOrders(MethodView):
             )
             return 201, order_schema.dump(purchase_orders.get_order(order_id))
 
-        return _once(data, work)
+        return run_once(data, work)
 
 
 @blp.route("/from-requests")
@@ -122,7 +98,7 @@ class FromRequests(MethodView):
             orders = [purchase_orders.get_order(x) for x in order_ids]
             return 201, OrdersCreatedSchema().dump({"orders": orders})
 
-        return _once(data, work)
+        return run_once(data, work)
 
 
 @blp.route(f"/{ID}")

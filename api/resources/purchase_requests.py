@@ -8,13 +8,11 @@ same rules). See ``inventory.domain.approvals``.
 
 from __future__ import annotations
 
-import json
-
-from flask import jsonify, request
 from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
+from api.idempotent import IDEMPOTENCY_DOC, run_once
 from api.schemas.requests import (
     ApproveSchema,
     CancelSchema,
@@ -29,7 +27,7 @@ from api.schemas.requests import (
 from inventory.db import request_queries as rq
 from inventory.domain.actors import Role
 from inventory.domain.requests import RequestLineIn
-from inventory.services import approvals, idempotency, purchase_requests
+from inventory.services import approvals, purchase_requests
 
 blp = Blueprint(
     "purchase_requests",
@@ -50,17 +48,6 @@ ID = "<int(max=2147483647):request_id>"
 ORDER_ID = "<int(max=2147483647):order_id>"
 RAISERS = (Role.ADMIN, Role.PURCHASING)
 DECIDERS = (Role.APPROVER, Role.FINANCE)
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key to retry safely: the first response is replayed.",
-        }
-    ]
-}
 request_schema = RequestSchema()
 
 
@@ -87,15 +74,7 @@ class Requests(MethodView):
             )
             return 201, request_schema.dump(purchase_requests.get(created))
 
-        fingerprint = idempotency.fingerprint(
-            request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
-        )
-        status, body = idempotency.run_once(
-            current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
-        )
-        response = jsonify(body)
-        response.status_code = status
-        return response
+        return run_once(data, work)
 
 
 @blp.route(f"/{ID}")

@@ -1,13 +1,12 @@
 """Goods receipts against purchase orders (with inspection), their cancellation, returns to the
 supplier, and inspection plans."""
 
-import json
-
-from flask import current_app, jsonify, request
+from flask import current_app
 from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
+from api.idempotent import IDEMPOTENCY_DOC, run_once
 from api.schemas.receipts import (
     InspectionPlanQuerySchema,
     InspectionPlanSchema,
@@ -22,7 +21,7 @@ from api.schemas.receipts import (
 from inventory.db import receipt_queries
 from inventory.domain.actors import Role
 from inventory.domain.receiving import DEFAULT_TOLERANCE_PCT, ReceiptLineIn
-from inventory.services import idempotency, inspection, receipts
+from inventory.services import inspection, receipts
 
 blp = Blueprint(
     "receipts",
@@ -41,31 +40,7 @@ RECEIPT = "/receipts/<int(max=2147483647):receipt_id>"
 PLAN = "/<int(max=2147483647):plan_id>"
 RECEIVERS = (Role.ADMIN, Role.WAREHOUSE)
 PLANNERS = (Role.ADMIN, Role.PURCHASING)
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key to retry safely: the first response is replayed.",
-        }
-    ]
-}
 receipt_schema = ReceiptSchema()
-
-
-def _once(data, work):
-    """Run a document-creating call under the request's Idempotency-Key."""
-    fingerprint = idempotency.fingerprint(
-        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
-    )
-    status, body = idempotency.run_once(
-        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
-    )
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _receive(order_id: int, data: dict):
@@ -115,7 +90,7 @@ class OrderReceipts(MethodView):
         """Receive goods against order lines: accepted units go into stock at the order price
         (base currency); each line says how to inspect its lot and, from the defects found in
         the sample, whether the lot is accepted."""
-        return _once(data, lambda: _receive(order_id, data))
+        return run_once(data, lambda: _receive(order_id, data))
 
 
 @blp.route(f"{ORDER}/inspection")
@@ -151,7 +126,7 @@ class OrderReturns(MethodView):
             )
             return 201, ReturnSchema().dump(receipt_queries.get_return(return_id))
 
-        return _once(data, work)
+        return run_once(data, work)
 
 
 @blp.route(RECEIPT)

@@ -1,12 +1,10 @@
 """Stock documents, balances and the item ledger."""
 
-import json
-
-from flask import jsonify, request
 from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
+from api.idempotent import IDEMPOTENCY_DOC, run_once
 from api.schemas.stock import (
     BalanceQuerySchema,
     BalanceSchema,
@@ -21,24 +19,13 @@ from inventory.db import queries
 from inventory.domain.actors import Role
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.errors import NotFound
-from inventory.services import idempotency, stock
+from inventory.services import stock
 
 blp = Blueprint(
     "stock", __name__, url_prefix="/api/v1", description="Stock documents, balances and the ledger"
 )
 ID = "<int(max=2147483647):document_id>"
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key to retry safely: the first response is replayed.",
-        }
-    ]
-}
 document_schema = StockDocumentSchema()
 
 
@@ -53,19 +40,6 @@ def _document_body(document_id: int) -> dict:
     """The document as JSON, for responses built here (and stored for idempotent replays).
     Views that return through ``@blp.response`` return ``_document`` instead: it dumps once."""
     return document_schema.dump(_document(document_id))
-
-
-def _once(data, work):
-    """Run a document-creating call under the request's Idempotency-Key."""
-    fingerprint = idempotency.fingerprint(
-        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
-    )
-    status, body = idempotency.run_once(
-        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
-    )
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 @blp.route("/stock-documents")
@@ -99,7 +73,7 @@ class Documents(MethodView):
             draft=data["draft"],
             lines=[LineIn(x["item_id"], x["quantity"], x["unit_cost"]) for x in data["lines"]],
         )
-        return _once(
+        return run_once(
             data, lambda: (201, _document_body(stock.create_document(current_actor(), new)))
         )
 
@@ -128,7 +102,7 @@ class CancelDocument(MethodView):
     @blp.response(200, StockDocumentSchema)
     def post(self, document_id):
         """Cancel a document; a posted one is reversed through the ledger."""
-        return _once(
+        return run_once(
             {"cancel": document_id},
             lambda: (200, _document_body(stock.cancel_document(current_actor(), document_id))),
         )
