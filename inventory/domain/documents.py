@@ -7,8 +7,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain import states
 from inventory.domain.valuation import Balance, Key, Movement, Shortage, inbound, outbound
-from inventory.errors import InsufficientStock, InvalidTransition, ValidationFailed
+from inventory.errors import InsufficientStock, ValidationFailed
 
 MAX_LINES = 500
 
@@ -34,13 +35,7 @@ TRANSITIONS: dict[DocumentStatus, frozenset[DocumentStatus]] = {
 
 
 def check_transition(current: DocumentStatus, target: DocumentStatus) -> None:
-    allowed = TRANSITIONS[current]
-    if target not in allowed:
-        names = ", ".join(sorted(allowed)) or "none"
-        raise InvalidTransition(
-            f"A {current} document cannot become {target}; allowed from {current}: {names}.",
-            extra={"current": str(current), "allowed": sorted(allowed)},
-        )
+    states.check(TRANSITIONS, current, target, "document")
 
 
 @dataclass(frozen=True)

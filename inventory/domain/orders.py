@@ -31,6 +31,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain import states
 from inventory.domain.pricing import SupplierStatus
 from inventory.errors import Conflict, InvalidTransition, ValidationFailed
 
@@ -84,14 +85,7 @@ class ApprovalOutstanding(Conflict):
 
 def check_order_transition(current: OrderStatus | str, target: OrderStatus | str) -> None:
     """Raise InvalidTransition (409, naming the allowed states) unless current → target is legal."""
-    current, target = OrderStatus(current), OrderStatus(target)
-    allowed = TRANSITIONS[current]
-    if target not in allowed:
-        names = ", ".join(sorted(allowed)) or "none (it is final)"
-        raise InvalidTransition(
-            f"A {current} purchase order cannot become {target}; allowed from {current}: {names}.",
-            extra={"current": str(current), "allowed": sorted(allowed)},
-        )
+    states.check(TRANSITIONS, OrderStatus(current), OrderStatus(target), "purchase order")
 
 
 @dataclass(frozen=True)

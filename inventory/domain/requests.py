@@ -20,7 +20,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
-from inventory.errors import InvalidTransition, ValidationFailed
+from inventory.domain import states
+from inventory.errors import ValidationFailed
 
 MAX_REQUEST_LINES = 200
 
@@ -51,15 +52,7 @@ COMMITTED_STATUSES: frozenset[RequestStatus] = frozenset({S.APPROVED, S.ORDERED,
 
 def check_request_transition(current: RequestStatus | str, target: RequestStatus | str) -> None:
     """Refuse a move the table does not allow (409), naming the moves that are allowed."""
-    current, target = RequestStatus(current), RequestStatus(target)
-    allowed = sorted(TRANSITIONS[current])
-    if target not in TRANSITIONS[current]:
-        names = ", ".join(allowed) or "none (it is final)"
-        raise InvalidTransition(
-            f"A {current} purchase request cannot become {target}; "
-            f"allowed from {current}: {names}.",
-            extra={"current": str(current), "allowed": [str(s) for s in allowed]},
-        )
+    states.check(TRANSITIONS, RequestStatus(current), RequestStatus(target), "purchase request")
 
 
 @dataclass(frozen=True)

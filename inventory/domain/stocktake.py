@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain import states
 from inventory.domain.actors import Role
 from inventory.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 
@@ -48,13 +49,7 @@ TRANSITIONS: dict[StocktakeStatus, frozenset[StocktakeStatus]] = {
 
 
 def check_transition(current: StocktakeStatus, target: StocktakeStatus) -> None:
-    allowed = TRANSITIONS[current]
-    if target not in allowed:
-        names = ", ".join(sorted(allowed)) or "none"
-        raise InvalidTransition(
-            f"A {current} stocktake cannot become {target}; allowed from {current}: {names}.",
-            extra={"current": str(current), "allowed": sorted(allowed)},
-        )
+    states.check(TRANSITIONS, current, target, "stocktake")
 
 
 def check_open(current: StocktakeStatus, action: str) -> None:
