@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from inventory.db.base import db
 from inventory.db.models import (
@@ -156,23 +156,27 @@ def documents(
     return query.order_by(StockDocument.id.desc())
 
 
+# Built once: the read-back after every posting is on the hot path.
+_DOCUMENT = select(*StockDocument.__table__.c).where(StockDocument.id == bindparam("document_id"))
+_DOCUMENT_LINES = (
+    select(
+        StockDocumentLine.id,
+        StockDocumentLine.line_no,
+        StockDocumentLine.item_id,
+        StockDocumentLine.quantity,
+        StockDocumentLine.unit_cost,
+    )
+    .where(StockDocumentLine.document_id == bindparam("document_id"))
+    .order_by(StockDocumentLine.line_no)
+)
+
+
 def document(document_id: int) -> dict | None:
-    row = db.session.execute(
-        select(*[c for c in StockDocument.__table__.c]).where(StockDocument.id == document_id)
-    ).first()
+    params = {"document_id": document_id}
+    row = db.session.execute(_DOCUMENT, params).first()
     if row is None:
         return None
-    lines = db.session.execute(
-        select(
-            StockDocumentLine.id,
-            StockDocumentLine.line_no,
-            StockDocumentLine.item_id,
-            StockDocumentLine.quantity,
-            StockDocumentLine.unit_cost,
-        )
-        .where(StockDocumentLine.document_id == document_id)
-        .order_by(StockDocumentLine.line_no)
-    )
+    lines = db.session.execute(_DOCUMENT_LINES, params)
     return {**dict(row._mapping), "lines": [dict(r._mapping) for r in lines]}
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from inventory import clock, context
 from inventory.db.models import AuditEvent
 from inventory.domain.actors import Actor
 from inventory.services.tx import transaction
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def record(
@@ -18,17 +22,19 @@ def record(
     after: dict | None = None,
 ) -> None:
     with transaction() as session:
-        session.add(
-            AuditEvent(
-                at=clock.now(),
-                actor_id=actor.id if actor else None,
-                action=action,
-                entity_type=entity_type,
-                entity_id=str(entity_id),
-                before=_jsonable(before),
-                after=_jsonable(after),
-                request_id=context.request_id.get(),
-            )
+        # A Core insert: the audit row needs none of the unit of work's bookkeeping.
+        session.execute(
+            _INSERT,
+            {
+                "at": clock.now(),
+                "actor_id": actor.id if actor else None,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": str(entity_id),
+                "before": _jsonable(before),
+                "after": _jsonable(after),
+                "request_id": context.request_id.get(),
+            },
         )
 
 

@@ -29,9 +29,12 @@ def transaction() -> Iterator[Session]:
     if _depth.get():
         yield session
         return
-    # Any read-only transaction left open by earlier reads ends here, so the write begins fresh
-    # (and on SQLite begins with the write lock).
-    session.rollback()
+    # On SQLite a read transaction left open by earlier reads (the token check) must end, so the
+    # write begins with BEGIN IMMEDIATE and its lock. On PostgreSQL (READ COMMITTED, every
+    # statement sees the latest commits) the write simply carries on in it: no rollback, no
+    # second pool checkout.
+    if session.get_bind().dialect.name == "sqlite":
+        session.rollback()
     depth_token = _depth.set(1)
     intent_token = write_intent.set(True)
     try:
