@@ -199,7 +199,7 @@ def http_benches(url: str, env: dict, warehouse: int, workers: int, per_client: 
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = None
         try:
-            proc = start_gunicorn(env, port, workers, 1, log)
+            proc = start_gunicorn(env, port, workers, 2, log)
             token = {
                 name: call(port, "POST", "/api/v1/auth/token",
                            {"username": name, "password": PASSWORD})["access_token"]
@@ -269,7 +269,12 @@ def http_benches(url: str, env: dict, warehouse: int, workers: int, per_client: 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="gunicorn gthread workers of 2 threads (default 3, as bench-ledger)",
+    )
     parser.add_argument("--orders-per-client", type=int, default=42)
     args = parser.parse_args()
     if not 1 <= args.workers <= 16 or not 3 <= args.orders_per_client <= 500:
