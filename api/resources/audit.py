@@ -12,7 +12,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit 
 @blp.route("/audit-events")
 class AuditEvents(MethodView):
     @roles(Role.ADMIN, Role.FINANCE)
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):

@@ -12,7 +12,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Bearer
 @blp.route("/token")
 class Token(MethodView):
     @public
-    @blp.arguments(TokenRequestSchema)
+    @blp.arguments(TokenRequestSchema())
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong username or password.")
     @blp.alt_response(429, description="Too many failed logins; see Retry-After.")

@@ -44,7 +44,7 @@ def _today():
 @blp.route("")
 class PurchaseOrders(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.arguments(OrderQuerySchema(), location="query")
     @blp.response(200, PurchaseOrderSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -52,7 +52,7 @@ class PurchaseOrders(MethodView):
 
     @roles(*BUYERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(PurchaseOrderInSchema)
+    @blp.arguments(PurchaseOrderInSchema())
     @blp.response(201, PurchaseOrderSchema)
     @blp.alt_response(409, description="The supplier is blocked or on hold.")
     def post(self, data):
@@ -75,7 +75,7 @@ class PurchaseOrders(MethodView):
 class FromRequests(MethodView):
     @roles(*BUYERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(FromRequestsInSchema)
+    @blp.arguments(FromRequestsInSchema())
     @blp.response(201, OrdersCreatedSchema)
     @blp.alt_response(409, description="A line's request is not approved, or already ordered.")
     def post(self, data):
@@ -124,7 +124,7 @@ class SendOrder(MethodView):
 @blp.route(f"/{ID}/cancel")
 class CancelOrder(MethodView):
     @roles(*BUYERS)
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(ReasonSchema())
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(409, description="Already closed or cancelled, or all received.")
     def post(self, data, order_id):
@@ -138,7 +138,7 @@ class CancelOrder(MethodView):
 @blp.route(f"/{ID}/close")
 class CloseOrder(MethodView):
     @roles(*BUYERS)
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(ReasonSchema())
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(409, description="Not received yet, or already closed or cancelled.")
     def post(self, data, order_id):
@@ -151,7 +151,7 @@ class CloseOrder(MethodView):
 @blp.route(f"/{ID}/lines/{LINE_ID}")
 class OrderLine(MethodView):
     @roles(*BUYERS)
-    @blp.arguments(PromiseSchema)
+    @blp.arguments(PromiseSchema())
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(409, description="The order is closed or cancelled.")
     def patch(self, data, order_id, line_id):

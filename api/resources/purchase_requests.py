@@ -54,7 +54,7 @@ request_schema = RequestSchema()
 @blp.route("")
 class Requests(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(RequestQuerySchema, location="query")
+    @blp.arguments(RequestQuerySchema(), location="query")
     @blp.response(200, RequestSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -62,7 +62,7 @@ class Requests(MethodView):
 
     @roles(*RAISERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(RequestInSchema)
+    @blp.arguments(RequestInSchema())
     @blp.response(201, RequestSchema)
     def post(self, data):
         """Raise a draft request; you are its requester. Submit it to send it for approval."""
@@ -101,7 +101,7 @@ class SubmitRequest(MethodView):
 @blp.route(f"/{ID}/approve")
 class ApproveRequest(MethodView):
     @roles(*DECIDERS)
-    @blp.arguments(ApproveSchema)
+    @blp.arguments(ApproveSchema())
     @blp.response(200, RequestSchema)
     @blp.alt_response(
         403, description="Your own request, not your step's role, or you approved an earlier step."
@@ -119,7 +119,7 @@ class ApproveRequest(MethodView):
 @blp.route(f"/{ID}/reject")
 class RejectRequest(MethodView):
     @roles(*DECIDERS)
-    @blp.arguments(RejectSchema)
+    @blp.arguments(RejectSchema())
     @blp.response(200, RequestSchema)
     @blp.alt_response(409, description="Decided already.")
     def post(self, data, request_id):
@@ -134,7 +134,7 @@ class RejectRequest(MethodView):
 @blp.route(f"/{ID}/cancel")
 class CancelRequest(MethodView):
     @roles(*RAISERS)
-    @blp.arguments(CancelSchema)
+    @blp.arguments(CancelSchema())
     @blp.response(200, RequestSchema)
     @blp.alt_response(409, description="Rejected, ordered, closed or cancelled already.")
     def post(self, data, request_id):
@@ -159,7 +159,7 @@ class Inbox(MethodView):
 @order_approvals.route(f"/{ORDER_ID}/approve")
 class ApproveOrder(MethodView):
     @roles(*DECIDERS)
-    @order_approvals.arguments(ApproveSchema)
+    @order_approvals.arguments(ApproveSchema())
     @order_approvals.response(200, OrderApprovalSchema)
     @order_approvals.alt_response(409, description="No pending approval, or decided already.")
     def post(self, data, order_id):
@@ -173,7 +173,7 @@ class ApproveOrder(MethodView):
 @order_approvals.route(f"/{ORDER_ID}/reject")
 class RejectOrder(MethodView):
     @roles(*DECIDERS)
-    @order_approvals.arguments(RejectSchema)
+    @order_approvals.arguments(RejectSchema())
     @order_approvals.response(200, OrderApprovalSchema)
     @order_approvals.alt_response(409, description="No pending approval, or decided already.")
     def post(self, data, order_id):

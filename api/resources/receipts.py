@@ -83,7 +83,7 @@ class OrderReceipts(MethodView):
 
     @roles(*RECEIVERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(ReceiptInSchema)
+    @blp.arguments(ReceiptInSchema())
     @blp.response(201, ReceiptSchema)
     @blp.alt_response(409, description="Order not open for receipts, or over-receipt.")
     def post(self, data, order_id):
@@ -96,7 +96,7 @@ class OrderReceipts(MethodView):
 @blp.route(f"{ORDER}/inspection")
 class OrderInspection(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(InspectionQuerySchema, location="query")
+    @blp.arguments(InspectionQuerySchema(), location="query")
     @blp.response(200, InspectionSchema)
     def get(self, args, order_id):
         """The sample size, Ac and Re and severity a lot of an order line will be inspected
@@ -108,7 +108,7 @@ class OrderInspection(MethodView):
 class OrderReturns(MethodView):
     @roles(*RECEIVERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(ReturnInSchema)
+    @blp.arguments(ReturnInSchema())
     @blp.response(201, ReturnSchema)
     @blp.alt_response(409, description="More than was received, or not enough stock.")
     def post(self, data, order_id):
@@ -150,14 +150,14 @@ class CancelReceipt(MethodView):
 @plans_blp.route("")
 class InspectionPlans(MethodView):
     @roles(*EVERYONE)
-    @plans_blp.arguments(InspectionPlanQuerySchema, location="query")
+    @plans_blp.arguments(InspectionPlanQuerySchema(), location="query")
     @plans_blp.response(200, InspectionPlanSchema(many=True))
     @plans_blp.paged()
     def get(self, args, pagination_parameters):
         return inspection.plan_page(listing(inspection.plans(**args), pagination_parameters))
 
     @roles(*PLANNERS)
-    @plans_blp.arguments(InspectionPlanSchema)
+    @plans_blp.arguments(InspectionPlanSchema())
     @plans_blp.response(201, InspectionPlanSchema)
     @plans_blp.alt_response(409, description="A plan already covers this target.")
     def post(self, data):
@@ -174,7 +174,7 @@ class InspectionPlan(MethodView):
         return inspection.get_plan(plan_id)
 
     @roles(*PLANNERS)
-    @plans_blp.arguments(InspectionPlanUpdateSchema)
+    @plans_blp.arguments(InspectionPlanUpdateSchema())
     @plans_blp.response(200, InspectionPlanSchema)
     def patch(self, data, plan_id):
         """Change how the target is inspected."""

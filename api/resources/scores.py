@@ -36,7 +36,7 @@ def _settings(args: dict) -> dict:
 @blp.route("/supplier-scores")
 class Scores(MethodView):
     @roles(*READERS)
-    @blp.arguments(ScoreQuerySchema, location="query")
+    @blp.arguments(ScoreQuerySchema(), location="query")
     @blp.response(200, ScoreSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -51,7 +51,7 @@ class Scores(MethodView):
 @blp.route("/suppliers/<int(max=2147483647):supplier_id>/score")
 class SupplierScore(MethodView):
     @roles(*READERS)
-    @blp.arguments(ScoreQuerySchema, location="query")
+    @blp.arguments(ScoreQuerySchema(), location="query")
     @blp.response(200, ScoreDetailSchema)
     def get(self, args, supplier_id):
         """One supplier's score: each part's raw value, sub-score, weight and contribution, the

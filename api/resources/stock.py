@@ -45,7 +45,7 @@ def _document_body(document_id: int) -> dict:
 @blp.route("/stock-documents")
 class Documents(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(DocumentQuerySchema, location="query")
+    @blp.arguments(DocumentQuerySchema(), location="query")
     @blp.response(200, StockDocumentSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -60,7 +60,7 @@ class Documents(MethodView):
 
     @roles(*WRITERS)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(StockDocumentInSchema)
+    @blp.arguments(StockDocumentInSchema())
     @blp.response(201, StockDocumentSchema)
     @blp.alt_response(409, description="Not enough stock; the body lists what is available.")
     def post(self, data):
@@ -111,7 +111,7 @@ class CancelDocument(MethodView):
 @blp.route("/stock-balances")
 class Balances(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(BalanceQuerySchema, location="query")
+    @blp.arguments(BalanceQuerySchema(), location="query")
     @blp.response(200, BalanceSchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -122,7 +122,7 @@ class Balances(MethodView):
 @blp.route("/items/<int(max=2147483647):item_id>/ledger")
 class ItemLedger(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(LedgerQuerySchema, location="query")
+    @blp.arguments(LedgerQuerySchema(), location="query")
     @blp.response(200, LedgerEntrySchema(many=True))
     @blp.paged()
     def get(self, args, item_id, pagination_parameters):

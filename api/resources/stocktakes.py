@@ -34,14 +34,14 @@ def _body(stocktake_id: int) -> dict:
 @blp.route("")
 class Stocktakes(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(StocktakeQuerySchema, location="query")
+    @blp.arguments(StocktakeQuerySchema(), location="query")
     @blp.response(200, StocktakeSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
         return listing(stocktake_queries.stocktakes(**args), pagination_parameters)
 
     @roles(*COUNTERS)
-    @blp.arguments(StocktakeInSchema)
+    @blp.arguments(StocktakeInSchema())
     @blp.response(201, StocktakeSchema)
     @blp.alt_response(409, description="An open stocktake already counts some of these items.")
     def post(self, data):
@@ -63,7 +63,7 @@ class StocktakeRecord(MethodView):
 @blp.route(f"/{ID}/counts")
 class CountStocktake(MethodView):
     @roles(*COUNTERS)
-    @blp.arguments(CountsInSchema)
+    @blp.arguments(CountsInSchema())
     @blp.response(200, StocktakeSchema)
     @blp.alt_response(409, description="The stocktake is closed.")
     def post(self, data, stocktake_id):

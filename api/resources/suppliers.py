@@ -36,14 +36,14 @@ RATE_KEEPERS = (Role.ADMIN, Role.PURCHASING, Role.FINANCE)
 @blp.route("/suppliers")
 class Suppliers(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(SupplierQuerySchema, location="query")
+    @blp.arguments(SupplierQuerySchema(), location="query")
     @blp.response(200, SupplierSchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
         return listing(pq.suppliers(**args), pagination_parameters)
 
     @roles(*BUYERS)
-    @blp.arguments(SupplierSchema)
+    @blp.arguments(SupplierSchema())
     @blp.response(201, SupplierSchema)
     @blp.alt_response(409, description="The code is taken.")
     def post(self, data):
@@ -60,7 +60,7 @@ class SupplierRecord(MethodView):
 
     @roles(*BUYERS)
     @blp.etag
-    @blp.arguments(SupplierUpdateSchema)
+    @blp.arguments(SupplierUpdateSchema())
     @blp.response(200, SupplierSchema)
     def patch(self, changes, supplier_id):
         """Change fields, status too (on_hold, blocked: no new orders); send If-Match."""
@@ -76,7 +76,7 @@ class SupplierRecord(MethodView):
 @blp.route(f"/suppliers/{ID}/items")
 class SupplierItems(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(SupplierItemQuerySchema, location="query")
+    @blp.arguments(SupplierItemQuerySchema(), location="query")
     @blp.response(200, SupplierItemSchema(many=True))
     @blp.paged()
     def get(self, args, supplier_id, pagination_parameters):
@@ -86,7 +86,7 @@ class SupplierItems(MethodView):
         return pq.with_price_breaks(rows)
 
     @roles(*BUYERS)
-    @blp.arguments(SupplierItemSchema)
+    @blp.arguments(SupplierItemSchema())
     @blp.response(201, SupplierItemSchema)
     @blp.alt_response(409, description="The supplier already offers this item.")
     def post(self, data, supplier_id):
@@ -104,7 +104,7 @@ class SupplierItemRecord(MethodView):
 
     @roles(*BUYERS)
     @blp.etag
-    @blp.arguments(SupplierItemUpdateSchema)
+    @blp.arguments(SupplierItemUpdateSchema())
     @blp.response(200, SupplierItemSchema)
     def patch(self, changes, supplier_id, supplier_item_id):
         """Change prices, breaks (the list replaces the old one), MOQ, pack size, lead time,
@@ -128,7 +128,7 @@ class SupplierItemRecord(MethodView):
 @blp.route("/exchange-rates")
 class ExchangeRates(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(ExchangeRateQuerySchema, location="query")
+    @blp.arguments(ExchangeRateQuerySchema(), location="query")
     @blp.response(200, ExchangeRateSchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
@@ -136,7 +136,7 @@ class ExchangeRates(MethodView):
         return listing(pq.exchange_rates(**args), pagination_parameters)
 
     @roles(*RATE_KEEPERS)
-    @blp.arguments(ExchangeRateSchema)
+    @blp.arguments(ExchangeRateSchema())
     @blp.response(201, ExchangeRateSchema)
     @blp.alt_response(409, description="A rate for this currency and day exists.")
     def post(self, data):
@@ -150,7 +150,7 @@ class ExchangeRates(MethodView):
 @blp.route("/supplier-proposals")
 class SupplierProposals(MethodView):
     @roles(*EVERYONE)
-    @blp.arguments(ProposalQuerySchema, location="query")
+    @blp.arguments(ProposalQuerySchema(), location="query")
     @blp.response(200, ProposalSchema)
     def get(self, args):
         """Every active offer for a need, best first, and why the first one is proposed."""

@@ -17,7 +17,7 @@ class Users(MethodView):
         return users.list_users()
 
     @roles(Role.ADMIN)
-    @blp.arguments(UserCreateSchema)
+    @blp.arguments(UserCreateSchema())
     @blp.response(201, UserSchema)
     def post(self, data):
         user = users.create_user(current_actor(), **data)
