@@ -7,7 +7,9 @@
   transaction the rows the service writes (document, 3 lines, balance rows created if missing and
   locked in (item_id, warehouse_id) order, 3 ledger entries, balance updates), no HTTP, no ORM;
 - http: that many threads, one keep-alive connection each, POST /api/v1/stock-documents with 3
-  lines (receipts at a unit cost, issues of small quantities) and count the 201s.
+  lines (receipts at a unit cost, issues of small quantities) to gunicorn (3 gthread workers of 2
+  threads by default, see docs/performance.md) and count the 201s. The service also writes an
+  audit event and answers with the document it read back; the baseline does neither.
 
 It prints documents per second and p50/p99 latency for both, and their ratio, then checks the
 books (every balance equals the sum of its ledger rows; none negative) and drops the database.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import signal
@@ -126,10 +129,10 @@ class Figures:
 
 
 def _percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of sorted values."""
     if not ordered:
         return float("nan")
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    return ordered[min(len(ordered), max(1, math.ceil(pct / 100 * len(ordered)))) - 1]
 
 
 def run_clients(clients: int, make_client, seconds: float, warmup: float) -> Figures:
@@ -487,8 +490,18 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="uncounted seconds per run")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BENCH_WORKERS", "3")),
+        help="gunicorn worker processes",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("BENCH_THREADS", "2")),
+        help="threads per worker (gthread); 1 means sync workers",
+    )
     parser.add_argument("--only", choices=("baseline", "http"), help="run one side only")
     args = parser.parse_args()
     client_counts = [int(x) for x in args.clients.split(",")]
