@@ -297,6 +297,19 @@ def _open_order_step(order: PurchaseOrder) -> None:
         )
 
 
+def _check_order_decider(session, actor: Actor, order, expected_step: int | None) -> None:
+    ap.check_may_decide(
+        actor_id=actor.id,
+        actor_roles=actor.roles,
+        raised_by=order.created_by,
+        steps=order.steps,
+        next_step=order.next_step,
+        earlier_approvers=approvers_so_far(session, ORDER, order.id),
+        subject="purchase order",
+        expected_step=expected_step,
+    )
+
+
 @retrying
 def approve_order(
     actor: Actor, order_id: int, *, expected_step: int | None = None, reason: str = ""
@@ -305,16 +318,7 @@ def approve_order(
     with transaction() as session:
         order = _locked_order(session, order_id)
         _open_order_step(order)
-        ap.check_may_decide(
-            actor_id=actor.id,
-            actor_roles=actor.roles,
-            raised_by=order.created_by,
-            steps=order.steps,
-            next_step=order.next_step,
-            earlier_approvers=approvers_so_far(session, ORDER, order_id),
-            subject="purchase order",
-            expected_step=expected_step,
-        )
+        _check_order_decider(session, actor, order, expected_step)
         before = order_snapshot(order)
         step, role = order.next_step, order.waiting_role
         record_decision(session, ORDER, order_id, step, role, actor, "approved", reason)
@@ -347,16 +351,7 @@ def reject_order(
     with transaction() as session:
         order = _locked_order(session, order_id)
         _open_order_step(order)
-        ap.check_may_decide(
-            actor_id=actor.id,
-            actor_roles=actor.roles,
-            raised_by=order.created_by,
-            steps=order.steps,
-            next_step=order.next_step,
-            earlier_approvers=approvers_so_far(session, ORDER, order_id),
-            subject="purchase order",
-            expected_step=expected_step,
-        )
+        _check_order_decider(session, actor, order, expected_step)
         before = order_snapshot(order)
         record_decision(
             session, ORDER, order_id, order.next_step, order.waiting_role, actor, "rejected", reason
