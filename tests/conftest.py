@@ -24,7 +24,6 @@ from inventory.domain.documents import DocumentType, LineIn
 from inventory.services import master_data, stock, users
 
 PG_ADMIN_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TABLES_IN_ORDER = None
 
 
 def _pg_reachable() -> bool:

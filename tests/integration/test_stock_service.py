@@ -1,11 +1,12 @@
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inventory.db import queries
 from inventory.db.base import db
+from inventory.db.models import StockLedger
 from inventory.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from inventory.services import stock
 from tests.conftest import ledger_matches_balances
@@ -59,20 +60,12 @@ def test_draft_posts_later_and_cannot_post_twice(backend, make):
 def test_stock_as_of_a_past_moment_comes_from_the_ledger(backend, make):
     w, item = make.warehouse(), make.item()
     make.receive(w, item, "4", "1")
-    moment = db.session.execute(text("SELECT MAX(posted_at) FROM stock_ledger")).scalar()
+    # Through the mapped column, so the timestamp comes back timezone-aware on SQLite too.
+    moment = db.session.scalar(select(func.max(StockLedger.posted_at)))
     make.document("issue", w, [(item, "3", None)])
-    from inventory.db.types import UtcDateTime  # noqa: F401 - same type the column uses
 
-    rows = db.session.execute(queries.balances(item_id=item, as_of=_aware(moment))).all()
+    rows = db.session.execute(queries.balances(item_id=item, as_of=moment)).all()
     assert [(r.quantity, r.value) for r in rows] == [(D("4"), D("4.00"))]
-
-
-def _aware(moment):
-    from datetime import UTC, datetime
-
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_ledger_rows_cannot_be_changed_or_deleted(backend, make):
