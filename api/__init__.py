@@ -24,9 +24,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # No pool_pre_ping: it costs a round trip on every request. A connection the server
+        # dropped fails its first statement instead; SQLAlchemy then invalidates the whole pool,
+        # and the token lookup (every request's first statement) runs once more on a fresh one.
+        # pool_recycle retires connections before a firewall or proxy times them out unseen.
         app.config.setdefault(
             "SQLALCHEMY_ENGINE_OPTIONS",
-            {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 10, "pool_pre_ping": True},
+            {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 10, "pool_recycle": 1800},
         )
     request_log.configure_logging(app.config["LOG_LEVEL"])
 

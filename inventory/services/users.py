@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inventory import clock
@@ -150,9 +151,16 @@ _ACTOR_FOR_TOKEN = (
 
 
 def actor_for_token(token: str) -> Actor | None:
-    rows = db.session.execute(
-        _ACTOR_FOR_TOKEN, {"token_hash": token_digest(token), "now": clock.now()}
-    ).all()
+    params = {"token_hash": token_digest(token), "now": clock.now()}
+    try:
+        rows = db.session.execute(_ACTOR_FOR_TOKEN, params).all()
+    except DBAPIError as exc:
+        # The request's first statement: a connection the server dropped (restart, failover)
+        # shows here. The pool is invalidated by then, so one more try gets a live connection.
+        if not exc.connection_invalidated:
+            raise
+        db.session.rollback()
+        rows = db.session.execute(_ACTOR_FOR_TOKEN, params).all()
     if not rows:
         return None
     return Actor(rows[0].id, rows[0].username, frozenset(r.role for r in rows))
