@@ -74,7 +74,7 @@ class Documents(MethodView):
             lines=[LineIn(x["item_id"], x["quantity"], x["unit_cost"]) for x in data["lines"]],
         )
         return run_once(
-            data, lambda: (201, _document_body(stock.create_document(current_actor(), new)))
+            data, lambda: (201, document_schema.dump(stock.create_and_show(current_actor(), new)))
         )
 
 

@@ -32,20 +32,27 @@ _SELECT = (
 _LOCK = {True: _SELECT.with_for_update(), False: _SELECT}
 
 
-def lock_balances(session: Session, keys: list[tuple[int, int]]) -> dict[Key, Balance]:
+def lock_balances(
+    session: Session, keys: list[tuple[int, int]], existing: set[Key] = frozenset()
+) -> dict[Key, Balance]:
     """Return the balances of ``keys`` (sorted), each row locked until the transaction ends.
 
     One fixed order for every posting is what keeps concurrent postings from deadlocking: no
     transaction can hold a later row while waiting for an earlier one. On SQLite the writer
     already holds the database's write lock (BEGIN IMMEDIATE), so no row lock is needed.
+
+    Missing rows are created first (rows ``existing`` names are known to be there already: a
+    balance row is never deleted, so the caller's earlier read of them holds).
     """
     if not keys:
         return {}
     postgresql = session.get_bind().dialect.name == "postgresql"
-    session.execute(
-        _ENSURE[postgresql],
-        [{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in keys],
-    )
+    missing = [key for key in keys if key not in existing]
+    if missing:
+        session.execute(
+            _ENSURE[postgresql],
+            [{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in missing],
+        )
     return {
         (row.item_id, row.warehouse_id): Balance(row.quantity, row.value)
         for row in session.execute(_LOCK[postgresql], {"keys": list(keys)})

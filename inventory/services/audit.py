@@ -9,7 +9,7 @@ from inventory.db.models import AuditEvent
 from inventory.domain.actors import Actor
 from inventory.services.tx import transaction
 
-_INSERT = insert(AuditEvent.__table__)
+INSERT = insert(AuditEvent.__table__)
 
 
 def record(
@@ -24,18 +24,30 @@ def record(
     with transaction() as session:
         # A Core insert: the audit row needs none of the unit of work's bookkeeping.
         session.execute(
-            _INSERT,
-            {
-                "at": clock.now(),
-                "actor_id": actor.id if actor else None,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": str(entity_id),
-                "before": _jsonable(before),
-                "after": _jsonable(after),
-                "request_id": context.request_id.get(),
-            },
+            INSERT, event(actor, action, entity_type, entity_id, before=before, after=after)
         )
+
+
+def event(
+    actor: Actor | None,
+    action: str,
+    entity_type: str,
+    entity_id,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> dict:
+    """The audit row's columns, for a writer that inserts it itself (in its own statement)."""
+    return {
+        "at": clock.now(),
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "request_id": context.request_id.get(),
+    }
 
 
 def _jsonable(data: dict | None) -> dict | None:

@@ -6,9 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, literal_column, null, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    cast,
+    insert,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from inventory import clock
+from inventory.db import posting
 from inventory.db.locking import lock_balances
 from inventory.db.models import (
     Item,
@@ -22,7 +34,7 @@ from inventory.db.types import fits
 from inventory.domain import documents as d
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
-from inventory.domain.valuation import Key
+from inventory.domain.valuation import Balance, Key
 from inventory.errors import NotFound, ValidationFailed
 from inventory.services import audit
 from inventory.services.tx import retrying, transaction
@@ -36,17 +48,29 @@ _ledger = StockLedger.__table__
 _balances = StockBalance.__table__
 _wh = Warehouse.__table__.c
 _item = Item.__table__.c
-# The document's items and warehouses in one round trip (rows of kind 'item' or 'warehouse').
+# The document's items and warehouses, and which of its balance rows exist, in one round trip
+# (rows of kind 'item', 'warehouse' or 'balance'; a balance row's ``id`` is its item's).
 _REFERENCES = union_all(
     select(
         literal_column("'item'").label("kind"),
         _item.id,
+        cast(null(), Integer).label("warehouse_id"),
         _item.active,
         _item.sku,
         _item.valuation_cost,
     ).where(_item.id.in_(bindparam("item_ids", expanding=True))),
-    select(literal_column("'warehouse'"), _wh.id, _wh.active, null(), null()).where(
+    select(literal_column("'warehouse'"), _wh.id, null(), _wh.active, null(), null()).where(
         _wh.id.in_(bindparam("warehouse_ids", expanding=True))
+    ),
+    select(
+        literal_column("'balance'"),
+        _balances.c.item_id,
+        _balances.c.warehouse_id,
+        null(),
+        null(),
+        null(),
+    ).where(
+        tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(bindparam("keys", expanding=True))
     ),
 )
 _INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
@@ -78,37 +102,43 @@ class NewDocument:
 @retrying
 def create_document(actor: Actor, new: NewDocument) -> int:
     """Create a document and, unless it is a draft, post it in the same transaction."""
+    return create_and_show(actor, new)["id"]
+
+
+@retrying
+def create_and_show(actor: Actor, new: NewDocument) -> dict:
+    """``create_document``, returning the document as ``queries.document`` would read it back:
+    built from what was written, so answering costs no second query."""
     d.validate_document(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
+    intents = []
+    if not new.draft:
+        intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
+    keys = d.keys_of(intents)
     with transaction() as session:
-        items = _check_references(session, new)
+        items, existing = _check_references(session, new, keys)
         now = clock.now()
         # A document posted as it is created is inserted already posted, at the moment its
         # ledger entries carry: one INSERT, not an INSERT of a draft and then an UPDATE.
         status = d.DocumentStatus.DRAFT if new.draft else d.DocumentStatus.POSTED
-        doc_id = session.execute(
-            _INSERT_DOCUMENT,
-            {
-                "type": new.type.value,
-                "status": status.value,
-                "warehouse_id": new.warehouse_id,
-                "to_warehouse_id": new.to_warehouse_id,
-                "reference": new.reference,
-                "source": new.source,
-                "created_by": actor.id,
-                "created_at": now,
-                "posted_by": None if new.draft else actor.id,
-                "posted_at": None if new.draft else now,
-            },
-        ).scalar_one()
-        line_ids = _insert_lines(session, doc_id, new.lines)
-        if not new.draft:
-            intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
-            _apply(session, actor, doc_id, intents, line_ids, items, reversal=False, now=now)
-        audit.record(
+        document = {
+            "type": new.type.value,
+            "status": status.value,
+            "warehouse_id": new.warehouse_id,
+            "to_warehouse_id": new.to_warehouse_id,
+            "reference": new.reference,
+            "source": new.source,
+            "created_by": actor.id,
+            "created_at": now,
+            "posted_by": None if new.draft else actor.id,
+            "posted_at": None if new.draft else now,
+            "cancelled_by": None,
+            "cancelled_at": None,
+        }
+        event = audit.event(
             actor,
             "stock_document.create",
             "stock_document",
-            doc_id,
+            None,
             after={
                 "type": new.type.value,
                 "status": status.value,
@@ -116,7 +146,39 @@ def create_document(actor: Actor, new: NewDocument) -> int:
                 "lines": len(new.lines),
             },
         )
-        return doc_id
+        entries: list[d.Entry] = []
+        if keys:
+            balances = lock_balances(session, keys, existing)
+            entries = _valued(session, intents, balances, items, keys)
+        if keys and _postgresql(session):
+            doc_id, line_ids = posting.write_posted(
+                session, document, new.lines, entries, balances, event
+            )
+        else:
+            doc_id = session.execute(_INSERT_DOCUMENT, document).scalar_one()
+            line_ids = _insert_lines(session, doc_id, new.lines)
+            if keys:
+                _write_entries(session, actor, doc_id, entries, balances, line_ids, False, now)
+            session.execute(audit.INSERT, {**event, "entity_id": str(doc_id)})
+        return {**document, "id": doc_id, "lines": _shown_lines(new.lines, line_ids)}
+
+
+def _shown_lines(lines: list[d.LineIn], line_ids: list[int]) -> list[dict]:
+    """The lines as the database holds them: amounts rounded to their columns' places."""
+    return [
+        {
+            "id": line_id,
+            "line_no": i + 1,
+            "item_id": line.item_id,
+            "quantity": n.qty(line.quantity),
+            "unit_cost": None if line.unit_cost is None else n.cost(line.unit_cost),
+        }
+        for i, (line, line_id) in enumerate(zip(lines, line_ids, strict=True))
+    ]
+
+
+def _postgresql(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @retrying
@@ -135,7 +197,7 @@ def post_document(actor: Actor, document_id: int) -> int:
         )
         lines = [d.LineIn(r.item_id, r.quantity, r.unit_cost) for r in rows]
         new = NewDocument(d.DocumentType(doc.type), doc.warehouse_id, lines, doc.to_warehouse_id)
-        items = _check_references(session, new)
+        items, _ = _check_references(session, new)
         _post(session, actor, doc, lines, [r.id for r in rows], items)
         audit.record(
             actor,
@@ -178,18 +240,23 @@ def _locked_document(session, document_id: int) -> StockDocument:
     return doc
 
 
-def _check_references(session, new: NewDocument) -> dict[int, tuple[str, Decimal]]:
-    """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}``."""
+def _check_references(
+    session, new: NewDocument, keys: list[Key] = ()
+) -> tuple[dict[int, tuple[str, Decimal]], set[Key]]:
+    """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}`` and
+    which balance rows of ``keys`` exist already (rows are never deleted, so that stays true)."""
     errors: dict = {}
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
     item_ids = {line.item_id for line in new.lines}
     found_wh: dict[int, bool] = {}
     found = {}
-    for row in session.execute(
-        _REFERENCES, {"item_ids": list(item_ids), "warehouse_ids": list(wanted_wh)}
-    ):
+    existing: set[Key] = set()
+    params = {"item_ids": list(item_ids), "warehouse_ids": list(wanted_wh), "keys": list(keys)}
+    for row in session.execute(_REFERENCES, params):
         if row.kind == "warehouse":
             found_wh[row.id] = row.active
+        elif row.kind == "balance":
+            existing.add((row.id, row.warehouse_id))
         else:
             found[row.id] = row
     for field, wh in (("warehouse_id", new.warehouse_id), ("to_warehouse_id", new.to_warehouse_id)):
@@ -210,7 +277,7 @@ def _check_references(session, new: NewDocument) -> dict[int, tuple[str, Decimal
         errors["lines"] = line_errors
     if errors:
         raise ValidationFailed("The document refers to unknown or inactive records.", errors=errors)
-    return {row.id: (row.sku, row.valuation_cost) for row in found.values()}
+    return {row.id: (row.sku, row.valuation_cost) for row in found.values()}, existing
 
 
 def _insert_lines(session, document_id: int, lines: list[d.LineIn]) -> list[int]:
@@ -244,10 +311,22 @@ def _apply(
     line_ids: list[int],
     items: dict[int, tuple[str, Decimal]],
     reversal: bool,
-    now: datetime | None = None,
 ) -> None:
     keys = d.keys_of(intents)
     balances = lock_balances(session, keys)
+    entries = _valued(session, intents, balances, items, keys)
+    _write_entries(session, actor, document_id, entries, balances, line_ids, reversal, clock.now())
+
+
+def _valued(
+    session,
+    intents: list[d.Intent],
+    balances: dict[Key, Balance],
+    items: dict[int, tuple[str, Decimal]],
+    keys: list[Key],
+) -> list[d.Entry]:
+    """Value the intents against the locked ``balances`` (moved on in place); refuse a shortage
+    or amounts too large for the columns."""
     fallback = {item_id: cost for item_id, (_, cost) in items.items()}
     try:
         entries = d.apply_intents(intents, balances, fallback)
@@ -257,7 +336,19 @@ def _apply(
             extra=exc.extra,
         ) from None
     _check_storable(entries)
-    now = now or clock.now()
+    return entries
+
+
+def _write_entries(
+    session,
+    actor: Actor,
+    document_id: int,
+    entries: list[d.Entry],
+    balances: dict[Key, Balance],
+    line_ids: list[int],
+    reversal: bool,
+    now: datetime,
+) -> None:
     session.execute(
         _INSERT_LEDGER,
         [
@@ -284,10 +375,10 @@ def _apply(
             {
                 "key_item_id": k[0],
                 "key_warehouse_id": k[1],
-                "quantity": balances[k].quantity,
-                "value": balances[k].value,
+                "quantity": b.quantity,
+                "value": b.value,
             }
-            for k in keys
+            for k, b in sorted(balances.items())
         ],
     )
 

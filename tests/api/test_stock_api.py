@@ -56,6 +56,42 @@ def test_read_and_post_a_draft(backend, client, clerk, make):
     ]
 
 
+def test_a_posted_document_answers_as_it_reads_back(backend, client, clerk, make):
+    """The create answers from what it wrote, not by reading back: it must say what a read says,
+    amounts rounded to their columns and lines in order, for every document type."""
+    main, other = make.warehouse(), make.warehouse()
+    first, second = make.item(), make.item()
+    bodies = [
+        {"type": "receipt", "warehouse_id": main, "reference": "R", "lines": [
+            {"item_id": second, "quantity": "10.5", "unit_cost": "1.2345"},
+            {"item_id": first, "quantity": "7", "unit_cost": "3"},
+            {"item_id": second, "quantity": "0.25", "unit_cost": "2"},
+        ]},
+        {"type": "issue", "warehouse_id": main, "lines": [{"item_id": first, "quantity": "2"}]},
+        {"type": "transfer", "warehouse_id": main, "to_warehouse_id": other,
+         "lines": [{"item_id": second, "quantity": "1.5"}, {"item_id": first, "quantity": "1"}]},
+        {"type": "adjustment", "warehouse_id": other, "lines": [
+            {"item_id": first, "quantity": "-0.5"},
+            {"item_id": second, "quantity": "3", "unit_cost": "4.1"},
+        ]},
+    ]  # fmt: skip
+    for body in bodies:
+        created = client.post(DOCS, json=body, headers=clerk)
+        assert created.status_code == 201, created.get_json()
+        shown = created.get_json()
+        assert shown["status"] == "posted"
+        assert [x["line_no"] for x in shown["lines"]] == list(range(1, len(body["lines"]) + 1))
+        read = client.get(f"{DOCS}/{shown['id']}", headers=clerk)
+        assert read.get_json() == shown
+    assert client.get(f"{DOCS}/{shown['id']}", headers=clerk).get_json()["lines"][1] == {
+        "id": shown["lines"][1]["id"],
+        "line_no": 2,
+        "item_id": second,
+        "quantity": "3.000",
+        "unit_cost": "4.1000",
+    }
+
+
 def test_list_documents_by_status_and_type(client, clerk, make):
     warehouse, item = make.warehouse(), make.item()
     posted = make.receive(warehouse, item, "3", "1")

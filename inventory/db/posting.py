@@ -1,0 +1,128 @@
+"""A posted stock document's writes in one PostgreSQL statement.
+
+Once its balance rows are locked and its entries valued, a posting writes five tables: the
+document, its lines, the ledger entries, the balances and the audit event. As separate statements
+that is five round trips, each with its share of driver and SQLAlchemy work; here it is one:
+data-modifying CTEs, the rows passed as arrays and unnested. Every CTE runs in the same statement
+and transaction, and the foreign keys are checked at its end, so the lines can name the document
+and the ledger the lines inserted beside them. SQLite has no data-modifying CTEs; there the
+service writes the same rows a table at a time.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from inventory.db.types import Money, Quantity, UnitCost
+from inventory.domain.documents import Entry, LineIn
+from inventory.domain.valuation import Balance, Key
+
+_WRITE = text("""
+WITH document AS (
+    INSERT INTO stock_document (type, status, warehouse_id, to_warehouse_id, reference, source,
+                                created_by, created_at, posted_by, posted_at)
+    VALUES (:type, 'posted', :warehouse_id, :to_warehouse_id, :reference, :source,
+            :actor_id, :now, :actor_id, :now)
+    RETURNING id
+), line AS (
+    INSERT INTO stock_document_line (document_id, line_no, item_id, quantity, unit_cost)
+    SELECT document.id, l.line_no, l.item_id, l.quantity, l.unit_cost
+    FROM document,
+         unnest(CAST(:line_no AS int[]), CAST(:line_item AS int[]),
+                CAST(:line_quantity AS bigint[]), CAST(:line_cost AS bigint[]))
+             AS l(line_no, item_id, quantity, unit_cost)
+    RETURNING id, line_no
+), entry AS (
+    INSERT INTO stock_ledger (document_id, line_id, item_id, warehouse_id, quantity, unit_cost,
+                              value, balance_quantity, balance_value, reversal, actor_id,
+                              posted_at)
+    SELECT document.id, line.id, e.item_id, e.warehouse_id, e.quantity, e.unit_cost, e.value,
+           e.balance_quantity, e.balance_value, false, :actor_id, :now
+    FROM document,
+         unnest(CAST(:entry_line_no AS int[]), CAST(:entry_item AS int[]),
+                CAST(:entry_warehouse AS int[]), CAST(:entry_quantity AS bigint[]),
+                CAST(:entry_cost AS bigint[]), CAST(:entry_value AS bigint[]),
+                CAST(:entry_balance_quantity AS bigint[]), CAST(:entry_balance_value AS bigint[]))
+             WITH ORDINALITY
+             AS e(line_no, item_id, warehouse_id, quantity, unit_cost, value, balance_quantity,
+                  balance_value, n)
+         JOIN line ON line.line_no = e.line_no
+    -- ledger ids follow the entries' order: two entries for one balance must read in turn
+    ORDER BY e.n
+), balance AS (
+    UPDATE stock_balance b SET quantity = v.quantity, value = v.value
+    FROM unnest(CAST(:balance_item AS int[]), CAST(:balance_warehouse AS int[]),
+                CAST(:balance_quantity AS bigint[]), CAST(:balance_value AS bigint[]))
+             AS v(item_id, warehouse_id, quantity, value)
+    WHERE b.item_id = v.item_id AND b.warehouse_id = v.warehouse_id
+), audit AS (
+    INSERT INTO audit_event (at, actor_id, action, entity_type, entity_id, before, after,
+                             request_id)
+    SELECT :audit_at, :audit_actor_id, :audit_action, :audit_entity_type,
+           CAST(document.id AS text), CAST(:audit_before AS json), CAST(:audit_after AS json),
+           :audit_request_id
+    FROM document
+)
+SELECT document.id, array_agg(line.id ORDER BY line.line_no) FROM document, line
+GROUP BY document.id
+""")
+
+
+# The arrays carry what the fixed-point columns store: the scaled integers, rounded as they round.
+_qty, _cost, _value = (t.process_bind_param for t in (Quantity(), UnitCost(), Money()))
+
+
+_JSON = ("before", "after")
+_NOT_PARAMS = frozenset(_JSON) | {"entity_id"}  # the entity id is the new document's
+
+
+def _json(data: dict | None) -> str | None:
+    return None if data is None else json.dumps(data)
+
+
+def write_posted(
+    session: Session,
+    document: dict,
+    lines: list[LineIn],
+    entries: list[Entry],
+    balances: dict[Key, Balance],
+    audit_event: dict,
+) -> tuple[int, list[int]]:
+    """Insert the posted ``document`` (its columns), ``lines``, ``entries`` and ``audit_event``
+    (its columns; the entity id is the new document's), and set ``balances`` (locked by this
+    transaction already); return the document's id and its lines' ids in line order."""
+    keys = sorted(balances)
+    row = session.execute(
+        _WRITE,
+        {
+            "type": document["type"],
+            "warehouse_id": document["warehouse_id"],
+            "to_warehouse_id": document["to_warehouse_id"],
+            "reference": document["reference"],
+            "source": document["source"],
+            "actor_id": document["created_by"],
+            "now": document["created_at"],
+            "line_no": list(range(1, len(lines) + 1)),
+            "line_item": [x.item_id for x in lines],
+            "line_quantity": [_qty(x.quantity, None) for x in lines],
+            "line_cost": [_cost(x.unit_cost, None) for x in lines],
+            "entry_line_no": [e.line_index + 1 for e in entries],
+            "entry_item": [e.key[0] for e in entries],
+            "entry_warehouse": [e.key[1] for e in entries],
+            "entry_quantity": [_qty(e.movement.quantity, None) for e in entries],
+            "entry_cost": [_cost(e.movement.unit_cost, None) for e in entries],
+            "entry_value": [_value(e.movement.value, None) for e in entries],
+            "entry_balance_quantity": [_qty(e.movement.after.quantity, None) for e in entries],
+            "entry_balance_value": [_value(e.movement.after.value, None) for e in entries],
+            "balance_item": [k[0] for k in keys],
+            "balance_warehouse": [k[1] for k in keys],
+            "balance_quantity": [_qty(balances[k].quantity, None) for k in keys],
+            "balance_value": [_value(balances[k].value, None) for k in keys],
+            **{f"audit_{k}": v for k, v in audit_event.items() if k not in _NOT_PARAMS},
+            **{f"audit_{k}": _json(audit_event[k]) for k in _JSON},
+        },
+    ).one()
+    return row[0], list(row[1])
