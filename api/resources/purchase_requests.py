@@ -1,9 +1,9 @@
 """Purchase requests and their approval, the approval inbox, and the approval of purchase orders.
 
-Purchasing (and admin) raise, submit and cancel requests; approver and finance decide them.
-Admin does not decide approvals by being admin: separation of duties is the point of an
-approval, so an admin approves only when they also hold the waiting role (and then under the
-same rules). See ``inventory.domain.approvals``.
+Purchasing (and admin) raise, edit (drafts), submit and cancel requests; approver and finance
+decide them. Admin does not decide approvals by being admin: separation of duties is the point
+of an approval, so an admin approves only when they also hold the waiting role (and then under
+the same rules). See ``inventory.domain.approvals``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from api.schemas.requests import (
     InboxEntrySchema,
     OrderApprovalSchema,
     RejectSchema,
+    RequestEditSchema,
     RequestInSchema,
     RequestQuerySchema,
     RequestSchema,
@@ -80,9 +81,29 @@ class Requests(MethodView):
 @blp.route(f"/{ID}")
 class RequestRecord(MethodView):
     @roles(*EVERYONE)
+    @blp.etag
     @blp.response(200, RequestSchema)
     def get(self, request_id):
         """The request with its lines, approval decisions and status history."""
+        return purchase_requests.get(request_id)
+
+    @roles(*RAISERS)
+    @blp.etag
+    @blp.arguments(RequestEditSchema())
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="The request is not a draft any more.")
+    def patch(self, data, request_id):
+        """Edit a draft: its cost centre, note and/or lines (the whole new list replaces the old
+        lines). Send If-Match with the ETag of your last read (by the requester or an admin)."""
+        changes = dict(data)
+        if "lines" in changes:
+            changes["lines"] = [RequestLineIn(**line) for line in changes["lines"]]
+        purchase_requests.edit(
+            current_actor(),
+            request_id,
+            changes,
+            lambda current: blp.check_etag(current, request_schema),
+        )
         return purchase_requests.get(request_id)
 
 

@@ -31,6 +31,21 @@ class RequestInSchema(ma.Schema):
     )
 
 
+class RequestEditSchema(ma.Schema):
+    cost_centre_id = Id()
+    note = Text(2000)
+    lines = ma.fields.List(
+        ma.fields.Nested(RequestLineInSchema),
+        validate=validate.Length(1, MAX_REQUEST_LINES),
+        metadata={"description": "The whole new list of lines; it replaces the old lines."},
+    )
+
+    @ma.validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("Send cost_centre_id, note and/or lines to change.")
+
+
 class RequestLineSchema(ma.Schema):
     id = Id()
     line_no = ma.fields.Integer()

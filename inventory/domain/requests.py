@@ -9,6 +9,12 @@ The rules, in full:
   half-even to the cent, so the lines shown always add up to the total exactly.
 - Spend is *committed* against a budget by requests that are ``approved``, ``ordered`` or
   ``closed``; a cancelled or rejected request commits nothing.
+- Only a ``draft`` is edited (its cost centre, note and lines); from ``submitted`` on, approvers
+  and budgets have seen its figures, so a change means cancelling and raising it again.
+- An ``ordered`` request is ``closed`` once nothing of it is open: every line counts as fully
+  ordered (``ordered_quantity ≥ quantity``: nothing waits to be ordered, or ordered again after
+  an order released it) and every purchase order carrying any of its lines is done (received,
+  closed or cancelled).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from enum import StrEnum
 
 from inventory.domain import numbers as n
 from inventory.domain import states
-from inventory.errors import ValidationFailed
+from inventory.domain.orders import OrderStatus
+from inventory.errors import InvalidTransition, ValidationFailed
 
 MAX_REQUEST_LINES = 200
 
@@ -48,11 +55,52 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
 }
 # Requests whose total counts against their budget.
 COMMITTED_STATUSES: frozenset[RequestStatus] = frozenset({S.APPROVED, S.ORDERED, S.CLOSED})
+# Orders from which nothing more is expected for now. A received order can still step back when a
+# receipt is cancelled or goods go back; the request it closed stays closed, as its need was met.
+ORDERS_DONE: frozenset[OrderStatus] = frozenset(
+    {OrderStatus.RECEIVED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
+)
 
 
 def check_request_transition(current: RequestStatus | str, target: RequestStatus | str) -> None:
     """Refuse a move the table does not allow (409), naming the moves that are allowed."""
     states.check(TRANSITIONS, RequestStatus(current), RequestStatus(target), "purchase request")
+
+
+def check_editable(current: RequestStatus | str, request_id: int) -> None:
+    """Refuse (409) to edit a request that is no longer a draft, naming its state."""
+    current = RequestStatus(current)
+    if current is not S.DRAFT:
+        raise InvalidTransition(
+            f"Purchase request {request_id} is {current}; only a draft can be edited. "
+            "Cancel it and raise a new one if it must change.",
+            extra={"current": str(current)},
+        )
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    """One request line as ordering left it: how much was asked for, how much counts as ordered,
+    and the states of the purchase orders whose lines carry it."""
+
+    quantity: Decimal
+    ordered_quantity: Decimal
+    order_statuses: frozenset[OrderStatus | str] = frozenset()
+
+
+def fully_ordered(line: LineProgress) -> bool:
+    return line.ordered_quantity >= line.quantity
+
+
+def ready_to_close(current: RequestStatus | str, lines: Iterable[LineProgress]) -> bool:
+    """Whether an ``ordered`` request has nothing open left and so moves to ``closed``."""
+    if RequestStatus(current) is not S.ORDERED:
+        return False
+    lines = list(lines)
+    return bool(lines) and all(
+        fully_ordered(line) and all(OrderStatus(s) in ORDERS_DONE for s in line.order_statuses)
+        for line in lines
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Ending purchase orders: cancel what is not received, close what is done.
 
 Cancelled or unreceived quantities stop counting as ordered on the request lines they came
-from, so the need can be ordered again. The rules are ``inventory.domain.orders.cancellation``
-and ``closing``.
+from, so the need can be ordered again; a request with nothing open left is closed. The rules
+are ``inventory.domain.orders.cancellation`` and ``closing``, and
+``inventory.domain.requests.ready_to_close``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from inventory.db.procurement_models import PurchaseOrderLine, PurchaseRequestLi
 from inventory.domain import orders as o
 from inventory.domain.actors import Actor
 from inventory.domain.orders import ApprovalStatus
-from inventory.services import audit
+from inventory.services import audit, request_closing
 from inventory.services.purchase_orders import locked_order, move
 from inventory.services.tx import retrying, transaction
 
@@ -32,6 +33,8 @@ def _lines(session, order_id: int) -> list[PurchaseOrderLine]:
 
 def _apply(session, actor, order, lines, outcome: o.Cancellation, action: str, reason: str) -> None:
     before = {"status": order.status, "cancelled": {x.id: x.cancelled_quantity for x in lines}}
+    # Requests before their lines, as ordering from requests locks them (see request_closing).
+    request_closing.lock_requests_on_order(session, order.id)
     for line in lines:
         line.cancelled_quantity = outcome.cancelled[line.id]
     released = _release_request_lines(session, lines)
@@ -39,6 +42,7 @@ def _apply(session, actor, order, lines, outcome: o.Cancellation, action: str, r
         order.waiting_role = None  # nothing left to approve: out of every inbox
     move(session, actor, order, outcome.target, reason)
     session.flush()
+    closed_requests = request_closing.close_finished_requests(session, actor, order, reason)
     audit.record(
         actor,
         action,
@@ -49,6 +53,7 @@ def _apply(session, actor, order, lines, outcome: o.Cancellation, action: str, r
             "status": order.status,
             "cancelled": {x.id: x.cancelled_quantity for x in lines},
             "released_request_lines": released,
+            "closed_requests": closed_requests,
             "reason": reason,
         },
     )

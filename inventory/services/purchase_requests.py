@@ -1,5 +1,5 @@
-"""Purchase requests: raise, submit into approval, approve or reject step by step (with the
-budget check on the last step), cancel, and the later moves to ordered and closed.
+"""Purchase requests: raise, edit while a draft, submit into approval, approve or reject step by
+step (with the budget check on the last step), cancel, and the later moves to ordered and closed.
 
 The rules live in ``inventory.domain.requests`` (states, totals) and
 ``inventory.domain.approvals`` (bands, budget, separation of duties).
@@ -7,10 +7,11 @@ The rules live in ``inventory.domain.requests`` (states, totals) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from inventory import clock
 from inventory.db import request_queries as rq
@@ -59,22 +60,8 @@ def create(actor: Actor, cost_centre_id: int, lines: list[RequestLineIn], note: 
     """Raise a draft request; the caller is its requester."""
     rr.validate_lines(lines)
     with transaction() as session:
-        centre = session.get(CostCentre, cost_centre_id)
-        if centre is None or not centre.active:
-            state = "unknown" if centre is None else f"inactive ({centre.code})"
-            raise ValidationFailed(
-                f"The request is charged to an {state} cost centre.",
-                errors={"cost_centre_id": [f"Cost centre {cost_centre_id} is {state}."]},
-            )
-        wanted = {line.item_id for line in lines}
-        active = set(session.scalars(select(Item.id).where(Item.id.in_(wanted), Item.active)))
-        bad = {
-            str(i): {"item_id": [f"No active item with id {line.item_id}."]}
-            for i, line in enumerate(lines)
-            if line.item_id not in active
-        }
-        if bad:
-            raise ValidationFailed("Some lines name unknown items.", errors={"lines": bad})
+        _check_cost_centre(session, cost_centre_id)
+        _check_items(session, lines)
         now = clock.now()
         req = PurchaseRequest(
             requester_id=actor.id,
@@ -89,19 +76,7 @@ def create(actor: Actor, cost_centre_id: int, lines: list[RequestLineIn], note: 
         )
         session.add(req)
         session.flush()
-        session.add_all(
-            PurchaseRequestLine(
-                request_id=req.id,
-                line_no=i,
-                item_id=x.item_id,
-                quantity=x.quantity,
-                needed_by=x.needed_by,
-                estimated_price=x.estimated_price,
-                note=x.note,
-                ordered_quantity=0,
-            )
-            for i, x in enumerate(lines, start=1)
-        )
+        _write_lines(session, req.id, lines)
         approvals.record_status_change(session, SUBJECT, req.id, None, req.status, actor)
         audit.record(
             actor,
@@ -113,6 +88,111 @@ def create(actor: Actor, cost_centre_id: int, lines: list[RequestLineIn], note: 
                 "cost_centre_id": cost_centre_id,
                 "lines": [asdict(x) for x in lines],
             },
+        )
+        return req.id
+
+
+def _check_cost_centre(session, cost_centre_id: int) -> None:
+    centre = session.get(CostCentre, cost_centre_id)
+    if centre is None or not centre.active:
+        state = "unknown" if centre is None else f"inactive ({centre.code})"
+        raise ValidationFailed(
+            f"The request is charged to an {state} cost centre.",
+            errors={"cost_centre_id": [f"Cost centre {cost_centre_id} is {state}."]},
+        )
+
+
+def _check_items(session, lines: list[RequestLineIn]) -> None:
+    wanted = {line.item_id for line in lines}
+    active = set(session.scalars(select(Item.id).where(Item.id.in_(wanted), Item.active)))
+    bad = {
+        str(i): {"item_id": [f"No active item with id {line.item_id}."]}
+        for i, line in enumerate(lines)
+        if line.item_id not in active
+    }
+    if bad:
+        raise ValidationFailed("Some lines name unknown items.", errors={"lines": bad})
+
+
+def _write_lines(session, request_id: int, lines: list[RequestLineIn]) -> None:
+    session.add_all(
+        PurchaseRequestLine(
+            request_id=request_id,
+            line_no=i,
+            item_id=x.item_id,
+            quantity=x.quantity,
+            needed_by=x.needed_by,
+            estimated_price=x.estimated_price,
+            note=x.note,
+            ordered_quantity=0,
+        )
+        for i, x in enumerate(lines, start=1)
+    )
+
+
+def _draft_contents(session, req: PurchaseRequest) -> dict:
+    """What an edit may change, for the audit's before and after."""
+    lines = session.scalars(
+        select(PurchaseRequestLine)
+        .where(PurchaseRequestLine.request_id == req.id)
+        .order_by(PurchaseRequestLine.line_no)
+    )
+    return {
+        "cost_centre_id": req.cost_centre_id,
+        "note": req.note,
+        "total": req.total,
+        "lines": [
+            {
+                "item_id": x.item_id,
+                "quantity": x.quantity,
+                "estimated_price": x.estimated_price,
+                "needed_by": x.needed_by,
+                "note": x.note,
+            }
+            for x in lines
+        ],
+    }
+
+
+@retrying
+def edit(
+    actor: Actor, request_id: int, changes: dict, check_current: Callable[[dict], None]
+) -> int:
+    """Change a draft's ``cost_centre_id``, ``note`` and/or ``lines`` (the whole new list,
+    replacing the old lines), if ``check_current`` accepts the request as it is now (the
+    If-Match); by the requester or an admin."""
+    lines: list[RequestLineIn] | None = changes.get("lines")
+    if lines is not None:
+        rr.validate_lines(lines)
+    with transaction() as session:
+        req = _locked(session, request_id)
+        _own_or_admin(actor, req, "edit")
+        # The state before the ETag: a request submitted since your read is a 409 that says
+        # why, not a 412 that only says to read again.
+        rr.check_editable(req.status, req.id)
+        check_current(get(request_id))
+        before = _draft_contents(session, req)
+        if "cost_centre_id" in changes:
+            _check_cost_centre(session, changes["cost_centre_id"])
+            req.cost_centre_id = changes["cost_centre_id"]
+        if "note" in changes:
+            req.note = changes["note"]
+        if lines is not None:
+            _check_items(session, lines)
+            session.execute(
+                delete(PurchaseRequestLine).where(PurchaseRequestLine.request_id == req.id)
+            )
+            _write_lines(session, req.id, lines)
+            req.total = rr.request_total((x.quantity, x.estimated_price) for x in lines)
+        req.updated_at = clock.now()
+        session.flush()
+        audit.record(
+            actor,
+            "purchase_request.edit",
+            SUBJECT,
+            req.id,
+            before=before,
+            after=_draft_contents(session, req),
         )
         return req.id
 

@@ -32,7 +32,7 @@ from inventory.domain.documents import DocumentType, LineIn
 from inventory.domain.pricing import BASE_CURRENCY
 from inventory.domain.receiving import InspectionMode, ReceiptLineIn
 from inventory.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from inventory.services import audit, inspection, stock
+from inventory.services import audit, inspection, request_closing, stock
 from inventory.services.purchase_orders import record_status
 from inventory.services.tx import retrying, transaction
 
@@ -99,6 +99,7 @@ def _move_order(session, actor: Actor, order: PurchaseOrder, why: str) -> str | 
     record_status(session, actor, "purchase_order", order.id, before, target, why)
     order.status = target
     order.updated_at = clock.now()
+    request_closing.close_finished_requests(session, actor, order, why)
     return before
 
 

@@ -368,3 +368,134 @@ def test_users_carry_an_optional_email(client, h):
         headers=h["admin"],
     )
     assert "email" in assert_problem(bad, 422)["errors"]
+
+
+# --- Editing a draft -----------------------------------------------------------------------------
+
+
+def _draft(client, make, h) -> tuple[dict, str]:
+    """The setup's records with an item, and the URL of a draft raised by purchasing for
+    4 × 25 = 100.00."""
+    ids = _setup(client, h)
+    ids["item"] = make.item()
+    created = _raise(client, h["purchasing"], ids["centre"], ids["item"], note="gloves")
+    assert created.status_code == 201, created.get_json()
+    return ids, f"{PR}/{created.get_json()['id']}"
+
+
+def _etag(client, url, headers) -> str:
+    return client.get(url, headers=headers).headers["ETag"]
+
+
+def test_a_draft_is_edited_under_its_etag(client, make, h):
+    ids, url = _draft(client, make, h)
+    lab = client.post(
+        "/api/v1/cost-centres", json={"code": "LAB", "name": "Lab"}, headers=h["admin"]
+    ).get_json()["id"]
+    other = make.item()
+    etag = _etag(client, url, h["purchasing"])
+    with writes_nothing(TABLES):
+        assert_problem(client.patch(url, json={"note": "x"}, headers=h["purchasing"]), 428)
+
+    edited = client.patch(
+        url,
+        json={
+            "cost_centre_id": lab,
+            "note": "gloves and masks",
+            "lines": [
+                {"item_id": ids["item"], "quantity": "3", "estimated_price": "10.005"},
+                {"item_id": other, "quantity": 2, "estimated_price": 5, "note": "masks"},
+            ],
+        },
+        headers={**h["purchasing"], "If-Match": etag},
+    )
+
+    assert edited.status_code == 200, edited.get_json()
+    body = edited.get_json()
+    assert (body["status"], body["cost_centre_id"], body["note"]) == (
+        "draft",
+        lab,
+        "gloves and masks",
+    )
+    # 3 × 10.005 = 30.015 → 30.02 (half-even), 2 × 5 = 10.00: the old line is gone.
+    assert body["total"] == "40.02"
+    assert [(x["line_no"], x["item_id"], x["quantity"]) for x in body["lines"]] == [
+        (1, ids["item"], "3.000"),
+        (2, other, "2.000"),
+    ]
+    assert body["line_count"] == 2
+    assert [c["to_status"] for c in body["history"]] == ["draft"]  # an edit is not a move
+    assert edited.headers["ETag"] not in (etag, None)
+    assert _etag(client, url, h["purchasing"]) == edited.headers["ETag"]
+
+    with writes_nothing(TABLES):  # the same, now stale, ETag again
+        stale = client.patch(
+            url, json={"note": "lost update"}, headers={**h["purchasing"], "If-Match": etag}
+        )
+    assert_problem(stale, 412)
+
+    (event,) = client.get(
+        "/api/v1/audit-events",
+        query_string={"entity_type": "purchase_request", "entity_id": body["id"]},
+        headers=h["admin"],
+    ).get_json()[:1]
+    assert event["action"] == "purchase_request.edit"
+    assert (event["before"]["total"], event["after"]["total"]) == ("100.00", "40.02")
+    assert event["before"]["cost_centre_id"] == ids["centre"]
+    assert [x["item_id"] for x in event["after"]["lines"]] == [ids["item"], other]
+    assert event["before"]["note"] == "gloves"
+
+
+def test_only_the_requester_or_an_admin_edits(client, make, h):
+    _, url = _draft(client, make, h)
+    colleague = make.headers("purchasing")  # purchasing, but not the requester
+    for headers in (colleague, h["approver"], h["viewer"]):
+        with writes_nothing(TABLES):
+            refused = client.patch(
+                url,
+                json={"note": "mine now"},
+                headers={**headers, "If-Match": _etag(client, url, headers)},
+            )
+        assert_problem(refused, 403, "permission_denied")
+    by_admin = client.patch(
+        url,
+        json={"note": "fixed"},
+        headers={**h["admin"], "If-Match": _etag(client, url, h["admin"])},
+    )
+    assert by_admin.status_code == 200 and by_admin.get_json()["note"] == "fixed"
+
+
+def test_a_submitted_request_is_not_edited(client, make, h):
+    _, url = _draft(client, make, h)
+    assert client.post(f"{url}/submit", headers=h["purchasing"]).status_code == 200
+    with writes_nothing(TABLES):
+        refused = client.patch(
+            url,
+            json={"note": "too late"},
+            headers={**h["purchasing"], "If-Match": _etag(client, url, h["purchasing"])},
+        )
+    body = assert_problem(refused, 409, "invalid_transition")
+    assert body["current"] == "submitted"
+    assert "is submitted; only a draft can be edited" in body["detail"]
+
+
+def test_bad_edits_are_field_errors(client, make, h):
+    ids, url = _draft(client, make, h)
+    headers = {**h["purchasing"], "If-Match": _etag(client, url, h["purchasing"])}
+
+    def edit(body):
+        return client.patch(url, json=body, headers=headers)
+
+    line = {"item_id": ids["item"], "quantity": "1", "estimated_price": "1"}
+    with writes_nothing(TABLES):
+        body = assert_problem(edit({"lines": [{**line, "estimated_price": "-1"}]}), 422)
+        assert "estimated_price" in body["errors"]["lines"]["0"]
+        body = assert_problem(edit({"lines": [line, {**line, "quantity": "0.0001"}]}), 422)
+        assert "quantity" in body["errors"]["lines"]["1"]
+        body = assert_problem(edit({"lines": [line, {**line, "item_id": 99999}]}), 422)
+        assert "item_id" in body["errors"]["lines"]["1"]
+        assert "lines" in assert_problem(edit({"lines": []}), 422)["errors"]
+        assert "cost_centre_id" in assert_problem(edit({"cost_centre_id": 99999}), 422)["errors"]
+        assert assert_problem(edit({}), 422, "validation_failed")["errors"]
+    # Nothing changed, so the ETag of the last read still holds.
+    assert edit({"note": "fine"}).status_code == 200

@@ -1,0 +1,90 @@
+"""Closing purchase requests when the orders that carry them are done.
+
+A step inside the use case that ends or receives an order (``order_closing``, ``receipts``), in
+its transaction. The rule is ``inventory.domain.requests.ready_to_close``.
+
+Lock order: the purchase order row (the caller holds it), then the requests on it in id order,
+then their lines. ``order_from_requests`` also locks requests before their lines, so the two
+cannot wait on each other in a circle.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from inventory.db.procurement_models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseRequest,
+    PurchaseRequestLine,
+)
+from inventory.domain import requests as rr
+from inventory.domain.actors import Actor
+from inventory.domain.requests import RequestStatus
+from inventory.services import purchase_requests
+
+
+def lock_requests_on_order(session, order_id: int) -> list[PurchaseRequest]:
+    """The requests with lines on the order, locked in id order."""
+    on_order = (
+        select(PurchaseRequestLine.request_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.request_line_id == PurchaseRequestLine.id)
+        .where(PurchaseOrderLine.order_id == order_id)
+    )
+    return list(
+        session.scalars(
+            select(PurchaseRequest)
+            .where(PurchaseRequest.id.in_(on_order))
+            .order_by(PurchaseRequest.id)
+            .with_for_update()
+            # Whoever held the lock before us may have moved the request: read it as committed.
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def close_finished_requests(
+    session, actor: Actor, order: PurchaseOrder, why: str = ""
+) -> list[int]:
+    """Close every ``ordered`` request on ``order`` that has nothing open left; return their ids.
+
+    Call it after the order's new status is set. Each move is checked against the request state
+    machine, recorded in ``status_change`` and audited (``purchase_request.closed``)."""
+    if order.status not in {s.value for s in rr.ORDERS_DONE}:
+        return []
+    session.flush()  # the order's new status must be visible to the query below
+    requests = lock_requests_on_order(session, order.id)
+    candidates = [r.id for r in requests if r.status == RequestStatus.ORDERED.value]
+    if not candidates:
+        return []
+    # Read after the locks: an order of the same request finishing meanwhile has committed by
+    # now, so of two orders ending together the later one sees the other done.
+    lines = session.execute(
+        select(
+            PurchaseRequestLine.id,
+            PurchaseRequestLine.request_id,
+            PurchaseRequestLine.quantity,
+            PurchaseRequestLine.ordered_quantity,
+        ).where(PurchaseRequestLine.request_id.in_(candidates))
+    ).all()
+    statuses: dict[int, set[str]] = {}
+    for line_id, status in session.execute(
+        select(PurchaseOrderLine.request_line_id, PurchaseOrder.status)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrderLine.request_line_id.in_([x.id for x in lines]))
+    ):
+        statuses.setdefault(line_id, set()).add(status)
+    progress: dict[int, list[rr.LineProgress]] = {}
+    for x in lines:
+        progress.setdefault(x.request_id, []).append(
+            rr.LineProgress(x.quantity, x.ordered_quantity, frozenset(statuses.get(x.id, ())))
+        )
+    reason = f"purchase order {order.id} {order.status}" + (f" ({why})" if why else "")
+    closed = [
+        request_id
+        for request_id in candidates
+        if rr.ready_to_close(RequestStatus.ORDERED, progress.get(request_id, []))
+    ]
+    for request_id in closed:
+        purchase_requests.transition(actor, request_id, RequestStatus.CLOSED, reason)
+    return closed

@@ -1,0 +1,74 @@
+"""Purchase request rules: which requests may be edited, and when an ordered one closes."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from inventory.domain import requests as rr
+from inventory.domain.requests import LineProgress
+from inventory.domain.requests import RequestStatus as S
+from inventory.errors import InvalidTransition
+
+
+def _line(quantity="10", ordered="10", *statuses: str) -> LineProgress:
+    return LineProgress(D(quantity), D(ordered), frozenset(statuses))
+
+
+def test_only_a_draft_is_editable():
+    rr.check_editable(S.DRAFT, 1)
+    for status in set(S) - {S.DRAFT}:
+        with pytest.raises(InvalidTransition) as refused:
+            rr.check_editable(status, 7)
+        assert f"Purchase request 7 is {status}; only a draft can be edited" in str(refused.value)
+        assert refused.value.extra == {"current": str(status)}
+
+
+@pytest.mark.parametrize("done", ["received", "closed", "cancelled"])
+def test_an_ordered_request_whose_orders_are_all_done_closes(done):
+    assert rr.ready_to_close(S.ORDERED, [_line("10", "10", done)])
+
+
+@pytest.mark.parametrize("still_open", ["draft", "sent", "partially_received"])
+def test_one_open_order_keeps_it_open(still_open):
+    lines = [_line("10", "10", "received"), _line("5", "5", "closed", still_open)]
+    assert not rr.ready_to_close(S.ORDERED, lines)
+
+
+def test_a_request_split_over_two_orders_closes_when_both_are_done():
+    first_done = [_line("10", "10", "received"), _line("4", "4", "sent")]
+    assert not rr.ready_to_close(S.ORDERED, first_done)
+    both_done = [_line("10", "10", "received"), _line("4", "4", "closed")]
+    assert rr.ready_to_close(S.ORDERED, both_done)
+
+
+def test_a_line_waiting_to_be_ordered_keeps_it_open():
+    # A cancelled order released the line: its need waits to be ordered again.
+    released = [_line("10", "10", "received"), _line("4", "0", "cancelled")]
+    assert not rr.ready_to_close(S.ORDERED, released)
+    partly = [_line("10", "6", "closed")]
+    assert not rr.ready_to_close(S.ORDERED, partly)
+    # Ordered again and that order done: the cancelled order it was on counts as done too.
+    reordered = [_line("10", "10", "received"), _line("4", "4", "cancelled", "received")]
+    assert rr.ready_to_close(S.ORDERED, reordered)
+
+
+def test_more_than_asked_for_counts_as_fully_ordered():
+    assert rr.fully_ordered(_line("10", "12"))
+    assert rr.ready_to_close(S.ORDERED, [_line("10.000", "12.000", "closed")])
+
+
+@pytest.mark.parametrize("status", sorted(set(S) - {S.ORDERED}))
+def test_only_an_ordered_request_closes(status):
+    assert not rr.ready_to_close(status, [_line("1", "1", "received")])
+
+
+def test_a_request_without_lines_does_not_close():
+    assert not rr.ready_to_close(S.ORDERED, [])
+
+
+def test_closing_is_a_legal_move_only_from_ordered():
+    rr.check_request_transition(S.ORDERED, S.CLOSED)
+    with pytest.raises(InvalidTransition):
+        rr.check_request_transition(S.APPROVED, S.CLOSED)
