@@ -62,7 +62,7 @@ def _receive(order_id: int, data: dict):
         warehouse_id=data["warehouse_id"],
         tolerance_pct=current_app.config.get("RECEIPT_TOLERANCE_PCT", DEFAULT_TOLERANCE_PCT),
     )
-    body = receipt_queries.get_receipt(done.receipt_id)
+    body = done.receipt
     for line in body["lines"]:
         line["inspection"] = done.inspections.get(line["po_line_id"])
     return 201, receipt_schema.dump(body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from inventory import clock
 from inventory.db.models import StockDocument, Warehouse
@@ -41,6 +41,21 @@ from inventory.services.tx import retrying, transaction
 class Received:
     receipt_id: int
     inspections: dict[int, dict]  # po_line_id → what the inspector was told and decided
+    receipt: dict  # as ``receipt_queries.get_receipt`` reads it, built from what was written
+
+
+# Core statements, built once: the receipt path runs them on every receipt.
+_receipts = GoodsReceipt.__table__
+_receipt_lines = GoodsReceiptLine.__table__
+_INSERT_RECEIPT = insert(_receipts).returning(_receipts.c.id)
+_SET_DOCUMENT = (
+    update(_receipts)
+    .where(_receipts.c.id == bindparam("receipt_id"))
+    .values(stock_document_id=bindparam("document_id"))
+)
+_INSERT_RECEIPT_LINES = insert(_receipt_lines).returning(
+    _receipt_lines.c.id, sort_by_parameter_order=True
+)
 
 
 def _locked_order(session, order_id: int) -> PurchaseOrder:
@@ -88,9 +103,12 @@ def _rate(order: PurchaseOrder) -> Decimal:
     )
 
 
-def _move_order(session, actor: Actor, order: PurchaseOrder, why: str) -> str | None:
-    """Put the order in the status its received quantities call for; record the change."""
-    lines = _ordered(_order_lines(session, order.id)).values()
+def _move_order(
+    session, actor: Actor, order: PurchaseOrder, lines: dict[int, PurchaseOrderLine], why: str
+) -> str | None:
+    """Put the order in the status its received quantities (all its ``lines``) call for; record
+    the change."""
+    lines = _ordered(lines).values()
     target = o.status_from_quantities(lines).value
     if target == order.status or order.status not in {s.value for s in rc.RECEIVING}:
         return None  # a closed order stays closed after a return
@@ -191,16 +209,17 @@ def receive(
         told = _inspect(lines, by_id, plans, states)
 
         now = clock.now()
-        receipt = GoodsReceipt(
-            order_id=order.id,
-            supplier_id=order.supplier_id,
-            warehouse_id=warehouse_id,
-            status="posted",
-            received_by=actor.id,
-            received_at=now,
-        )
-        session.add(receipt)
-        session.flush()
+        receipt = {
+            "order_id": order.id,
+            "supplier_id": order.supplier_id,
+            "warehouse_id": warehouse_id,
+            "status": "posted",
+            "stock_document_id": None,
+            "received_by": actor.id,
+            "received_at": now,
+            "cancelled_at": None,
+        }
+        receipt_id = session.execute(_INSERT_RECEIPT, receipt).scalar_one()
         stock_lines = [
             LineIn(
                 by_id[x.po_line_id].item_id,
@@ -211,52 +230,54 @@ def receive(
             if x.accepted > 0
         ]
         if stock_lines:
-            receipt.stock_document_id = stock.create_document(
+            receipt["stock_document_id"] = stock.create_document(
                 actor,
                 stock.NewDocument(
                     type=DocumentType.RECEIPT,
                     warehouse_id=warehouse_id,
                     lines=stock_lines,
-                    reference=f"PO {order.id} receipt {receipt.id}",
-                    source=f"goods_receipt:{receipt.id}",
+                    reference=f"PO {order.id} receipt {receipt_id}",
+                    source=f"goods_receipt:{receipt_id}",
                 ),
             )
-        session.execute(
-            insert(GoodsReceiptLine),
-            [
-                {
-                    "receipt_id": receipt.id,
-                    "po_line_id": x.po_line_id,
-                    "item_id": by_id[x.po_line_id].item_id,
-                    "received": x.received,
-                    "accepted": x.accepted,
-                    "rejected": x.rejected,
-                    "reason": x.reason,
-                    "unit_price": by_id[x.po_line_id].unit_price,
-                    "promised_date": by_id[x.po_line_id].promised_date,
-                    "ordered_at": order.sent_at,
-                    "sample_size": told[x.po_line_id]["sample_size"],
-                    "defects_found": x.defects_found,
-                    "inspection_result": told[x.po_line_id]["result"],
-                }
-                for x in lines
-            ],
-        )
+            session.execute(
+                _SET_DOCUMENT,
+                {"receipt_id": receipt_id, "document_id": receipt["stock_document_id"]},
+            )
+        receipt_lines = [
+            {
+                "receipt_id": receipt_id,
+                "po_line_id": x.po_line_id,
+                "item_id": by_id[x.po_line_id].item_id,
+                "received": n.qty(x.received),
+                "accepted": n.qty(x.accepted),
+                "rejected": n.qty(x.rejected),
+                "reason": x.reason,
+                "unit_price": by_id[x.po_line_id].unit_price,
+                "promised_date": by_id[x.po_line_id].promised_date,
+                "ordered_at": order.sent_at,
+                "sample_size": told[x.po_line_id]["sample_size"],
+                "defects_found": x.defects_found,
+                "inspection_result": told[x.po_line_id]["result"],
+            }
+            for x in lines
+        ]
+        line_ids = session.execute(_INSERT_RECEIPT_LINES, receipt_lines).scalars().all()
         for x in lines:
             by_id[x.po_line_id].received_quantity += x.accepted
         session.flush()
-        previous = _move_order(session, actor, order, f"goods receipt {receipt.id}")
+        previous = _move_order(session, actor, order, by_id, f"goods receipt {receipt_id}")
         changed = {i: s for i, s in states.items() if s != before_states[i]}
         inspection.save_states(session, order.supplier_id, changed)
         audit.record(
             actor,
             "goods_receipt.create",
             "goods_receipt",
-            receipt.id,
+            receipt_id,
             after={
                 "order_id": order.id,
                 "warehouse_id": warehouse_id,
-                "stock_document_id": receipt.stock_document_id,
+                "stock_document_id": receipt["stock_document_id"],
                 "lines": [
                     {
                         "po_line_id": x.po_line_id,
@@ -274,7 +295,12 @@ def receive(
                 },
             },
         )
-        return Received(receipt.id, told)
+        shown = [
+            {"id": line_id, **{k: v for k, v in row.items() if k != "receipt_id"}}
+            for line_id, row in zip(line_ids, receipt_lines, strict=True)
+        ]
+        shown.sort(key=lambda line: line["id"])  # as a read gives them
+        return Received(receipt_id, told, {**receipt, "id": receipt_id, "lines": shown})
 
 
 @retrying
@@ -311,7 +337,9 @@ def cancel_receipt(actor: Actor, receipt_id: int) -> int:
         for po_line_id, quantity in accepted.items():
             by_id[po_line_id].received_quantity -= quantity
         session.flush()
-        previous = _move_order(session, actor, order, f"goods receipt {receipt.id} cancelled")
+        previous = _move_order(
+            session, actor, order, by_id, f"goods receipt {receipt.id} cancelled"
+        )
         receipt.status = "cancelled"
         receipt.cancelled_at = clock.now()
         audit.record(
@@ -380,7 +408,7 @@ def return_to_supplier(
         session.get(StockDocument, document_id).source = f"supplier_return:{returned.id}"
         line.received_quantity -= quantity
         session.flush()
-        previous = _move_order(session, actor, order, f"supplier return {returned.id}")
+        previous = _move_order(session, actor, order, by_id, f"supplier return {returned.id}")
         audit.record(
             actor,
             "supplier_return.create",

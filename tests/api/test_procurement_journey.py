@@ -303,7 +303,14 @@ def test_request_to_stock_with_two_partial_receipts(backend, client, make):
         ("receipt", f"PO {oid} receipt {second['id']}"),
     ]
     history = api.get(f"/api/v1/purchase-requests/{rid}", "req")["history"]
-    assert [x["to_status"] for x in history] == ["draft", "submitted", "approved", "ordered"]
+    # The second receipt completed the order, which closed the request.
+    assert [x["to_status"] for x in history] == [
+        "draft",
+        "submitted",
+        "approved",
+        "ordered",
+        "closed",
+    ]
 
     # The audit log has every step, by whoever took it.
     assert _audit_actions(api, "purchase_request", rid) == [
@@ -311,6 +318,7 @@ def test_request_to_stock_with_two_partial_receipts(backend, client, make):
         ("purchase_request.submit", who["req"]),
         ("purchase_request.approve", who["boss"]),
         ("purchase_request.ordered", who["buyer"]),
+        ("purchase_request.closed", who["store"]),
     ]
     assert _audit_actions(api, "purchase_order", oid) == [
         ("purchase_order.create", who["buyer"]),
@@ -386,11 +394,12 @@ def test_a_large_request_needs_the_approver_and_then_finance(backend, client, ma
     assert api.get(f"/api/v1/purchase-orders/{order['id']}")["status"] == "received"
     # 5,000 accepted at 2.00 × 0.92 = 1.84 EUR.
     assert _balances(api, ids) == {ids["a"]: ("5000.000", "9200.00")}
-    assert api.get(f"/api/v1/purchase-requests/{rid}", "req")["status"] == "ordered"
+    assert api.get(f"/api/v1/purchase-requests/{rid}", "req")["status"] == "closed"
     assert [a for a, _ in _audit_actions(api, "purchase_request", rid)] == [
         "purchase_request.create",
         "purchase_request.submit",
         "purchase_request.approve",
         "purchase_request.approve",
         "purchase_request.ordered",
+        "purchase_request.closed",
     ]

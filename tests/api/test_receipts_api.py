@@ -93,6 +93,24 @@ def test_receive_cancel_and_return_through_the_api(backend, client, make, receiv
     assert h.order_state(po.id) == ("partially_received", [55, 7])
 
 
+def test_a_receipt_answers_as_it_reads_back(backend, client, receiver, stocked_order):
+    """The receipt answers from what it wrote, not by reading back: apart from the inspection
+    notes only the answer carries, it must say what the order's receipt list says."""
+    po, _, _ = stocked_order
+    url = f"/api/v1/purchase-orders/{po.id}/receipts"
+    lines = [_ln(po.lines[1], "4.5", "4", "0.5", "dented"), _ln(po.lines[0], "30")]
+    created = client.post(url, json=_receipt(*lines), headers=receiver)
+    assert created.status_code == 201, created.get_json()
+    shown = created.get_json()
+    assert all(line.pop("inspection")["mode"] == "none" for line in shown["lines"])
+    listed = client.get(url, headers=receiver).get_json()
+    assert listed == [shown]
+    assert [(x["po_line_id"], x["received"], x["rejected"]) for x in shown["lines"]] == [
+        (po.lines[1], "4.500", "0.500"),
+        (po.lines[0], "30.000", "0.000"),
+    ]
+
+
 def test_idempotency_key_replays_a_receipt(backend, client, receiver, stocked_order):
     po, _, _ = stocked_order
     url = f"/api/v1/purchase-orders/{po.id}/receipts"
