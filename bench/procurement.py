@@ -12,8 +12,10 @@ two parts, some late, some short, some rejected, 10 % of the orders in USD). The
   ``GET /api/v1/approvals/inbox`` (page of 50) p50/p99 over 200 requests, beside ``GET
   /api/v1/warehouses`` (same auth and paging, a one-row table);
 - receipts: 8 clients each post 20-line receipts (``POST /api/v1/purchase-orders/{id}/receipts``)
-  on orders made by SQL; p50/p99 beside 20-line stock receipts (``POST
-  /api/v1/stock-documents``), the ledger posting underneath.
+  on orders made by SQL, p50/p99 and receipts per second beside 20-line stock receipts (``POST
+  /api/v1/stock-documents``, the ledger posting underneath), twice: back to back (each client
+  sends as soon as its last receipt was answered: the machine's saturation) and paced (each
+  client one receipt every 0.5 s on average, Poisson, latency from the scheduled moment).
 
 An endpoint the app does not have yet is reported as not available and skipped. Only 127.0.0.1
 is contacted; gunicorn is stopped and the database dropped at the end. ``PG_BENCH_URL`` is the
@@ -26,6 +28,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -53,6 +56,11 @@ from bench.procurement_data import (  # noqa: E402
 ADMIN_URL = os.environ.get("PG_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-" + uuid.uuid4().hex
 CLIENTS = 8
+# The paced run: each client posts a 20-line receipt every PACE_S seconds on average (Poisson),
+# 8 clients together 16 receipts (320 lines) a second: more than a mid-size warehouse's whole
+# receiving team enters at its busiest, yet well under what the service sustains back to back.
+PACE_S = 0.5
+PACED = f"paced, one per {PACE_S:g} s each"
 AIM_SCORING_S, AIM_INBOX_P99_MS, AIM_RECEIPT_P99_MS = 2.0, 100.0, 50.0
 
 
@@ -146,39 +154,61 @@ def _get_timings(port: int, token: str, path: str, count: int) -> list[float]:
     return sorted(out)
 
 
-def _post_in_parallel(port: int, token: str, jobs: list[list[tuple[str, bytes]]]) -> list[float]:
+def _post_in_parallel(
+    port: int, token: str, jobs: list[list[tuple[str, bytes]]], pace: float | None = None
+) -> tuple[list[float], float]:
     """One thread per job list; each posts its bodies in turn on one keep-alive connection.
-    The first two posts of each client are warm-up and not counted."""
+    Returns the sorted latencies (the first two posts of each client are warm-up and not
+    counted) and the rate the counted posts achieved, per second.
+
+    ``pace`` None: back to back, each post as soon as the last one answered (saturation).
+    ``pace`` seconds: each client sends on its own schedule of exponentially distributed gaps
+    with that mean (open loop), and a post's latency counts from its scheduled moment, so a
+    post held up behind a slow one is charged for the wait (no coordinated omission)."""
     latencies: list[float] = []
     errors: list[str] = []
+    window: list[float] = []
     lock = threading.Lock()
 
-    def client(work: list[tuple[str, bytes]]) -> None:
+    def client(index: int, work: list[tuple[str, bytes]]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        rng = random.Random(index)
+        due = time.perf_counter()
         try:
             for n, (path, body) in enumerate(work):
-                began = time.perf_counter()
+                if pace is not None:
+                    due += rng.expovariate(1 / pace)
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                began = due if pace is not None else time.perf_counter()
                 conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
-                elapsed = time.perf_counter() - began
+                ended = time.perf_counter()
                 with lock:
                     if response.status != 201:
                         errors.append(f"HTTP {response.status} {payload[:300]!r}")
                     elif n >= 2:
-                        latencies.append(elapsed)
+                        latencies.append(ended - began)
+                        window.append(ended)
+                    if n == 1:
+                        window.append(-ended)  # counting starts after this client's warm-up
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=client, args=(w,), daemon=True) for w in jobs]
+    threads = [
+        threading.Thread(target=client, args=(i, w), daemon=True) for i, w in enumerate(jobs)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=600)
     if errors:
         print(f"    {len(errors)} failed; first: {errors[0]}", flush=True)
-    return sorted(latencies)
+    starts = [-x for x in window if x < 0]
+    ends = [x for x in window if x > 0]
+    rate = len(latencies) / (max(ends) - max(starts)) if ends and starts else float("nan")
+    return sorted(latencies), rate
 
 
 def _percentiles(latencies: list[float]) -> tuple[float, float]:
@@ -190,11 +220,14 @@ def _documented(port: int) -> set[str]:
     return {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops}
 
 
-def http_benches(url: str, env: dict, warehouse: int, workers: int, per_client: int) -> list:
+def http_benches(
+    url: str, env: dict, warehouse: int, workers: int, per_client: int, figures: dict
+) -> list:
     rows = []
     with psycopg.connect(url, autocommit=True) as conn:
         ids = dict(conn.execute("SELECT username, id FROM app_user").fetchall())
-        orders = receipt_orders(conn, CLIENTS * per_client, warehouse, ids["bench-admin"])
+        # Twice over: one set for the back-to-back run, one for the paced run.
+        orders = receipt_orders(conn, 2 * CLIENTS * per_client, warehouse, ids["bench-admin"])
     port = _free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = None
@@ -228,36 +261,41 @@ def http_benches(url: str, env: dict, warehouse: int, workers: int, per_client: 
             if receipts_path is None:
                 print("  receipt endpoint not available: skipped", flush=True)
                 return rows
-            print(
-                f"  receipts: {CLIENTS} clients x {per_client} orders of 20 lines ...", flush=True
-            )
-            work = [
-                [
-                    (f"/api/v1/purchase-orders/{order}/receipts", json.dumps({"lines": [
-                        {"po_line_id": line, "received": "100", "accepted": "100",
-                         "rejected": "0"} for line in lines]}).encode())
-                    for order, *lines in orders[c * per_client : (c + 1) * per_client]
-                ]
-                for c in range(CLIENTS)
-            ]  # fmt: skip
-            posted = _post_in_parallel(port, token["bench-clerk"], work)
-            documents = [
-                [
-                    ("/api/v1/stock-documents", json.dumps({
-                        "type": "receipt", "warehouse_id": warehouse, "reference": "bench",
-                        "lines": [{"item_id": (order * 7 + n * 13) % ITEMS + 1,
-                                   "quantity": "100", "unit_cost": "2.5"} for n in range(1, 21)],
-                    }).encode())
-                    for order, *_ in orders[c * per_client : (c + 1) * per_client]
-                ]
-                for c in range(CLIENTS)
-            ]  # fmt: skip
-            ledger = _post_in_parallel(port, token["bench-clerk"], documents)
-            if posted and ledger:
-                got, base = _percentiles(posted), _percentiles(ledger)
-                label = "receipt of 20 lines, 8 clients ({}) ms, n={}"
-                rows.append((label.format("p50", len(posted)), got[0], base[0], "stock receipt"))
-                rows.append((label.format("p99", len(posted)), got[1], base[1], "stock receipt"))
+            for pace, name, share in ((None, "back to back", 0), (PACE_S, PACED, 1)):
+                print(f"  receipts, {name}: {CLIENTS} clients x {per_client} orders of 20 "
+                      "lines ...", flush=True)  # fmt: skip
+                mine = orders[share * CLIENTS * per_client :]
+                work = [
+                    [
+                        (f"/api/v1/purchase-orders/{order}/receipts", json.dumps({"lines": [
+                            {"po_line_id": line, "received": "100", "accepted": "100",
+                             "rejected": "0"} for line in lines]}).encode())
+                        for order, *lines in mine[c * per_client : (c + 1) * per_client]
+                    ]
+                    for c in range(CLIENTS)
+                ]  # fmt: skip
+                posted, posted_rate = _post_in_parallel(port, token["bench-clerk"], work, pace)
+                documents = [
+                    [
+                        ("/api/v1/stock-documents", json.dumps({
+                            "type": "receipt", "warehouse_id": warehouse, "reference": "bench",
+                            "lines": [{"item_id": (order * 7 + n * 13) % ITEMS + 1,
+                                       "quantity": "100", "unit_cost": "2.5"}
+                                      for n in range(1, 21)],
+                        }).encode())
+                        for order, *_ in mine[c * per_client : (c + 1) * per_client]
+                    ]
+                    for c in range(CLIENTS)
+                ]  # fmt: skip
+                ledger, ledger_rate = _post_in_parallel(port, token["bench-clerk"], documents, pace)
+                if posted and ledger:
+                    got, base = _percentiles(posted), _percentiles(ledger)
+                    label = f"receipt of 20 lines, 8 clients {name} ({{}}) ms, n={len(posted)}"
+                    rows.append((label.format("p50"), got[0], base[0], "stock receipt"))
+                    rows.append((label.format("p99"), got[1], base[1], "stock receipt"))
+                    rows.append((f"  receipts per second, {name}", posted_rate, ledger_rate,
+                                 "stock receipt"))  # fmt: skip
+                    figures[name] = got[1]
         except BaseException:
             log.seek(0)
             print(f"--- gunicorn log (tail) ---\n{log.read()[-3000:]}", file=sys.stderr)
@@ -328,7 +366,8 @@ def main() -> int:
             ("  of which pandas (score_frame), s", s["pandas"], None, ""),
             ("rescore-suppliers job (compute + upsert 1,000 rows) s", s["rescore"], None, ""),
         ]  # fmt: skip
-        rows += http_benches(url, env, warehouse, args.workers, args.orders_per_client)
+        receipt_p99: dict[str, float] = {}
+        rows += http_benches(url, env, warehouse, args.workers, args.orders_per_client, receipt_p99)
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
@@ -344,8 +383,8 @@ def main() -> int:
     for label, figure, *_ in rows:
         if label.startswith("inbox") and "p99" in label:
             aims.append((f"inbox p99 < {AIM_INBOX_P99_MS:g} ms", figure < AIM_INBOX_P99_MS))
-        if label.startswith("receipt") and "p99" in label:
-            aims.append((f"receipt p99 < {AIM_RECEIPT_P99_MS:g} ms", figure < AIM_RECEIPT_P99_MS))
+    for name, p99 in receipt_p99.items():
+        aims.append((f"receipt p99 < {AIM_RECEIPT_P99_MS:g} ms, {name}", p99 < AIM_RECEIPT_P99_MS))
     print("\naims: " + "; ".join(f"{a}: {'met' if ok else 'NOT met'}" for a, ok in aims))
     return 0
 
