@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
+from api.idempotent import IDEMPOTENCY_DOC, run_once
 from api.schemas.stocktakes import (
     CountsInSchema,
     StocktakeInSchema,
@@ -27,8 +28,18 @@ COUNTERS = (Role.ADMIN, Role.WAREHOUSE)
 APPROVERS = (Role.ADMIN, Role.APPROVER)
 
 
+stocktake_schema = StocktakeSchema()
+
+
 def _body(stocktake_id: int) -> dict:
     return stocktakes.get(stocktake_id, current_actor().roles)
+
+
+def _once(data, status: int, write) -> object:
+    """Run a write under the request's Idempotency-Key: a retried create, count or post replays
+    the first answer instead of opening a second count, re-snapshotting the book quantities or
+    meeting a 409 for a count its first try already posted."""
+    return run_once(data, lambda: (status, stocktake_schema.dump(_body(write()))))
 
 
 @blp.route("")
@@ -41,13 +52,16 @@ class Stocktakes(MethodView):
         return listing(stocktake_queries.stocktakes(**args), pagination_parameters)
 
     @roles(*COUNTERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
     @blp.arguments(StocktakeInSchema())
     @blp.response(201, StocktakeSchema)
     @blp.alt_response(409, description="An open stocktake already counts some of these items.")
     def post(self, data):
         """Open a count of every active item (or one category) in a warehouse."""
-        warehouse_id = data.pop("warehouse_id")
-        return _body(stocktakes.create(current_actor(), warehouse_id, **data))
+        options = {k: v for k, v in data.items() if k != "warehouse_id"}
+        return _once(
+            data, 201, lambda: stocktakes.create(current_actor(), data["warehouse_id"], **options)
+        )
 
 
 @blp.route(f"/{ID}")
@@ -63,13 +77,18 @@ class StocktakeRecord(MethodView):
 @blp.route(f"/{ID}/counts")
 class CountStocktake(MethodView):
     @roles(*COUNTERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
     @blp.arguments(CountsInSchema())
     @blp.response(200, StocktakeSchema)
     @blp.alt_response(409, description="The stocktake is closed.")
     def post(self, data, stocktake_id):
         """Record counts; counting an item again replaces its count with a fresh book snapshot."""
         lines = [CountIn(x["item_id"], x["counted_quantity"]) for x in data["lines"]]
-        return _body(stocktakes.count(current_actor(), stocktake_id, lines))
+        return _once(
+            {**data, "stocktake": stocktake_id},
+            200,
+            lambda: stocktakes.count(current_actor(), stocktake_id, lines),
+        )
 
 
 @blp.route(f"/{ID}/approve")
@@ -85,11 +104,14 @@ class ApproveStocktake(MethodView):
 @blp.route(f"/{ID}/post")
 class PostStocktake(MethodView):
     @roles(*COUNTERS)
+    @blp.doc(**IDEMPOTENCY_DOC)
     @blp.response(200, StocktakeSchema)
     @blp.alt_response(409, description="Uncounted lines, or variances that need an approver.")
     def post(self, stocktake_id):
         """Post the variances to the ledger as adjustments and close the count."""
-        return _body(stocktakes.post(current_actor(), stocktake_id))
+        return _once(
+            {"post": stocktake_id}, 200, lambda: stocktakes.post(current_actor(), stocktake_id)
+        )
 
 
 @blp.route(f"/{ID}/cancel")

@@ -92,6 +92,36 @@ def test_a_refused_request_does_not_use_up_its_key(client, setup):
     assert client.post(DOCS, json=issue, headers=keyed).status_code == 201
 
 
+def test_stocktake_create_count_and_post_replay_under_their_keys(client, make):
+    warehouse, item = make.warehouse(), make.item()
+    make.document("receipt", warehouse, [(item, "10", "2")])
+    headers = make.headers("warehouse")
+
+    def twice(path, key, body=None):
+        keyed = {**headers, "Idempotency-Key": key}
+        first = client.post(path, json=body, headers=keyed)
+        assert first.status_code in (200, 201), first.get_json()
+        counts = row_counts()
+        second = client.post(path, json=body, headers=keyed)
+        assert (second.status_code, second.get_json()) == (first.status_code, first.get_json())
+        assert row_counts() == counts
+        return first.get_json()
+
+    take = twice("/api/v1/stocktakes", "count-week-47", {"warehouse_id": warehouse})["id"]
+    assert len(client.get("/api/v1/stocktakes", headers=headers).get_json()) == 1
+    lines = {"lines": [{"item_id": item, "counted_quantity": "10"}]}
+    twice(f"/api/v1/stocktakes/{take}/counts", "count-week-47-a", lines)
+    posted = twice(f"/api/v1/stocktakes/{take}/post", "count-week-47-post")
+    assert posted["status"] == "posted"
+    # The same key on another stocktake's counts is another request: refused, not replayed.
+    other = client.post(
+        f"/api/v1/stocktakes/{take + 1}/counts",
+        json=lines,
+        headers={**headers, "Idempotency-Key": "count-week-47-a"},
+    )
+    assert_problem(other, 422, "validation_failed")
+
+
 def test_cancel_is_idempotent_too(client, setup):
     headers, warehouse, item = setup
     doc = client.post(DOCS, json=_receipt(warehouse, item), headers=headers).get_json()["id"]
