@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.before_request(request_log.start_request)
     app.before_request(auth.authenticate)
+    app.before_request(problems.check_body)
     app.after_request(request_log.finish_request)
 
     @app.get("/api/docs/assets/<path:filename>", endpoint="docs_assets")

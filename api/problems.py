@@ -6,11 +6,16 @@ import http
 import logging
 
 import marshmallow as ma
-from flask import Response, g, json, request
+from flask import Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
 
 from inventory.errors import DomainError, ValidationFailed
 
@@ -24,6 +29,7 @@ _HINTS = {
     404: "Check the id or path; GET the collection to find what exists.",
     405: "This path does not accept that method; see /api/docs.",
     413: "The body is too large; send fewer lines per request.",
+    415: "Send the body as JSON with Content-Type: application/json.",
     428: "Send If-Match with the ETag from your last GET of this record.",
     412: "The record changed since you read it; GET it again and re-apply your change.",
 }
@@ -155,6 +161,25 @@ def _internal_error(error: BaseException):
         "when you report it.",
         code="internal_error",
     )
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def check_body() -> None:
+    """``before_request``: refuse an API body that would never be read, whatever its type: too
+    large (413) or not JSON (415). Without this a text body is simply not parsed, and the caller
+    hears only that the fields are missing."""
+    if request.method not in _BODY_METHODS or not request.path.startswith("/api/"):
+        return
+    length = request.content_length
+    if not length:
+        return
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and length > limit:
+        raise RequestEntityTooLarge()
+    if not request.is_json:
+        raise UnsupportedMediaType()
 
 
 def register(app) -> None:

@@ -263,6 +263,22 @@ def test_a_body_over_the_limit_is_refused_with_413(own_app):
         assert accepted.status_code == 201, accepted.get_json()
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", None])
+def test_a_large_body_of_any_type_is_413_and_a_body_not_json_is_415(own_app, content_type):
+    small = own_app(MAX_CONTENT_LENGTH=1000)
+    with small.app_context():
+        headers = Factory().headers("admin")
+        client = small.test_client()
+        with writes_nothing():
+            big = client.post(DOCS, data=b"x" * 5000, headers=headers, content_type=content_type)
+            assert_problem(big, 413, "request_entity_too_large")
+            small_text = client.post(
+                DOCS, data=b"x" * 50, headers=headers, content_type=content_type
+            )
+            body = assert_problem(small_text, 415, "unsupported_media_type")
+        assert "application/json" in body["detail"]
+
+
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__()
