@@ -22,6 +22,7 @@ import argparse
 import http.client
 import json
 import math
+import multiprocessing
 import os
 import random
 import signal
@@ -29,7 +30,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -135,50 +135,57 @@ def _percentile(ordered: list[float], pct: float) -> float:
     return ordered[min(len(ordered), max(1, math.ceil(pct / 100 * len(ordered)))) - 1]
 
 
+def _client_process(index, clients, make_client, seconds, warmup, ready, out) -> None:
+    rng = random.Random(index * 7919 + clients)
+    result = ClientResult()
+    post_one, close = make_client()
+    try:
+        ready.wait(timeout=60)
+        # Every client leaves the barrier together; CLOCK_MONOTONIC is one clock for all.
+        counted_from = time.perf_counter() + warmup
+        deadline = counted_from + seconds
+        for _ in range(MAX_DOCS_PER_CLIENT):
+            started = time.perf_counter()
+            if started >= deadline:
+                break
+            error = post_one(rng)
+            elapsed = time.perf_counter() - started
+            if started < counted_from:
+                continue
+            if error is None:
+                result.latencies.append(elapsed)
+            else:
+                result.errors[error.split(":", 1)[0]] += 1
+                result.first_error = result.first_error or error
+    finally:
+        close()
+        out.put(result)
+
+
 def run_clients(clients: int, make_client, seconds: float, warmup: float) -> Figures:
-    """Run ``clients`` threads; each ``make_client()`` returns ``(post_one, close)``.
+    """Run ``clients`` client processes; each ``make_client()`` returns ``(post_one, close)``.
 
     ``post_one(rng)`` posts one document and returns ``None`` on success or a short error text.
-    Requests that start in the first ``warmup`` seconds are not counted.
+    Requests that start in the first ``warmup`` seconds are not counted. Processes, not threads:
+    8 clients in one interpreter would queue on its GIL and add that wait to the latencies they
+    measure, the server's and the baseline's alike.
     """
-    results = [ClientResult() for _ in range(clients)]
-    ready = threading.Barrier(clients + 1)
-    times: dict[str, float] = {}
-
-    def client(index: int) -> None:
-        result = results[index]
-        rng = random.Random(index * 7919 + clients)
-        post_one, close = make_client()
-        try:
-            ready.wait(timeout=60)
-            counted_from, deadline = times["counted_from"], times["deadline"]
-            for _ in range(MAX_DOCS_PER_CLIENT):
-                started = time.perf_counter()
-                if started >= deadline:
-                    break
-                error = post_one(rng)
-                elapsed = time.perf_counter() - started
-                if started < counted_from:
-                    continue
-                if error is None:
-                    result.latencies.append(elapsed)
-                else:
-                    result.errors[error.split(":", 1)[0]] += 1
-                    result.first_error = result.first_error or error
-        finally:
-            close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    now = time.perf_counter()
-    times["counted_from"] = now + warmup
-    times["deadline"] = now + warmup + seconds
+    context = multiprocessing.get_context("fork")  # the clients inherit make_client's closure
+    ready, out = context.Barrier(clients + 1), context.Queue()
+    processes = [
+        context.Process(
+            target=_client_process,
+            args=(i, clients, make_client, seconds, warmup, ready, out),
+            daemon=True,
+        )
+        for i in range(clients)
+    ]
+    for p in processes:
+        p.start()
     ready.wait(timeout=60)
-    for t in threads:
-        t.join(timeout=warmup + seconds + 60)
-    if any(t.is_alive() for t in threads):
-        raise RuntimeError("a client thread did not finish in time")
+    results = [out.get(timeout=warmup + seconds + 60) for _ in processes]
+    for p in processes:
+        p.join(timeout=10)
     latencies = sorted(x for r in results for x in r.latencies)
     errors: Counter = sum((r.errors for r in results), Counter())
     first = next((r.first_error for r in results if r.first_error), "")
