@@ -182,8 +182,15 @@ def _post_in_parallel(
                     due += rng.expovariate(1 / pace)
                     time.sleep(max(0.0, due - time.perf_counter()))
                 began = due if pace is not None else time.perf_counter()
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
+                try:
+                    conn.request("POST", path, body=body, headers=headers)
+                    response = conn.getresponse()
+                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                    # gunicorn closes a connection idle past its keep-alive (2 s), which a
+                    # paced client's longer gaps reach; the request was never read: send again.
+                    conn.close()
+                    conn.request("POST", path, body=body, headers=headers)
+                    response = conn.getresponse()
                 payload = response.read()
                 ended = time.perf_counter()
                 with lock:
