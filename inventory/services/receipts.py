@@ -108,8 +108,7 @@ def _move_order(
 ) -> str | None:
     """Put the order in the status its received quantities (all its ``lines``) call for; record
     the change."""
-    lines = _ordered(lines).values()
-    target = o.status_from_quantities(lines).value
+    target = o.status_from_quantities(_ordered(lines).values()).value
     if target == order.status or order.status not in {s.value for s in rc.RECEIVING}:
         return None  # a closed order stays closed after a return
     before = order.status
@@ -117,7 +116,7 @@ def _move_order(
     record_status(session, actor, "purchase_order", order.id, before, target, why)
     order.status = target
     order.updated_at = clock.now()
-    request_closing.close_finished_requests(session, actor, order, why)
+    request_closing.close_finished_requests(session, actor, order, why, lines.values())
     return before
 
 

@@ -10,6 +10,8 @@ cannot wait on each other in a circle.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from inventory.db.procurement_models import (
@@ -44,13 +46,21 @@ def lock_requests_on_order(session, order_id: int) -> list[PurchaseRequest]:
 
 
 def close_finished_requests(
-    session, actor: Actor, order: PurchaseOrder, why: str = ""
+    session,
+    actor: Actor,
+    order: PurchaseOrder,
+    why: str = "",
+    lines: Iterable[PurchaseOrderLine] | None = None,
 ) -> list[int]:
     """Close every ``ordered`` request on ``order`` that has nothing open left; return their ids.
 
     Call it after the order's new status is set. Each move is checked against the request state
-    machine, recorded in ``status_change`` and audited (``purchase_request.closed``)."""
+    machine, recorded in ``status_change`` and audited (``purchase_request.closed``). A caller
+    holding the order's ``lines`` passes them: an order raised directly carries no request, and
+    then there is nothing to look up."""
     if order.status not in {s.value for s in rr.ORDERS_DONE}:
+        return []
+    if lines is not None and all(line.request_line_id is None for line in lines):
         return []
     session.flush()  # the order's new status must be visible to the query below
     requests = lock_requests_on_order(session, order.id)
