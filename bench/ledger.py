@@ -318,7 +318,11 @@ def call(port: int, method: str, path: str, body=None, token: str | None = None)
 
 
 def _url_for(dbname: str) -> str:
-    return f"{ADMIN_URL.rpartition('/')[0]}/{dbname}"
+    """``PG_BENCH_URL`` with another database; its query (``?host=/var/run/postgresql`` for the
+    Unix socket) is kept."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(ADMIN_URL).set(database=dbname).render_as_string(hide_password=False)
 
 
 def _free_port() -> int:

@@ -44,7 +44,15 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ledger import _flask, _free_port, _percentile, call, start_gunicorn, stop  # noqa: E402
+from bench.ledger import (  # noqa: E402
+    _flask,
+    _free_port,
+    _percentile,
+    _url_for,
+    call,
+    start_gunicorn,
+    stop,
+)
 from bench.procurement_data import (  # noqa: E402
     ITEMS,
     OPEN_REQUESTS,
@@ -335,7 +343,7 @@ def main() -> int:
     from inventory.db.base import db
 
     dbname = f"qm_bench_proc_{uuid.uuid4().hex[:10]}"
-    url = f"{ADMIN_URL.rpartition('/')[0]}/{dbname}"
+    url = _url_for(dbname)
     env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "DB_POOL_SIZE": "4"}
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
