@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import wraps
 
 import flask_smorest
 import marshmallow as ma
+from flask import Response
 from webargs.flaskparser import FlaskParser
 
 from inventory.db.queries import page
@@ -36,7 +38,16 @@ class Blueprint(flask_smorest.Blueprint):
         paginate = self.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)
 
         def decorator(func):
-            wrapper = paginate(func)
+            @wraps(func)
+            def counted(*args, **kwargs):
+                result = func(*args, **kwargs)
+                if isinstance(result, Response):
+                    # An export: every row in one file, nothing to page. flask-smorest warns
+                    # about an uncounted page; _set_pagination_metadata then skips the header.
+                    kwargs["pagination_parameters"].item_count = 0
+                return result
+
+            wrapper = paginate(counted)
             # flask-smorest leaves ``page`` unbounded, and a page far past the end overflows the
             # database's OFFSET (a 500). The schema class it made for this view is the one it
             # parses with and documents, so bounding its field bounds both.
@@ -47,6 +58,11 @@ class Blueprint(flask_smorest.Blueprint):
             return wrapper
 
         return decorator
+
+    def _set_pagination_metadata(self, page_params, result, headers):
+        if isinstance(result, Response):
+            return result, headers  # an export holds every row: no pages to describe
+        return super()._set_pagination_metadata(page_params, result, headers)
 
 
 def listing(query, pagination_parameters) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 
+from api import exports
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
@@ -27,6 +28,15 @@ blp = Blueprint(
 ID = "<int(max=2147483647):document_id>"
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)
 document_schema = StockDocumentSchema()
+BALANCE_COLUMNS = (
+    exports.Column("item_id", "Item id", "integer", width=10),
+    exports.Column("item_sku", "SKU", width=18),
+    exports.Column("item_name", "Item", width=40),
+    exports.Column("warehouse_id", "Warehouse id", "integer", width=14),
+    exports.Column("warehouse_code", "Warehouse", width=14),
+    exports.Column("quantity", "Quantity", "decimal", places=3, width=16),
+    exports.Column("value", "Value", "decimal", places=2, width=16),
+)
 
 
 def _document(document_id: int) -> dict:
@@ -113,10 +123,23 @@ class Balances(MethodView):
     @roles(*EVERYONE)
     @blp.arguments(BalanceQuerySchema(), location="query")
     @blp.response(200, BalanceSchema(many=True))
+    @exports.export_responses(blp, "stock on hand with item sku and name and warehouse code")
     @blp.paged()
     def get(self, args, pagination_parameters):
-        """Stock on hand per item and warehouse, now or ``as_of`` a past moment."""
-        return listing(queries.balances(**args), pagination_parameters)
+        """Stock on hand per item and warehouse, now or ``as_of`` a past moment; as a CSV or
+        XLSX file with ``format`` or an Accept header."""
+        fmt = exports.requested_format(args.pop("format", None))
+        if fmt == "json":
+            return listing(queries.balances(**args), pagination_parameters)
+        rows = queries.first_rows(queries.balance_report(**args), exports.row_limit())
+        return exports.download(
+            rows,
+            BALANCE_COLUMNS,
+            fmt,
+            name=f"stock-balances-{exports.report_day(args.get('as_of'))}",
+            sheet="Stock balances",
+            too_many="Filter it by item_id or warehouse_id, or page through the JSON list.",
+        )
 
 
 @blp.route("/items/<int(max=2147483647):item_id>/ledger")

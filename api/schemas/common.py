@@ -75,6 +75,18 @@ def When(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802
     return ma.fields.AwareDateTime(default_timezone=UTC, validate=checks, **kwargs)
 
 
+def ExportFormat() -> ma.fields.String:  # noqa: N802
+    """``?format=``: the list as JSON (one page) or the whole report as a CSV or XLSX file."""
+    return ma.fields.String(
+        validate=validate.OneOf(["json", "csv", "xlsx"]),
+        metadata={
+            "default": "json",
+            "description": "json: one page. csv, xlsx: every matching row as a file download. "
+            "Without it, an Accept header of text/csv or the XLSX media type asks for the file.",
+        },
+    )
+
+
 def sort_field(columns) -> ma.fields.String:
     choices = sorted(list(columns) + [f"-{c}" for c in columns])
     return ma.fields.String(

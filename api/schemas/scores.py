@@ -11,7 +11,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Id, When
+from api.schemas.common import ExportFormat, Id, When
 from inventory.domain.scoring import DEFAULT_WEIGHTS, PARTS
 
 LIVE_FIELDS = ("as_of", "window_months", "grace_days", "k") + tuple(f"weight_{p}" for p in PARTS)
@@ -48,6 +48,10 @@ class ScoreQuerySchema(ma.Schema):
     weight_quality = _weight("quality")
     weight_lead_time = _weight("lead_time")
     weight_price = _weight("price")
+
+
+class ScoreListQuerySchema(ScoreQuerySchema):
+    format = ExportFormat()
 
 
 class ScoreSummarySchema(ma.Schema):

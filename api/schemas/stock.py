@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When
+from api.schemas.common import Amount, ExportFormat, Id, QueryId, Text, When
 from inventory.domain.documents import MAX_LINES, DocumentStatus, DocumentType
 
 
@@ -70,6 +70,7 @@ class BalanceQuerySchema(ma.Schema):
     item_id = QueryId()
     warehouse_id = QueryId()
     as_of = When(metadata={"description": "Stock as it stood at this moment, from the ledger."})
+    format = ExportFormat()
 
 
 class BalanceSchema(ma.Schema):

@@ -25,6 +25,11 @@ def page(query: Select, page_no: int, page_size: int) -> tuple[list[dict], int]:
     return [dict(row._mapping) for row in rows], total or 0
 
 
+def first_rows(query: Select, limit: int) -> list[dict]:
+    """At most ``limit`` rows of ``query`` as dicts, unpaged (what an export reads)."""
+    return [dict(row._mapping) for row in db.session.execute(query.limit(limit))]
+
+
 def _sorted(query: Select, columns: dict, sort: str | None, default: str) -> Select:
     key = sort or default
     descending = key.startswith("-")
@@ -99,6 +104,28 @@ def balances(
     if warehouse_id is not None:
         query = query.where(table.warehouse_id == warehouse_id)
     return query.order_by(table.item_id, table.warehouse_id)
+
+
+def balance_report(
+    *, item_id: int | None = None, warehouse_id: int | None = None, as_of: datetime | None = None
+) -> Select:
+    """``balances`` with each item's sku and name and the warehouse's code, for the export."""
+    base = balances(item_id=item_id, warehouse_id=warehouse_id, as_of=as_of)
+    on_hand = base.order_by(None).subquery()
+    return (
+        select(
+            on_hand.c.item_id,
+            Item.sku.label("item_sku"),
+            Item.name.label("item_name"),
+            on_hand.c.warehouse_id,
+            Warehouse.code.label("warehouse_code"),
+            on_hand.c.quantity,
+            on_hand.c.value,
+        )
+        .join(Item, Item.id == on_hand.c.item_id)
+        .join(Warehouse, Warehouse.id == on_hand.c.warehouse_id)
+        .order_by(on_hand.c.item_id, on_hand.c.warehouse_id)
+    )
 
 
 def stock_on_hand(item_id: int) -> list[dict]:

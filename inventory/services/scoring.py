@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from inventory import clock
 from inventory.db import scoring_queries as q
-from inventory.db.queries import page
+from inventory.db.queries import first_rows, page
 from inventory.domain import scoring as rules
 from inventory.domain.pricing import BASE_CURRENCY
 from inventory.errors import NotFound, ValidationFailed
@@ -203,6 +203,27 @@ def list_scores(
     names = q.supplier_names([r["supplier_id"] for r in records])
     as_of_text = scores.as_of.isoformat()
     return [_summary(r, names, None, "live", as_of_text) for r in records], len(scores.suppliers)
+
+
+def score_report(limit: int, *, live: bool, as_of=None, config=None) -> list[dict]:
+    """The first ``limit`` scores, best first, as ``list_scores`` gives them plus ``rank`` and
+    each part's sub-score as ``{part}_sub_score`` (None where the part had no data)."""
+    if not live:
+        stored = first_rows(q.stored_scores(), limit)
+        ranked = [(_stored_summary(r), (r["parts"] or {}).get("parts", [])) for r in stored]
+    else:
+        scores = compute(as_of, config)
+        records = _records(scores, scores.suppliers.iloc[:limit])
+        names = q.supplier_names([r["supplier_id"] for r in records])
+        as_of_text = scores.as_of.isoformat()
+        ranked = [
+            (_summary(r, names, None, "live", as_of_text), _explanation(r, scores)["parts"])
+            for r in records
+        ]
+    return [
+        {"rank": rank} | summary | {f"{p['name']}_sub_score": p["sub_score"] for p in parts}
+        for rank, (summary, parts) in enumerate(ranked, start=1)
+    ]
 
 
 def _not_scored(supplier_id: int, names: dict, scores: Scores | None) -> dict:

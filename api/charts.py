@@ -1,0 +1,117 @@
+"""Charts drawn as SVG text: values in, a standalone SVG document out.
+
+No Flask and no database here, so the pages in ``web/`` can draw the same charts. They live
+beside the API rather than in ``inventory.domain`` because they are presentation, not rules.
+Every piece of text goes through ``_text`` (XML-escaped, characters XML forbids replaced), and
+only numbers we format ourselves go into attributes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape
+
+WIDTH, HEIGHT = 640, 320
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 48, 56
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+GRID = (0, 25, 50, 75, 100)
+# More month labels than this overlap; beyond it every n-th month is labelled.
+MAX_LABELS = 12
+NO_DELIVERIES = "No deliveries in the window"
+# About as many characters of the bold heading as fit across the chart; <title> keeps all.
+HEADING_CHARS = 72
+FONT = 'font-family="system-ui, sans-serif"'
+
+# XML 1.0 has no place for most control characters; a name may still hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
+def _x(index: int, count: int) -> float:
+    # Each month is a band of the axis and its point sits in the middle, so one month still
+    # has a place and the first and last points do not touch the frame.
+    return LEFT + (index + 0.5) * PLOT_W / count
+
+
+def _y(score: float) -> float:
+    return TOP + (100 - max(0.0, min(100.0, score))) / 100 * PLOT_H
+
+
+def score_title(code: str, name: str, score: float | None, grade: str | None) -> str:
+    if score is None:
+        return f"{code} {name}: no score"
+    return f"{code} {name}: score {score:.2f}, grade {grade}"
+
+
+def score_trend_svg(title: str, months: Sequence[Mapping]) -> str:
+    """A line chart of monthly scores (0-100): ``months`` are ``{"month": "YYYY-MM", "score":
+    float or None, "deliveries": int}`` in order. Months without a score are gaps in the line;
+    with no score at all the chart says there were no deliveries."""
+    count = len(months)
+    heading = title if len(title) <= HEADING_CHARS else title[: HEADING_CHARS - 1] + "\u2026"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" {FONT}>',
+        f'<title id="chart-title">{_text(title)}</title>',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
+        f'font-weight="bold">{_text(heading)}</text>',
+    ]
+    parts += _axes(months)
+    scored = [(i, m["score"]) for i, m in enumerate(months) if m.get("score") is not None]
+    if not scored:
+        parts.append(
+            f'<text class="empty" x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" '
+            f'text-anchor="middle" font-size="14" fill="#555555">'
+            f"{_text(NO_DELIVERIES)}</text>"
+        )
+    else:
+        parts.append(_line(scored, count))
+        for i, score in scored:
+            month = months[i]
+            tip = f"{month['month']}: {score:.2f} ({month.get('deliveries', 0)} deliveries)"
+            parts.append(
+                f'<circle class="point" cx="{_x(i, count):.1f}" cy="{_y(score):.1f}" r="3.5" '
+                f'fill="#1f77b4"><title>{_text(tip)}</title></circle>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _axes(months: Sequence[Mapping]) -> list[str]:
+    out = ['<g class="axes" font-size="10" fill="#333333">']
+    for level in GRID:
+        y = _y(level)
+        out.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PLOT_W}" y2="{y:.1f}" '
+            f'stroke="{"#888888" if level == 0 else "#e0e0e0"}" stroke-width="1"/>'
+        )
+        out.append(f'<text x="{LEFT - 6}" y="{y + 3.5:.1f}" text-anchor="end">{level}</text>')
+    out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + PLOT_H}" stroke="#888888"/>')
+    step = max(1, math.ceil(len(months) / MAX_LABELS))
+    for i in range(0, len(months), step):
+        out.append(
+            f'<text class="month" x="{_x(i, len(months)):.1f}" y="{TOP + PLOT_H + 16}" '
+            f'text-anchor="middle">{_text(str(months[i]["month"]))}</text>'
+        )
+    out.append("</g>")
+    return out
+
+
+def _line(scored: list[tuple[int, float]], count: int) -> str:
+    """One path through the scored months, lifted over months without a score: joining across
+    them would draw a score nobody earned."""
+    commands, previous = [], None
+    for i, score in scored:
+        move = "L" if previous is not None and i == previous + 1 else "M"
+        commands.append(f"{move}{_x(i, count):.1f},{_y(score):.1f}")
+        previous = i
+    return (
+        f'<path class="line" d="{" ".join(commands)}" fill="none" stroke="#1f77b4" '
+        f'stroke-width="2"/>'
+    )
