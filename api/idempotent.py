@@ -29,12 +29,13 @@ def run_once(data, work: Callable[[], tuple[int, dict]]):
     The fingerprint is of the parsed body, so the same request formatted differently still
     counts as the same request.
     """
-    fingerprint = idempotency.fingerprint(
-        request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
-    )
-    status, body = idempotency.run_once(
-        current_actor(), request.headers.get("Idempotency-Key"), fingerprint, work
-    )
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = ""  # only a keyed request is compared with an earlier one
+    if key is not None:
+        fingerprint = idempotency.fingerprint(
+            request.method, request.path, json.dumps(data, sort_keys=True, default=str).encode()
+        )
+    status, body = idempotency.run_once(current_actor(), key, fingerprint, work)
     response = jsonify(body)
     response.status_code = status
     return response
