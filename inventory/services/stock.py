@@ -99,9 +99,9 @@ class NewDocument:
     source: str = ""
 
 
-@retrying
 def create_document(actor: Actor, new: NewDocument) -> int:
-    """Create a document and, unless it is a draft, post it in the same transaction."""
+    """Create a document and, unless it is a draft, post it in the same transaction (retried
+    on a deadlock or serialization failure by ``create_and_show``)."""
     return create_and_show(actor, new)["id"]
 
 
