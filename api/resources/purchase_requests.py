@@ -157,9 +157,13 @@ class CancelRequest(MethodView):
     @roles(*RAISERS)
     @blp.arguments(CancelSchema())
     @blp.response(200, RequestSchema)
-    @blp.alt_response(409, description="Rejected, ordered, closed or cancelled already.")
+    @blp.alt_response(
+        409, description="Rejected, closed or cancelled already, or on an order still open."
+    )
     def post(self, data, request_id):
-        """Withdraw a draft, submitted or approved request (by the requester or an admin)."""
+        """Withdraw a draft, submitted or approved request (by the requester or an admin). An
+        ordered request whose orders have all ended drops what it still needs: it becomes
+        ``cancelled`` when nothing of it arrived, ``closed`` when some did."""
         return purchase_requests.get(
             purchase_requests.cancel(current_actor(), request_id, reason=data["reason"])
         )

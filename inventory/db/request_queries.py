@@ -4,6 +4,7 @@ inbox, straight from SQL."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from sqlalchemy import (
     Integer,
@@ -28,13 +29,14 @@ from inventory.db.procurement_models import (
     Budget,
     CostCentre,
     PurchaseOrder,
+    PurchaseOrderLine,
     PurchaseRequest,
     PurchaseRequestLine,
 )
 from inventory.db.queries import _sorted
 from inventory.domain.approvals import APPROVING_ROLES
 from inventory.domain.pricing import BASE_CURRENCY
-from inventory.domain.requests import COMMITTED_STATUSES, RequestStatus
+from inventory.domain.requests import COMMITTED_STATUSES, LineProgress, RequestStatus
 
 CENTRE_SORTS = {"id": CostCentre.id, "code": CostCentre.code, "name": CostCentre.name}
 REQUEST_SORTS = {
@@ -198,3 +200,38 @@ def inbox(actor_id: int, roles: Iterable[str]) -> Select:
     )
     waiting = union_all(requests, orders).subquery("waiting")
     return select(*waiting.c).order_by(waiting.c.waiting_since, waiting.c.kind, waiting.c.id)
+
+
+def line_progress(session, request_ids: list[int]) -> dict[int, list[LineProgress]]:
+    """Per request, its lines as ordering left them, with the states of the orders carrying
+    each (read as committed: the caller holds the requests' locks)."""
+    lines = session.execute(
+        select(
+            PurchaseRequestLine.id,
+            PurchaseRequestLine.request_id,
+            PurchaseRequestLine.quantity,
+            PurchaseRequestLine.ordered_quantity,
+        ).where(PurchaseRequestLine.request_id.in_(request_ids))
+    ).all()
+    statuses: dict[int, set[str]] = {}
+    for line_id, status in session.execute(
+        select(PurchaseOrderLine.request_line_id, PurchaseOrder.status)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrderLine.request_line_id.in_([x.id for x in lines]))
+    ):
+        statuses.setdefault(line_id, set()).add(status)
+    progress: dict[int, list[LineProgress]] = {}
+    for x in lines:
+        progress.setdefault(x.request_id, []).append(
+            LineProgress(x.quantity, x.ordered_quantity, frozenset(statuses.get(x.id, ())))
+        )
+    return progress
+
+
+def received_for(session, request_id: int) -> Decimal:
+    """What arrived, in all, on the order lines that carry the request's lines."""
+    return session.scalar(
+        select(func.coalesce(func.sum(PurchaseOrderLine.received_quantity), 0))
+        .join(PurchaseRequestLine, PurchaseRequestLine.id == PurchaseOrderLine.request_line_id)
+        .where(PurchaseRequestLine.request_id == request_id)
+    )

@@ -2,7 +2,8 @@
 
 The rules, in full:
 - ``draft`` → ``submitted`` → ``approved`` | ``rejected``; ``approved`` → ``ordered`` → ``closed``.
-  ``draft``, ``submitted`` and ``approved`` may be ``cancelled``; ``rejected``, ``closed`` and
+  ``draft``, ``submitted`` and ``approved`` may be ``cancelled``, and ``ordered`` once its orders
+  are done (see below); ``rejected``, ``closed`` and
   ``cancelled`` are final (a rejected request is raised again as a new one, so its history stays
   what the approver saw).
 - A request's total is the sum of its line amounts, each ``quantity × estimated price`` rounded
@@ -15,6 +16,8 @@ The rules, in full:
   ordered (``ordered_quantity ≥ quantity``: nothing waits to be ordered, or ordered again after
   an order released it) and every purchase order carrying any of its lines is done (received,
   closed or cancelled).
+- An ``ordered`` request whose orders are all done may be cancelled, dropping what it still
+  needs: ``cancelled`` when nothing of it arrived, ``closed`` when some did.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
     S.APPROVED: frozenset({S.ORDERED, S.CANCELLED}),
     S.REJECTED: frozenset(),
-    S.ORDERED: frozenset({S.CLOSED}),
+    S.ORDERED: frozenset({S.CLOSED, S.CANCELLED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
@@ -90,6 +93,25 @@ class LineProgress:
 
 def fully_ordered(line: LineProgress) -> bool:
     return line.ordered_quantity >= line.quantity
+
+
+def after_dropping(
+    request_id: int, lines: Iterable[LineProgress], received: Decimal
+) -> RequestStatus:
+    """Where cancelling an ``ordered`` request leads, once its buyer drops what is still
+    needed: ``cancelled`` when nothing of it arrived (it then commits no budget), ``closed``
+    when some did (the need was partly met). Refused (409) while an order carrying it is still
+    open: cancel or close that order first."""
+    open_orders = sorted(
+        {str(s) for line in lines for s in line.order_statuses if OrderStatus(s) not in ORDERS_DONE}
+    )
+    if open_orders:
+        raise InvalidTransition(
+            f"Purchase request {request_id} is on orders that are still {', '.join(open_orders)}; "
+            "cancel or close those orders first, then cancel what the request still needs.",
+            extra={"current": str(S.ORDERED), "open_orders": open_orders},
+        )
+    return S.CLOSED if received > 0 else S.CANCELLED
 
 
 def ready_to_close(current: RequestStatus | str, lines: Iterable[LineProgress]) -> bool:

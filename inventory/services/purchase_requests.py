@@ -365,12 +365,24 @@ def reject(actor: Actor, request_id: int, *, reason: str, expected_step: int | N
 
 @retrying
 def cancel(actor: Actor, request_id: int, *, reason: str = "") -> int:
-    """Withdraw a draft, submitted or approved request; an approved one frees its budget."""
+    """Withdraw a draft, submitted or approved request; an approved one frees its budget.
+
+    An ``ordered`` request whose orders have all ended (cancelled, say, before anything came)
+    may be cancelled too, dropping what it still needs: it ends ``cancelled`` when nothing of it
+    arrived, ``closed`` when some did (``inventory.domain.requests.after_dropping``)."""
     with transaction() as session:
         req = _locked(session, request_id)
         _own_or_admin(actor, req, "cancel")
         before = _snapshot(req)
-        _move(session, req, RequestStatus.CANCELLED, actor, reason)
+        target = RequestStatus.CANCELLED
+        if req.status == RequestStatus.ORDERED:
+            # The request's lock keeps new orders of it out (ordering locks requests first).
+            target = rr.after_dropping(
+                req.id,
+                rq.line_progress(session, [req.id]).get(req.id, []),
+                rq.received_for(session, req.id),
+            )
+        _move(session, req, target, actor, reason)
         req.waiting_role = None
         audit.record(
             actor, "purchase_request.cancel", SUBJECT, req.id, before=before, after=_snapshot(req)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from inventory.db import request_queries as rq
 from inventory.db.procurement_models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -69,26 +70,7 @@ def close_finished_requests(
         return []
     # Read after the locks: an order of the same request finishing meanwhile has committed by
     # now, so of two orders ending together the later one sees the other done.
-    lines = session.execute(
-        select(
-            PurchaseRequestLine.id,
-            PurchaseRequestLine.request_id,
-            PurchaseRequestLine.quantity,
-            PurchaseRequestLine.ordered_quantity,
-        ).where(PurchaseRequestLine.request_id.in_(candidates))
-    ).all()
-    statuses: dict[int, set[str]] = {}
-    for line_id, status in session.execute(
-        select(PurchaseOrderLine.request_line_id, PurchaseOrder.status)
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-        .where(PurchaseOrderLine.request_line_id.in_([x.id for x in lines]))
-    ):
-        statuses.setdefault(line_id, set()).add(status)
-    progress: dict[int, list[rr.LineProgress]] = {}
-    for x in lines:
-        progress.setdefault(x.request_id, []).append(
-            rr.LineProgress(x.quantity, x.ordered_quantity, frozenset(statuses.get(x.id, ())))
-        )
+    progress = rq.line_progress(session, candidates)
     reason = f"purchase order {order.id} {order.status}" + (f" ({why})" if why else "")
     closed = [
         request_id

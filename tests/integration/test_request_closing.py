@@ -14,6 +14,7 @@ from inventory.db.base import db
 from inventory.db.models import AuditEvent
 from inventory.db.procurement_models import PurchaseRequestLine
 from inventory.domain.receiving import ReceiptLineIn
+from inventory.errors import InvalidTransition
 from inventory.services import order_closing, purchase_orders, purchase_requests, receipts
 from inventory.services.order_from_requests import create_from_requests
 from tests.conftest import Factory
@@ -109,6 +110,31 @@ def test_an_order_cancelled_with_nothing_received_leaves_its_request_ordered(bac
     assert _status(request_id) == "closed"
     reasons = [h["reason"] for h in purchase_requests.get(request_id)["history"]]
     assert reasons[-1] == f"purchase order {again} closed"
+
+
+def test_an_ordered_request_whose_orders_ended_can_drop_what_it_still_needs(backend, make, buy):
+    supplier = buy.supplier()
+    bolts, nuts = _offered_item(make, buy, supplier), _offered_item(make, buy, supplier)
+    nothing_came, (bolt_line,) = buy.approved_request((bolts, "10", "2.00"))
+    some_came, (nut_line,) = buy.approved_request((nuts, "5", "2.00"))
+    bolt_order = _sent_order(buy, [bolt_line])
+    with pytest.raises(InvalidTransition) as refused:  # its order is still open
+        purchase_requests.cancel(buy.buyer, nothing_came, reason="not needed")
+    assert refused.value.extra["open_orders"] == ["sent"]
+    db.session.rollback()
+    order_closing.cancel_order(buy.buyer, bolt_order, "supplier cannot deliver")
+    nut_order = _sent_order(buy, [nut_line])
+    mark_received(nut_order, {1: "2"})
+    order_closing.cancel_order(buy.buyer, nut_order, "rest discontinued")  # closes the order
+    assert (_status(nothing_came), _status(some_came)) == ("ordered", "ordered")
+
+    purchase_requests.cancel(buy.buyer, nothing_came, reason="found in the other store")
+    purchase_requests.cancel(buy.buyer, some_came, reason="two are enough")
+
+    assert _status(nothing_came) == "cancelled"  # nothing arrived: it commits no budget
+    assert _status(some_came) == "closed"  # two nuts came: the need was partly met
+    assert status_changes("purchase_request", some_came)[-1] == ("ordered", "closed")
+    assert purchase_requests.get(some_came)["history"][-1]["reason"] == "two are enough"
 
 
 def test_a_request_split_over_two_orders_closes_only_when_both_are_done(backend, make, buy):

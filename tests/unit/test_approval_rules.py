@@ -210,6 +210,7 @@ def test_a_rejection_needs_a_reason():
         ("approved", "ordered"),
         ("approved", "cancelled"),
         ("ordered", "closed"),
+        ("ordered", "cancelled"),
     ],
 )
 def test_legal_transitions(current, target):
@@ -223,7 +224,7 @@ def test_legal_transitions(current, target):
         ("submitted", "ordered", ["approved", "cancelled", "rejected"]),
         ("approved", "approved", ["cancelled", "ordered"]),
         ("rejected", "submitted", []),
-        ("ordered", "cancelled", ["closed"]),
+        ("ordered", "approved", ["cancelled", "closed"]),
         ("closed", "ordered", []),
         ("cancelled", "draft", []),
     ],

@@ -72,3 +72,23 @@ def test_closing_is_a_legal_move_only_from_ordered():
     rr.check_request_transition(S.ORDERED, S.CLOSED)
     with pytest.raises(InvalidTransition):
         rr.check_request_transition(S.APPROVED, S.CLOSED)
+
+
+def test_dropping_an_ordered_request_cancels_it_when_nothing_came_and_closes_it_when_some_did():
+    ended = [rr.LineProgress(D("10"), D("0"), frozenset({"cancelled"}))]
+    assert rr.after_dropping(7, ended, D("0")) is rr.RequestStatus.CANCELLED
+    assert rr.after_dropping(7, ended, D("2")) is rr.RequestStatus.CLOSED
+    never_ordered_again = [rr.LineProgress(D("10"), D("0"))]
+    assert rr.after_dropping(7, never_ordered_again, D("0")) is rr.RequestStatus.CANCELLED
+
+
+def test_dropping_is_refused_while_an_order_carrying_the_request_is_open():
+    lines = [
+        rr.LineProgress(D("10"), D("10"), frozenset({"cancelled", "partially_received"})),
+        rr.LineProgress(D("5"), D("5"), frozenset({"sent"})),
+    ]
+    with pytest.raises(InvalidTransition) as refused:
+        rr.after_dropping(7, lines, D("3"))
+    assert refused.value.status == 409
+    assert refused.value.extra["open_orders"] == ["partially_received", "sent"]
+    assert "cancel or close those orders first" in refused.value.detail
