@@ -176,7 +176,8 @@ def _post_in_parallel(
     post held up behind a slow one is charged for the wait (no coordinated omission)."""
     latencies: list[float] = []
     errors: list[str] = []
-    window: list[float] = []
+    counted_from: list[float] = []  # per client: the end of its warm-up
+    answered: list[float] = []  # when each counted post was answered
     lock = threading.Lock()
 
     def client(index: int, work: list[tuple[str, bytes]]) -> None:
@@ -206,9 +207,9 @@ def _post_in_parallel(
                         errors.append(f"HTTP {response.status} {payload[:300]!r}")
                     elif n >= 2:
                         latencies.append(ended - began)
-                        window.append(ended)
+                        answered.append(ended)
                     if n == 1:
-                        window.append(-ended)  # counting starts after this client's warm-up
+                        counted_from.append(ended)
         finally:
             conn.close()
 
@@ -221,9 +222,9 @@ def _post_in_parallel(
         t.join(timeout=600)
     if errors:
         print(f"    {len(errors)} failed; first: {errors[0]}", flush=True)
-    starts = [-x for x in window if x < 0]
-    ends = [x for x in window if x > 0]
-    rate = len(latencies) / (max(ends) - max(starts)) if ends and starts else float("nan")
+    # From the moment every client is past its warm-up to the last answer.
+    span = max(answered) - max(counted_from) if answered and counted_from else 0.0
+    rate = len(latencies) / span if span > 0 else float("nan")
     return sorted(latencies), rate
 
 

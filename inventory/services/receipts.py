@@ -39,9 +39,12 @@ from inventory.services.tx import retrying, transaction
 
 @dataclass(frozen=True)
 class Received:
-    receipt_id: int
-    inspections: dict[int, dict]  # po_line_id → what the inspector was told and decided
     receipt: dict  # as ``receipt_queries.get_receipt`` reads it, built from what was written
+    inspections: dict[int, dict]  # po_line_id → what the inspector was told and decided
+
+    @property
+    def receipt_id(self) -> int:
+        return self.receipt["id"]
 
 
 # Core statements, built once: the receipt path runs them on every receipt.
@@ -299,7 +302,7 @@ def receive(
             for line_id, row in zip(line_ids, receipt_lines, strict=True)
         ]
         shown.sort(key=lambda line: line["id"])  # as a read gives them
-        return Received(receipt_id, told, {**receipt, "id": receipt_id, "lines": shown})
+        return Received({**receipt, "id": receipt_id, "lines": shown}, told)
 
 
 @retrying
