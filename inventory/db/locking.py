@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from inventory.db.arrays import is_postgresql, pair_in, pairs
 from inventory.db.models import StockBalance
 from inventory.domain.valuation import Balance, Key
 
@@ -22,14 +23,17 @@ _ENSURE = {  # keyed by "is this PostgreSQL?"
     .returning(_balances.c.item_id)
     for postgresql, insert in ((True, pg_insert), (False, sqlite_insert))
 }
-_SELECT = (
-    select(_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)
-    .where(
-        tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(bindparam("keys", expanding=True))
+_LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database lock already
+    postgresql: (
+        select(
+            _balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value
+        )
+        .where(pair_in(_balances.c.item_id, _balances.c.warehouse_id, "keys", postgresql))
+        .order_by(_balances.c.item_id, _balances.c.warehouse_id)
     )
-    .order_by(_balances.c.item_id, _balances.c.warehouse_id)
-)
-_LOCK = {True: _SELECT.with_for_update(), False: _SELECT}
+    for postgresql in (True, False)
+}
+_LOCK[True] = _LOCK[True].with_for_update()
 
 
 def lock_balances(
@@ -46,7 +50,7 @@ def lock_balances(
     """
     if not keys:
         return {}
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgresql(session)
     missing = [key for key in keys if key not in existing]
     if missing:
         session.execute(
@@ -55,5 +59,5 @@ def lock_balances(
         )
     return {
         (row.item_id, row.warehouse_id): Balance(row.quantity, row.value)
-        for row in session.execute(_LOCK[postgresql], {"keys": list(keys)})
+        for row in session.execute(_LOCK[postgresql], pairs("keys", keys, postgresql))
     }

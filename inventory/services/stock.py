@@ -14,13 +14,13 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    tuple_,
     union_all,
     update,
 )
 
 from inventory import clock
 from inventory.db import posting
+from inventory.db.arrays import is_postgresql, one_of, pair_in, pairs
 from inventory.db.locking import lock_balances
 from inventory.db.models import (
     Item,
@@ -49,30 +49,32 @@ _balances = StockBalance.__table__
 _wh = Warehouse.__table__.c
 _item = Item.__table__.c
 # The document's items and warehouses, and which of its balance rows exist, in one round trip
-# (rows of kind 'item', 'warehouse' or 'balance'; a balance row's ``id`` is its item's).
-_REFERENCES = union_all(
-    select(
-        literal_column("'item'").label("kind"),
-        _item.id,
-        cast(null(), Integer).label("warehouse_id"),
-        _item.active,
-        _item.sku,
-        _item.valuation_cost,
-    ).where(_item.id.in_(bindparam("item_ids", expanding=True))),
-    select(literal_column("'warehouse'"), _wh.id, null(), _wh.active, null(), null()).where(
-        _wh.id.in_(bindparam("warehouse_ids", expanding=True))
-    ),
-    select(
-        literal_column("'balance'"),
-        _balances.c.item_id,
-        _balances.c.warehouse_id,
-        null(),
-        null(),
-        null(),
-    ).where(
-        tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(bindparam("keys", expanding=True))
-    ),
-)
+# (rows of kind 'item', 'warehouse' or 'balance'; a balance row's ``id`` is its item's). Keyed by
+# "is this PostgreSQL?": there the lists go as arrays (``inventory.db.arrays``).
+_REFERENCES = {
+    postgresql: union_all(
+        select(
+            literal_column("'item'").label("kind"),
+            _item.id,
+            cast(null(), Integer).label("warehouse_id"),
+            _item.active,
+            _item.sku,
+            _item.valuation_cost,
+        ).where(one_of(_item.id, "item_ids", postgresql)),
+        select(literal_column("'warehouse'"), _wh.id, null(), _wh.active, null(), null()).where(
+            one_of(_wh.id, "warehouse_ids", postgresql)
+        ),
+        select(
+            literal_column("'balance'"),
+            _balances.c.item_id,
+            _balances.c.warehouse_id,
+            null(),
+            null(),
+            null(),
+        ).where(pair_in(_balances.c.item_id, _balances.c.warehouse_id, "keys", postgresql)),
+    )
+    for postgresql in (True, False)
+}
 _INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
 _INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
 # RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
@@ -150,7 +152,7 @@ def create_and_show(actor: Actor, new: NewDocument) -> dict:
         if keys:
             balances = lock_balances(session, keys, existing)
             entries = _valued(session, intents, balances, items, keys)
-        if keys and _postgresql(session):
+        if keys and is_postgresql(session):
             doc_id, line_ids = posting.write_posted(
                 session, document, new.lines, entries, balances, event
             )
@@ -175,10 +177,6 @@ def _shown_lines(lines: list[d.LineIn], line_ids: list[int]) -> list[dict]:
         }
         for i, (line, line_id) in enumerate(zip(lines, line_ids, strict=True))
     ]
-
-
-def _postgresql(session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 @retrying
@@ -251,8 +249,13 @@ def _check_references(
     found_wh: dict[int, bool] = {}
     found = {}
     existing: set[Key] = set()
-    params = {"item_ids": list(item_ids), "warehouse_ids": list(wanted_wh), "keys": list(keys)}
-    for row in session.execute(_REFERENCES, params):
+    postgresql = is_postgresql(session)
+    params = {
+        "item_ids": list(item_ids),
+        "warehouse_ids": list(wanted_wh),
+        **pairs("keys", keys, postgresql),
+    }
+    for row in session.execute(_REFERENCES[postgresql], params):
         if row.kind == "warehouse":
             found_wh[row.id] = row.active
         elif row.kind == "balance":
