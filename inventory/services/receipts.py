@@ -15,14 +15,15 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 
 from inventory import clock
+from inventory.db import receipt_writes
 from inventory.db.models import StockDocument, Warehouse
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
     PurchaseOrder,
-    PurchaseOrderLine,
     SupplierReturn,
 )
+from inventory.db.receipt_writes import OrderLine
 from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import receiving as rc
@@ -49,15 +50,11 @@ class Received:
 
 # Core statements, built once: the receipt path runs them on every receipt.
 _receipts = GoodsReceipt.__table__
-_receipt_lines = GoodsReceiptLine.__table__
 _INSERT_RECEIPT = insert(_receipts).returning(_receipts.c.id)
 _SET_DOCUMENT = (
     update(_receipts)
     .where(_receipts.c.id == bindparam("receipt_id"))
     .values(stock_document_id=bindparam("document_id"))
-)
-_INSERT_RECEIPT_LINES = insert(_receipt_lines).returning(
-    _receipt_lines.c.id, sort_by_parameter_order=True
 )
 
 
@@ -68,15 +65,7 @@ def _locked_order(session, order_id: int) -> PurchaseOrder:
     return order
 
 
-def _order_lines(session, order_id: int) -> dict[int, PurchaseOrderLine]:
-    # Every writer of an order's lines holds the order row's lock, so these need none of their own.
-    rows = session.scalars(
-        select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == order_id)
-    ).all()
-    return {row.id: row for row in rows}
-
-
-def _ordered(lines: dict[int, PurchaseOrderLine]) -> dict[int, o.LineQuantities]:
+def _ordered(lines: dict[int, OrderLine]) -> dict[int, o.LineQuantities]:
     return {
         i: o.LineQuantities(i, row.quantity, row.received_quantity, row.cancelled_quantity)
         for i, row in lines.items()
@@ -107,7 +96,7 @@ def _rate(order: PurchaseOrder) -> Decimal:
 
 
 def _move_order(
-    session, actor: Actor, order: PurchaseOrder, lines: dict[int, PurchaseOrderLine], why: str
+    session, actor: Actor, order: PurchaseOrder, lines: dict[int, OrderLine], why: str
 ) -> str | None:
     """Put the order in the status its received quantities (all its ``lines``) call for; record
     the change."""
@@ -125,7 +114,7 @@ def _move_order(
 
 def _inspect(
     lines: list[ReceiptLineIn],
-    by_id: dict[int, PurchaseOrderLine],
+    by_id: dict[int, OrderLine],
     plans: dict[int, inspection.Plan],
     states: dict[int, sp.SwitchingState],
 ) -> dict[int, dict]:
@@ -184,7 +173,7 @@ def receive(
         order = _locked_order(session, order_id)
         rc.check_can("receive goods on", order.status, rc.CAN_RECEIVE)
         warehouse_id = _warehouse(session, warehouse_id or order.warehouse_id)
-        by_id = _order_lines(session, order.id)
+        by_id = receipt_writes.order_lines(session, order.id)
         unknown = {
             i: {"po_line_id": [f"Purchase order {order.id} has no line {line.po_line_id}."]}
             for i, line in enumerate(lines)
@@ -248,7 +237,6 @@ def receive(
             )
         receipt_lines = [
             {
-                "receipt_id": receipt_id,
                 "po_line_id": x.po_line_id,
                 "item_id": by_id[x.po_line_id].item_id,
                 "received": n.qty(x.received),
@@ -257,17 +245,18 @@ def receive(
                 "reason": x.reason,
                 "unit_price": by_id[x.po_line_id].unit_price,
                 "promised_date": by_id[x.po_line_id].promised_date,
-                "ordered_at": order.sent_at,
                 "sample_size": told[x.po_line_id]["sample_size"],
                 "defects_found": x.defects_found,
                 "inspection_result": told[x.po_line_id]["result"],
             }
             for x in lines
         ]
-        line_ids = session.execute(_INSERT_RECEIPT_LINES, receipt_lines).scalars().all()
+        line_ids = receipt_writes.insert_receipt_lines(
+            session, receipt_id, order.sent_at, receipt_lines
+        )
         for x in lines:
             by_id[x.po_line_id].received_quantity += x.accepted
-        session.flush()
+        receipt_writes.set_received(session, (by_id[i] for i in {x.po_line_id for x in lines}))
         previous = _move_order(session, actor, order, by_id, f"goods receipt {receipt_id}")
         changed = {i: s for i, s in states.items() if s != before_states[i]}
         inspection.save_states(session, order.supplier_id, changed)
@@ -298,7 +287,7 @@ def receive(
             },
         )
         shown = [
-            {"id": line_id, **{k: v for k, v in row.items() if k != "receipt_id"}}
+            {"id": line_id, **row, "ordered_at": order.sent_at}
             for line_id, row in zip(line_ids, receipt_lines, strict=True)
         ]
         shown.sort(key=lambda line: line["id"])  # as a read gives them
@@ -332,13 +321,13 @@ def cancel_receipt(actor: Actor, receipt_id: int) -> int:
             )
         ):
             accepted[po_line_id] = accepted.get(po_line_id, Decimal(0)) + quantity
-        by_id = _order_lines(session, order.id)
+        by_id = receipt_writes.order_lines(session, order.id)
         rc.check_cancellable(_ordered(by_id), accepted, receipt.id)
         if receipt.stock_document_id is not None:
             stock.cancel_document(actor, receipt.stock_document_id)
         for po_line_id, quantity in accepted.items():
             by_id[po_line_id].received_quantity -= quantity
-        session.flush()
+        receipt_writes.set_received(session, (by_id[i] for i in accepted))
         previous = _move_order(
             session, actor, order, by_id, f"goods receipt {receipt.id} cancelled"
         )
@@ -377,7 +366,7 @@ def return_to_supplier(
     with transaction() as session:
         order = _locked_order(session, order_id)
         rc.check_can("return goods on", order.status, rc.CAN_RETURN)
-        by_id = _order_lines(session, order.id)
+        by_id = receipt_writes.order_lines(session, order.id)
         if po_line_id not in by_id:
             raise ValidationFailed(
                 "The order line is not part of this order.",
@@ -409,7 +398,7 @@ def return_to_supplier(
         # The document needs the return's id and the return the document's: name it now.
         session.get(StockDocument, document_id).source = f"supplier_return:{returned.id}"
         line.received_quantity -= quantity
-        session.flush()
+        receipt_writes.set_received(session, [line])
         previous = _move_order(session, actor, order, by_id, f"supplier return {returned.id}")
         audit.record(
             actor,
