@@ -76,11 +76,15 @@ _qty, _cost, _value = (t.process_bind_param for t in (Quantity(), UnitCost(), Mo
 
 
 _JSON = ("before", "after")
-_NOT_PARAMS = frozenset(_JSON) | {"entity_id"}  # the entity id is the new document's
 
 
-def _json(data: dict | None) -> str | None:
-    return None if data is None else json.dumps(data)
+def audit_params(event: dict, *, without: tuple[str, ...] = ()) -> dict:
+    """An audit row's columns (``audit.event``) as ``audit_``-prefixed parameters of a statement
+    that inserts the row itself, the JSON columns as text."""
+    params = {f"audit_{k}": v for k, v in event.items() if k not in _JSON and k not in without}
+    for k in _JSON:
+        params[f"audit_{k}"] = None if event[k] is None else json.dumps(event[k])
+    return params
 
 
 def write_posted(
@@ -121,8 +125,8 @@ def write_posted(
             "balance_warehouse": [k[1] for k in keys],
             "balance_quantity": [_qty(balances[k].quantity, None) for k in keys],
             "balance_value": [_value(balances[k].value, None) for k in keys],
-            **{f"audit_{k}": v for k, v in audit_event.items() if k not in _NOT_PARAMS},
-            **{f"audit_{k}": _json(audit_event[k]) for k in _JSON},
+            # the entity id is the new document's
+            **audit_params(audit_event, without=("entity_id",)),
         },
     ).one()
     return row[0], list(row[1])

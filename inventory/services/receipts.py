@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
 from inventory.db import receipt_writes
@@ -48,14 +49,9 @@ class Received:
         return self.receipt["id"]
 
 
-# Core statements, built once: the receipt path runs them on every receipt.
+# Built once: the receipt path runs it on every receipt.
 _receipts = GoodsReceipt.__table__
 _INSERT_RECEIPT = insert(_receipts).returning(_receipts.c.id)
-_SET_DOCUMENT = (
-    update(_receipts)
-    .where(_receipts.c.id == bindparam("receipt_id"))
-    .values(stock_document_id=bindparam("document_id"))
-)
 
 
 def _locked_order(session, order_id: int) -> PurchaseOrder:
@@ -95,16 +91,24 @@ def _rate(order: PurchaseOrder) -> Decimal:
     )
 
 
-def _move_order(
-    session, actor: Actor, order: PurchaseOrder, lines: dict[int, OrderLine], why: str
-) -> str | None:
-    """Put the order in the status its received quantities (all its ``lines``) call for; record
-    the change."""
+def _order_move(order: PurchaseOrder, lines: dict[int, OrderLine]) -> tuple[str, str] | None:
+    """The order's status change (from, to) that its received quantities (all its ``lines``)
+    call for, if any."""
     target = o.status_from_quantities(_ordered(lines).values()).value
     if target == order.status or order.status not in {s.value for s in rc.RECEIVING}:
         return None  # a closed order stays closed after a return
-    before = order.status
-    o.check_order_transition(before, target)
+    o.check_order_transition(order.status, target)
+    return order.status, target
+
+
+def _move_order(
+    session, actor: Actor, order: PurchaseOrder, lines: dict[int, OrderLine], why: str
+) -> str | None:
+    """Put the order in the status its received quantities call for; record the change."""
+    move = _order_move(order, lines)
+    if move is None:
+        return None
+    before, target = move
     record_status(session, actor, "purchase_order", order.id, before, target, why)
     order.status = target
     order.updated_at = clock.now()
@@ -231,10 +235,6 @@ def receive(
                     source=f"goods_receipt:{receipt_id}",
                 ),
             )
-            session.execute(
-                _SET_DOCUMENT,
-                {"receipt_id": receipt_id, "document_id": receipt["stock_document_id"]},
-            )
         receipt_lines = [
             {
                 "po_line_id": x.po_line_id,
@@ -251,16 +251,13 @@ def receive(
             }
             for x in lines
         ]
-        line_ids = receipt_writes.insert_receipt_lines(
-            session, receipt_id, order.sent_at, receipt_lines
-        )
         for x in lines:
             by_id[x.po_line_id].received_quantity += x.accepted
-        receipt_writes.set_received(session, (by_id[i] for i in {x.po_line_id for x in lines}))
-        previous = _move_order(session, actor, order, by_id, f"goods receipt {receipt_id}")
+        move = _order_move(order, by_id)
         changed = {i: s for i, s in states.items() if s != before_states[i]}
         inspection.save_states(session, order.supplier_id, changed)
-        audit.record(
+        why = f"goods receipt {receipt_id}"
+        event = audit.event(
             actor,
             "goods_receipt.create",
             "goods_receipt",
@@ -279,13 +276,34 @@ def receive(
                     }
                     for x in lines
                 ],
-                "order_status": {"from": previous, "to": order.status} if previous else None,
+                "order_status": {"from": move[0], "to": move[1]} if move else None,
                 "inspection_state": {
                     i: {"severity": s.severity.value, "recent": s.recent}
                     for i, s in changed.items()
                 },
             },
         )
+        line_ids = receipt_writes.write_receipt(
+            session,
+            receipt_writes.ReceiptWrites(
+                receipt_id=receipt_id,
+                document_id=receipt["stock_document_id"],
+                order_id=order.id,
+                ordered_at=order.sent_at,
+                lines=receipt_lines,
+                received=[by_id[i] for i in {x.po_line_id: None for x in lines}],
+                move=move,
+                actor_id=actor.id,
+                at=now,
+                why=why,
+                audit_event=event,
+            ),
+        )
+        if move:
+            # Written above; the session's copy learns it without writing it again.
+            set_committed_value(order, "status", move[1])
+            set_committed_value(order, "updated_at", now)
+            request_closing.close_finished_requests(session, actor, order, why, by_id.values())
         shown = [
             {"id": line_id, **row, "ordered_at": order.sent_at}
             for line_id, row in zip(line_ids, receipt_lines, strict=True)

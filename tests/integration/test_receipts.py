@@ -83,6 +83,18 @@ def test_two_partial_receipts_with_a_rejection(backend, make, worker):
         ("sent", "partially_received"),
         ("partially_received", "received"),
     ]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "goods_receipt.create")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [e.entity_id for e in events][0] == str(first.receipt_id)
+    assert [e.after["order_status"] for e in events] == [
+        {"from": "sent", "to": "partially_received"},
+        {"from": "partially_received", "to": "received"},
+    ]
+    assert events[0].after["stock_document_id"] == receipt["stock_document_id"]
+    assert [x["accepted"] for x in events[0].after["lines"]] == ["55", "4"]
     assert ledger_matches_balances() == []
     listed, total = receipt_queries.order_receipts(po.id, 1, 50)
     assert total == 2 and [len(r["lines"]) for r in listed] == [2, 2]
