@@ -28,12 +28,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -163,69 +163,80 @@ def _get_timings(port: int, token: str, path: str, count: int) -> list[float]:
     return sorted(out)
 
 
+def _post_jobs(port, token, index, work, pace, ready, out) -> None:
+    """One client process: post ``work`` in turn on one keep-alive connection; put on ``out``
+    (latencies, answer times, end of warm-up or None, errors)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    rng = random.Random(index)
+    latencies, answered, errors, counted_from = [], [], [], None
+    try:
+        ready.wait(timeout=60)
+        due = time.perf_counter()
+        for n, (path, body) in enumerate(work):
+            if pace is not None:
+                due += rng.expovariate(1 / pace)
+                time.sleep(max(0.0, due - time.perf_counter()))
+            began = due if pace is not None else time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # gunicorn closes a connection idle past its keep-alive (2 s), which a paced
+                # client's longer gaps reach; the request was never read: send it again.
+                conn.close()
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+            payload = response.read()
+            ended = time.perf_counter()
+            if response.status != 201:
+                errors.append(f"HTTP {response.status} {payload[:300]!r}")
+            elif n >= 2:
+                latencies.append(ended - began)
+                answered.append(ended)
+            if n == 1:
+                counted_from = ended
+    finally:
+        conn.close()
+        out.put((latencies, answered, counted_from, errors))
+
+
 def _post_in_parallel(
     port: int, token: str, jobs: list[list[tuple[str, bytes]]], pace: float | None = None
 ) -> tuple[list[float], float]:
-    """One thread per job list; each posts its bodies in turn on one keep-alive connection.
-    Returns the sorted latencies (the first two posts of each client are warm-up and not
-    counted) and the rate the counted posts achieved, per second.
+    """One client process per job list; each posts its bodies in turn on one keep-alive
+    connection. Returns the sorted latencies (the first two posts of each client are warm-up
+    and not counted) and the rate the counted posts achieved, per second. Processes, not
+    threads, as in bench-ledger: threads of one interpreter queue on its GIL and add that wait
+    to what they measure.
 
     ``pace`` None: back to back, each post as soon as the last one answered (saturation).
     ``pace`` seconds: each client sends on its own schedule of exponentially distributed gaps
     with that mean (open loop), and a post's latency counts from its scheduled moment, so a
     post held up behind a slow one is charged for the wait (no coordinated omission)."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    counted_from: list[float] = []  # per client: the end of its warm-up
-    answered: list[float] = []  # when each counted post was answered
-    lock = threading.Lock()
-
-    def client(index: int, work: list[tuple[str, bytes]]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        rng = random.Random(index)
-        due = time.perf_counter()
-        try:
-            for n, (path, body) in enumerate(work):
-                if pace is not None:
-                    due += rng.expovariate(1 / pace)
-                    time.sleep(max(0.0, due - time.perf_counter()))
-                began = due if pace is not None else time.perf_counter()
-                try:
-                    conn.request("POST", path, body=body, headers=headers)
-                    response = conn.getresponse()
-                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-                    # gunicorn closes a connection idle past its keep-alive (2 s), which a
-                    # paced client's longer gaps reach; the request was never read: send again.
-                    conn.close()
-                    conn.request("POST", path, body=body, headers=headers)
-                    response = conn.getresponse()
-                payload = response.read()
-                ended = time.perf_counter()
-                with lock:
-                    if response.status != 201:
-                        errors.append(f"HTTP {response.status} {payload[:300]!r}")
-                    elif n >= 2:
-                        latencies.append(ended - began)
-                        answered.append(ended)
-                    if n == 1:
-                        counted_from.append(ended)
-        finally:
-            conn.close()
-
-    threads = [
-        threading.Thread(target=client, args=(i, w), daemon=True) for i, w in enumerate(jobs)
+    context = multiprocessing.get_context("fork")
+    ready, out = context.Barrier(len(jobs) + 1), context.Queue()
+    processes = [
+        context.Process(target=_post_jobs, args=(port, token, i, w, pace, ready, out), daemon=True)
+        for i, w in enumerate(jobs)
     ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
+    for p in processes:
+        p.start()
+    ready.wait(timeout=60)
+    results = [out.get(timeout=600) for _ in processes]
+    for p in processes:
+        p.join(timeout=10)
+    latencies = sorted(x for r in results for x in r[0])
+    answered = [x for r in results for x in r[1]]
+    counted_from = [r[2] for r in results if r[2] is not None]
+    errors = [e for r in results for e in r[3]]
     if errors:
         print(f"    {len(errors)} failed; first: {errors[0]}", flush=True)
-    # From the moment every client is past its warm-up to the last answer.
+    # From the moment every client is past its warm-up to the last answer (CLOCK_MONOTONIC is
+    # one clock for every process).
     span = max(answered) - max(counted_from) if answered and counted_from else 0.0
     rate = len(latencies) / span if span > 0 else float("nan")
-    return sorted(latencies), rate
+    return latencies, rate
 
 
 def _percentiles(latencies: list[float]) -> tuple[float, float]:
