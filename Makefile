@@ -8,7 +8,14 @@ export FLASK_APP := wsgi:app
 # The embedded database for `make run` unless DATABASE_URL says otherwise.
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/quartermaster.sqlite3
 
-.PHONY: run demo test lint format openapi bench-ledger bench-procurement install migrate clean
+# Checked before anything runs, so `make worker` without a broker stops at once.
+ifneq ($(filter worker,$(MAKECMDGOALS)),)
+ifeq ($(strip $(CELERY_BROKER_URL)),)
+$(error make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker; without Redis, run jobs from cron with `flask jobs run NAME`)
+endif
+endif
+
+.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +31,10 @@ migrate: $(STAMP)
 run: migrate
 	$(BIN)/flask users first-admin
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
+
+# The jobs through Celery: a worker with embedded beat, for one host (docs/operations.md).
+worker: migrate
+	$(BIN)/celery -A worker worker -B --schedule instance/celerybeat-schedule --loglevel INFO
 
 demo: migrate
 	$(BIN)/flask demo load

@@ -64,6 +64,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(pages)
     cli.register(app)
+    if app.config["CELERY_BROKER_URL"]:
+        # Imported only here: without a broker (make run on SQLite) Celery is never loaded.
+        from api.celery_app import init_celery
+
+        init_celery(app)
     return app
 
 

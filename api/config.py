@@ -29,6 +29,8 @@ def from_environment(env=os.environ) -> dict:
         "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "10")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL", ""),
+        "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", ""),
+        "JOB_SCHEDULE": env.get("JOB_SCHEDULE", ""),
     }
 
 

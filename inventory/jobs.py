@@ -1,7 +1,8 @@
 """Scheduled jobs: plain, idempotent functions, each run recorded as a ``job_run`` row.
 
-Entry points: ``flask jobs run NAME`` (cron, tests) and the Celery tasks in
-``inventory.celery_app`` when ``CELERY_BROKER_URL`` is set. Never inside gunicorn workers.
+Entry points: ``flask jobs run NAME`` (cron, tests) and, when ``CELERY_BROKER_URL`` is set, the
+Celery task ``quartermaster.run_job`` with its beat schedule in ``api.celery_app`` (a worker runs
+them: ``celery -A worker worker``). Never inside gunicorn workers.
 """
 
 from __future__ import annotations
