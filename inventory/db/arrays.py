@@ -37,7 +37,3 @@ def pairs(name: str, values, postgresql: bool) -> dict:
     if postgresql:
         return {f"{name}_1": [a for a, _ in values], f"{name}_2": [b for _, b in values]}
     return {name: values}
-
-
-def is_postgresql(session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"

@@ -25,6 +25,12 @@ db = SQLAlchemy(
 )
 
 
+def is_postgresql(session) -> bool:
+    """Whether ``session`` talks to PostgreSQL (else SQLite): the few statements that differ
+    choose by it."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 # Set by ``services.tx.transaction`` so SQLite takes its write lock when a write begins, while
 # reads keep to shared locks.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)

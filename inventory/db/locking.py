@@ -7,7 +7,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from inventory.db.arrays import is_postgresql, pair_in, pairs
+from inventory.db.arrays import pair_in, pairs
+from inventory.db.base import is_postgresql
 from inventory.db.models import StockBalance
 from inventory.domain.valuation import Balance, Key
 

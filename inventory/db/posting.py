@@ -11,11 +11,10 @@ service writes the same rows a table at a time.
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from inventory.db.audit_rows import audit_params
 from inventory.db.types import Money, Quantity, UnitCost
 from inventory.domain.documents import Entry, LineIn
 from inventory.domain.valuation import Balance, Key
@@ -73,18 +72,6 @@ GROUP BY document.id
 
 # The arrays carry what the fixed-point columns store: the scaled integers, rounded as they round.
 _qty, _cost, _value = (t.process_bind_param for t in (Quantity(), UnitCost(), Money()))
-
-
-_JSON = ("before", "after")
-
-
-def audit_params(event: dict, *, without: tuple[str, ...] = ()) -> dict:
-    """An audit row's columns (``audit.event``) as ``audit_``-prefixed parameters of a statement
-    that inserts the row itself, the JSON columns as text."""
-    params = {f"audit_{k}": v for k, v in event.items() if k not in _JSON and k not in without}
-    for k in _JSON:
-        params[f"audit_{k}"] = None if event[k] is None else json.dumps(event[k])
-    return params
 
 
 def write_posted(

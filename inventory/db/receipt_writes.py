@@ -18,9 +18,9 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from inventory.db.arrays import is_postgresql
-from inventory.db.models import AuditEvent
-from inventory.db.posting import audit_params
+from inventory.db.audit_rows import INSERT as INSERT_AUDIT
+from inventory.db.audit_rows import audit_params
+from inventory.db.base import is_postgresql
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -87,7 +87,6 @@ _MOVE_ORDER = (
     .values(status=bindparam("to_status"), updated_at=bindparam("at"))
 )
 _INSERT_CHANGE = insert(StatusChange.__table__)
-_INSERT_AUDIT = insert(AuditEvent.__table__)
 # PostgreSQL's: one statement. Every CTE runs whether or not the outer query reads it; the
 # conditional ones carry their condition in a WHERE.
 _WRITE = text("""
@@ -185,7 +184,7 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
                   "from_status": before, "to_status": after, "actor_id": w.actor_id,
                   "at": w.at, "reason": w.why}  # fmt: skip
         session.execute(_INSERT_CHANGE, change)
-    session.execute(_INSERT_AUDIT, w.audit_event)
+    session.execute(INSERT_AUDIT, w.audit_event)
     return line_ids
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from inventory import clock
-from inventory.db.base import db
+from inventory.db.base import db, is_postgresql
 from inventory.db.procurement_models import Approval, ApprovalRule, PurchaseOrder, StatusChange
 from inventory.domain import approvals as ap
 from inventory.domain.actors import Actor
@@ -53,7 +53,7 @@ def _active_bands(session) -> list[ap.Band]:
 def _lock_rules(session) -> None:
     # Two writers could each pass the overlap check and save overlapping bands; rules change
     # rarely, so writers take turns (plain reads are not blocked). SQLite writers already do.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.execute(text("LOCK TABLE approval_rule IN EXCLUSIVE MODE"))
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-
 from inventory import clock, context
-from inventory.db.models import AuditEvent
+from inventory.db.audit_rows import INSERT
 from inventory.domain.actors import Actor
 from inventory.services.tx import transaction
-
-INSERT = insert(AuditEvent.__table__)
 
 
 def record(

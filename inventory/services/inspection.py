@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from inventory.db.base import db
+from inventory.db.base import db, is_postgresql
 from inventory.db.models import Item
 from inventory.db.procurement_models import (
     InspectionPlan,
@@ -234,7 +234,7 @@ def lock_states(
     order) until the transaction ends, so concurrent receipts count every lot once."""
     if not item_ids:
         return {}
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgresql(session)
     session.execute(
         _ENSURE_STATE[postgresql],
         [

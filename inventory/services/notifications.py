@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from sqlalchemy import func, insert, literal, select
 
 from inventory import clock
+from inventory.db.base import is_postgresql
 from inventory.db.models import User, UserRole
 from inventory.db.procurement_models import Notification
 from inventory.jobs import job
@@ -124,7 +125,7 @@ def deliver_notifications(env=os.environ) -> dict:
             .order_by(Notification.id)
             .limit(BATCH_SIZE)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(session):
             # Two job runs at once each take different rows rather than sending twice.
             query = query.with_for_update(of=Notification, skip_locked=True)
         rows = session.execute(query).all()

@@ -20,7 +20,8 @@ from sqlalchemy import (
 
 from inventory import clock
 from inventory.db import posting
-from inventory.db.arrays import is_postgresql, one_of, pair_in, pairs
+from inventory.db.arrays import one_of, pair_in, pairs
+from inventory.db.base import is_postgresql
 from inventory.db.locking import lock_balances
 from inventory.db.models import (
     Item,
