@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from inventory.db.arrays import pair_in, pairs
+from inventory.db import driver
 from inventory.db.base import is_postgresql
 from inventory.db.models import StockBalance
 from inventory.domain.valuation import Balance, Key
@@ -24,17 +24,20 @@ _ENSURE = {  # keyed by "is this PostgreSQL?"
     .returning(_balances.c.item_id)
     for postgresql, insert in ((True, pg_insert), (False, sqlite_insert))
 }
+_COLUMNS = (_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)
 _LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database lock already
-    postgresql: (
-        select(
-            _balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value
-        )
-        .where(pair_in(_balances.c.item_id, _balances.c.warehouse_id, "keys", postgresql))
-        .order_by(_balances.c.item_id, _balances.c.warehouse_id)
-    )
-    for postgresql in (True, False)
-}
-_LOCK[True] = _LOCK[True].with_for_update()
+    True: """
+        SELECT item_id, warehouse_id, quantity, value FROM stock_balance
+        WHERE (item_id, warehouse_id) IN (SELECT unnest(CAST(%(items)s AS int[])),
+                                                 unnest(CAST(%(warehouses)s AS int[])))
+        ORDER BY item_id, warehouse_id
+        FOR UPDATE""",
+    False: select(*_COLUMNS)
+    .where(tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(
+        bindparam("keys", expanding=True)))
+    .order_by(_balances.c.item_id, _balances.c.warehouse_id),
+}  # fmt: skip
+_TYPES = driver.converters(*_COLUMNS)
 
 
 def lock_balances(
@@ -58,7 +61,12 @@ def lock_balances(
             _ENSURE[postgresql],
             [{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in missing],
         )
-    return {
-        (row.item_id, row.warehouse_id): Balance(row.quantity, row.value)
-        for row in session.execute(_LOCK[postgresql], pairs("keys", keys, postgresql))
-    }
+    if postgresql:
+        params = {
+            "items": driver.int_array(i for i, _ in keys),
+            "warehouses": driver.int_array(w for _, w in keys),
+        }
+        rows = driver.rows(session, _LOCK[True], params, _TYPES)
+    else:
+        rows = session.execute(_LOCK[False], {"keys": keys})
+    return {(item, wh): Balance(quantity, value) for item, wh, quantity, value in rows}

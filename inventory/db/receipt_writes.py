@@ -1,11 +1,11 @@
 """What a goods receipt (or its cancellation, or a return) reads and writes of an order's lines,
 and the receipt's own rows.
 
-On PostgreSQL the rows go as arrays, unnested by statements of fixed text (see
-``inventory.db.arrays``), and a receipt's writes after its stock posting are one statement of
-data-modifying CTEs (``write_receipt``): the link to the stock document, the receipt's lines,
-the order lines' received quantities, the order's status and its status change, and the audit
-event. SQLite writes the same rows a table at a time.
+On PostgreSQL the statements go to the driver directly (``inventory.db.driver``), with fixed
+text and the rows as array literals, and a receipt's writes after its stock posting are one
+statement of data-modifying CTEs (``write_receipt``): the link to the stock document, the
+receipt's lines, the order lines' received quantities, the order's status and its status
+change, and the audit event. SQLite writes the same rows a table at a time.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from inventory.db import driver
 from inventory.db.audit_rows import INSERT as INSERT_AUDIT
 from inventory.db.audit_rows import audit_params
 from inventory.db.base import is_postgresql
+from inventory.db.models import Warehouse
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -29,6 +31,20 @@ from inventory.db.procurement_models import (
     StatusChange,
 )
 from inventory.db.types import Quantity, UnitCost
+
+
+@dataclass
+class OrderHead:
+    """The order as receiving sees it, with the receiving warehouse's active flag."""
+
+    id: int
+    status: str
+    supplier_id: int
+    warehouse_id: int  # where the goods go: the one asked for, else the order's
+    currency: str
+    exchange_rate: Decimal | None
+    sent_at: datetime | None
+    warehouse_active: bool | None  # None: no such warehouse
 
 
 @dataclass
@@ -64,14 +80,42 @@ class ReceiptWrites:
 
 _pol, _grl = PurchaseOrderLine.__table__, GoodsReceiptLine.__table__
 _gr, _po = GoodsReceipt.__table__, PurchaseOrder.__table__
-_LINES = select(*(_pol.c[name] for name in OrderLine.__dataclass_fields__)).where(
-    _pol.c.order_id == bindparam("order_id")
-)
+_wh = Warehouse.__table__
+# The order row locked, and the warehouse the goods go to; on SQLite the writer's database lock
+# stands for the row lock.
+_ORDER_COLUMNS = ("id", "status", "supplier_id", "warehouse_id", "currency", "exchange_rate",
+                  "sent_at")  # fmt: skip
+_HEAD = {
+    True: """
+        SELECT o.id, o.status, o.supplier_id, w.id, o.currency, o.exchange_rate, o.sent_at,
+               w.active
+        FROM purchase_order o
+        LEFT JOIN warehouse w ON w.id = coalesce(CAST(%(warehouse_id)s AS int), o.warehouse_id)
+        WHERE o.id = %(order_id)s
+        FOR UPDATE OF o""",
+    False: select(
+        *(_wh.c.id if name == "warehouse_id" else _po.c[name] for name in _ORDER_COLUMNS),
+        _wh.c.active,
+    )
+    .outerjoin(
+        _wh,
+        _wh.c.id == func.coalesce(bindparam("warehouse_id", type_=Integer), _po.c.warehouse_id),
+    )
+    .where(_po.c.id == bindparam("order_id")),
+}
+_HEAD_TYPES = driver.converters(*(_po.c[name] for name in _ORDER_COLUMNS), _wh.c.active)
+_LINE_COLUMNS = [_pol.c[name] for name in OrderLine.__dataclass_fields__]
+_LINES = {
+    True: "SELECT " + ", ".join(c.name for c in _LINE_COLUMNS)
+    + " FROM purchase_order_line WHERE order_id = %(order_id)s",
+    False: select(*_LINE_COLUMNS).where(_pol.c.order_id == bindparam("order_id")),
+}  # fmt: skip
+_LINE_TYPES = driver.converters(*_LINE_COLUMNS)
 _SET_RECEIVED = {  # keyed by "is this PostgreSQL?"
-    True: text("""
+    True: """
         UPDATE purchase_order_line AS line SET received_quantity = v.quantity
-        FROM unnest(CAST(:ids AS int[]), CAST(:quantities AS bigint[])) AS v(id, quantity)
-        WHERE line.id = v.id"""),
+        FROM unnest(CAST(%(ids)s AS int[]), CAST(%(quantities)s AS bigint[])) AS v(id, quantity)
+        WHERE line.id = v.id""",
     False: update(_pol)
     .where(_pol.c.id == bindparam("line_id"))
     .values(received_quantity=bindparam("new_quantity")),
@@ -89,24 +133,24 @@ _MOVE_ORDER = (
 _INSERT_CHANGE = insert(StatusChange.__table__)
 # PostgreSQL's: one statement. Every CTE runs whether or not the outer query reads it; the
 # conditional ones carry their condition in a WHERE.
-_WRITE = text("""
+_WRITE = """
 WITH document AS (
-    UPDATE goods_receipt SET stock_document_id = CAST(:document_id AS bigint)
-    WHERE id = CAST(:receipt_id AS int) AND CAST(:document_id AS bigint) IS NOT NULL
+    UPDATE goods_receipt SET stock_document_id = CAST(%(document_id)s AS bigint)
+    WHERE id = CAST(%(receipt_id)s AS int) AND CAST(%(document_id)s AS bigint) IS NOT NULL
 ), line AS (
     INSERT INTO goods_receipt_line (receipt_id, po_line_id, item_id, received, accepted,
         rejected, reason, unit_price, promised_date, ordered_at, sample_size, defects_found,
         inspection_result)
-    SELECT CAST(:receipt_id AS int), l.po_line_id, l.item_id, l.received, l.accepted,
+    SELECT CAST(%(receipt_id)s AS int), l.po_line_id, l.item_id, l.received, l.accepted,
            l.rejected, l.reason, l.unit_price, l.promised_date,
-           CAST(:ordered_at AS timestamptz), l.sample_size, l.defects_found,
+           CAST(%(ordered_at)s AS timestamptz), l.sample_size, l.defects_found,
            l.inspection_result
-    FROM unnest(CAST(:po_line_id AS int[]), CAST(:item_id AS int[]),
-                CAST(:received AS bigint[]), CAST(:accepted AS bigint[]),
-                CAST(:rejected AS bigint[]), CAST(:reason AS text[]),
-                CAST(:unit_price AS bigint[]), CAST(:promised_date AS date[]),
-                CAST(:sample_size AS int[]), CAST(:defects_found AS int[]),
-                CAST(:inspection_result AS text[]))
+    FROM unnest(CAST(%(po_line_id)s AS int[]), CAST(%(item_id)s AS int[]),
+                CAST(%(received)s AS bigint[]), CAST(%(accepted)s AS bigint[]),
+                CAST(%(rejected)s AS bigint[]), CAST(%(reason)s AS text[]),
+                CAST(%(unit_price)s AS bigint[]), CAST(%(promised_date)s AS date[]),
+                CAST(%(sample_size)s AS int[]), CAST(%(defects_found)s AS int[]),
+                CAST(%(inspection_result)s AS text[]))
          WITH ORDINALITY
          AS l(po_line_id, item_id, received, accepted, rejected, reason, unit_price,
               promised_date, sample_size, defects_found, inspection_result, n)
@@ -115,37 +159,59 @@ WITH document AS (
     RETURNING id
 ), received AS (
     UPDATE purchase_order_line AS line SET received_quantity = v.quantity
-    FROM unnest(CAST(:ids AS int[]), CAST(:quantities AS bigint[])) AS v(id, quantity)
+    FROM unnest(CAST(%(ids)s AS int[]), CAST(%(quantities)s AS bigint[])) AS v(id, quantity)
     WHERE line.id = v.id
 ), moved AS (
-    UPDATE purchase_order SET status = CAST(:to_status AS varchar), updated_at = :at
-    WHERE id = CAST(:order_id AS int) AND CAST(:to_status AS varchar) IS NOT NULL
+    UPDATE purchase_order SET status = CAST(%(to_status)s AS varchar), updated_at = %(at)s
+    WHERE id = CAST(%(order_id)s AS int) AND CAST(%(to_status)s AS varchar) IS NOT NULL
 ), change AS (
     INSERT INTO status_change (subject_type, subject_id, from_status, to_status, actor_id, at,
                                reason)
-    SELECT 'purchase_order', CAST(:order_id AS int), CAST(:from_status AS varchar),
-           CAST(:to_status AS varchar), CAST(:actor_id AS int), :at, CAST(:why AS text)
-    WHERE CAST(:to_status AS varchar) IS NOT NULL
+    SELECT 'purchase_order', CAST(%(order_id)s AS int), CAST(%(from_status)s AS varchar),
+           CAST(%(to_status)s AS varchar), CAST(%(actor_id)s AS int), %(at)s, CAST(%(why)s AS text)
+    WHERE CAST(%(to_status)s AS varchar) IS NOT NULL
 ), audit AS (
     INSERT INTO audit_event (at, actor_id, action, entity_type, entity_id, before, after,
                              request_id)
-    VALUES (:audit_at, :audit_actor_id, :audit_action, :audit_entity_type, :audit_entity_id,
-            CAST(:audit_before AS json), CAST(:audit_after AS json), :audit_request_id)
+    VALUES (%(audit_at)s, %(audit_actor_id)s, %(audit_action)s, %(audit_entity_type)s,
+            %(audit_entity_id)s, CAST(%(audit_before)s AS json),
+            CAST(%(audit_after)s AS json), %(audit_request_id)s)
 )
 SELECT array_agg(id ORDER BY id) FROM line
-""")
+"""
 # The arrays carry what the fixed-point columns store: the scaled integers.
 _qty, _price = Quantity().process_bind_param, UnitCost().process_bind_param
 _SCALED = {"received": _qty, "accepted": _qty, "rejected": _qty, "unit_price": _price}
-_PLAIN = ("po_line_id", "item_id", "reason", "promised_date", "sample_size", "defects_found",
-          "inspection_result")  # fmt: skip
+_INTS = ("po_line_id", "item_id", "promised_date", "sample_size", "defects_found")
+_TEXTS = ("reason", "inspection_result")
+
+
+def lock_order(session: Session, order_id: int, warehouse_id: int | None) -> OrderHead | None:
+    """Lock the order (None if there is none) and read it, with the warehouse ``warehouse_id``
+    (default: the order's)."""
+    params = {"order_id": order_id, "warehouse_id": warehouse_id}
+    if is_postgresql(session):
+        found = driver.rows(session, _HEAD[True], params, _HEAD_TYPES)
+        row = found[0] if found else None
+    else:
+        row = session.execute(_HEAD[False], params).first()
+    if row is None:
+        return None
+    head = OrderHead(*row)
+    if head.warehouse_active is None:  # no such warehouse: say which was asked for
+        head.warehouse_id = warehouse_id
+    return head
 
 
 def order_lines(session: Session, order_id: int) -> dict[int, OrderLine]:
     """The order's lines by id. Every writer of them holds the order row's lock, so reading
     them needs no lock of its own."""
-    rows = session.execute(_LINES, {"order_id": order_id})
-    return {row.id: OrderLine(*row) for row in rows}
+    params = {"order_id": order_id}
+    if is_postgresql(session):
+        rows = driver.rows(session, _LINES[True], params, _LINE_TYPES)
+    else:
+        rows = session.execute(_LINES[False], params)
+    return {row[0]: OrderLine(*row) for row in rows}
 
 
 def set_received(session: Session, lines: Iterable[OrderLine]) -> None:
@@ -154,7 +220,7 @@ def set_received(session: Session, lines: Iterable[OrderLine]) -> None:
     if not lines:
         return
     if is_postgresql(session):
-        session.execute(_SET_RECEIVED[True], _received_arrays(lines))
+        driver.execute(session, _SET_RECEIVED[True], _received_arrays(lines))
     else:
         rows = [{"line_id": x.id, "new_quantity": x.received_quantity} for x in lines]
         session.execute(_SET_RECEIVED[False], rows)
@@ -164,15 +230,16 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
     """Write ``w``; return the receipt lines' ids in the order of ``w.lines``."""
     before, after = w.move or (None, None)
     if is_postgresql(session):
-        params = {name: [row[name] for row in w.lines] for name in _PLAIN}
-        params |= {name: [scaled(row[name], None) for row in w.lines]
+        params = {name: driver.int_array(row[name] for row in w.lines) for name in _INTS}
+        params |= {name: driver.text_array(row[name] for row in w.lines) for name in _TEXTS}
+        params |= {name: driver.int_array(scaled(row[name], None) for row in w.lines)
                    for name, scaled in _SCALED.items()}  # fmt: skip
         params |= _received_arrays(w.received) | audit_params(w.audit_event)
         params |= {"receipt_id": w.receipt_id, "document_id": w.document_id,
                    "ordered_at": w.ordered_at, "order_id": w.order_id, "from_status": before,
                    "to_status": after, "actor_id": w.actor_id, "at": w.at,
                    "why": w.why}  # fmt: skip
-        return list(session.execute(_WRITE, params).scalar_one())
+        return driver.execute(session, _WRITE, params).fetchone()[0]
     if w.document_id is not None:
         session.execute(_SET_DOCUMENT, {"receipt_id": w.receipt_id, "d": w.document_id})
     rows = [{**row, "receipt_id": w.receipt_id, "ordered_at": w.ordered_at} for row in w.lines]
@@ -190,6 +257,6 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
 
 def _received_arrays(lines: list[OrderLine]) -> dict:
     return {
-        "ids": [x.id for x in lines],
-        "quantities": [_qty(x.received_quantity, None) for x in lines],
+        "ids": driver.int_array(x.id for x in lines),
+        "quantities": driver.int_array(_qty(x.received_quantity, None) for x in lines),
     }

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
 from inventory.db import receipt_writes
@@ -70,6 +69,10 @@ def _ordered(lines: dict[int, OrderLine]) -> dict[int, o.LineQuantities]:
 
 def _warehouse(session, warehouse_id: int) -> int:
     active = session.scalar(select(Warehouse.active).where(Warehouse.id == warehouse_id))
+    return _check_warehouse(warehouse_id, active)
+
+
+def _check_warehouse(warehouse_id: int, active: bool | None) -> int:
     if active is None or not active:
         problem = "is inactive; activate it first" if active is not None else "does not exist"
         raise ValidationFailed(
@@ -174,9 +177,11 @@ def receive(
     order price in base currency, the rejected ones are recorded for return."""
     rc.validate_lines(lines)
     with transaction() as session:
-        order = _locked_order(session, order_id)
+        order = receipt_writes.lock_order(session, order_id, warehouse_id)
+        if order is None:
+            raise NotFound(f"No purchase order with id {order_id}.")
         rc.check_can("receive goods on", order.status, rc.CAN_RECEIVE)
-        warehouse_id = _warehouse(session, warehouse_id or order.warehouse_id)
+        warehouse_id = _check_warehouse(order.warehouse_id, order.warehouse_active)
         by_id = receipt_writes.order_lines(session, order.id)
         unknown = {
             i: {"po_line_id": [f"Purchase order {order.id} has no line {line.po_line_id}."]}
@@ -300,9 +305,7 @@ def receive(
             ),
         )
         if move:
-            # Written above; the session's copy learns it without writing it again.
-            set_committed_value(order, "status", move[1])
-            set_committed_value(order, "updated_at", now)
+            order.status = move[1]  # written above
             request_closing.close_finished_requests(session, actor, order, why, by_id.values())
         shown = [
             {"id": line_id, **row, "ordered_at": order.sent_at}

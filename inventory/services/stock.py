@@ -7,20 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Integer,
     bindparam,
-    cast,
     insert,
-    literal_column,
-    null,
     select,
-    union_all,
     update,
 )
 
 from inventory import clock
-from inventory.db import posting
-from inventory.db.arrays import one_of, pair_in, pairs
+from inventory.db import posting, posting_reads
 from inventory.db.base import is_postgresql
 from inventory.db.locking import lock_balances
 from inventory.db.models import (
@@ -49,33 +43,6 @@ _ledger = StockLedger.__table__
 _balances = StockBalance.__table__
 _wh = Warehouse.__table__.c
 _item = Item.__table__.c
-# The document's items and warehouses, and which of its balance rows exist, in one round trip
-# (rows of kind 'item', 'warehouse' or 'balance'; a balance row's ``id`` is its item's). Keyed by
-# "is this PostgreSQL?": there the lists go as arrays (``inventory.db.arrays``).
-_REFERENCES = {
-    postgresql: union_all(
-        select(
-            literal_column("'item'").label("kind"),
-            _item.id,
-            cast(null(), Integer).label("warehouse_id"),
-            _item.active,
-            _item.sku,
-            _item.valuation_cost,
-        ).where(one_of(_item.id, "item_ids", postgresql)),
-        select(literal_column("'warehouse'"), _wh.id, null(), _wh.active, null(), null()).where(
-            one_of(_wh.id, "warehouse_ids", postgresql)
-        ),
-        select(
-            literal_column("'balance'"),
-            _balances.c.item_id,
-            _balances.c.warehouse_id,
-            null(),
-            null(),
-            null(),
-        ).where(pair_in(_balances.c.item_id, _balances.c.warehouse_id, "keys", postgresql)),
-    )
-    for postgresql in (True, False)
-}
 _INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
 _INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
 # RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
@@ -248,21 +215,17 @@ def _check_references(
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
     item_ids = {line.item_id for line in new.lines}
     found_wh: dict[int, bool] = {}
-    found = {}
+    found: dict[int, tuple[bool, str, Decimal]] = {}  # item id: active, sku, cost
     existing: set[Key] = set()
-    postgresql = is_postgresql(session)
-    params = {
-        "item_ids": list(item_ids),
-        "warehouse_ids": list(wanted_wh),
-        **pairs("keys", keys, postgresql),
-    }
-    for row in session.execute(_REFERENCES[postgresql], params):
-        if row.kind == "warehouse":
-            found_wh[row.id] = row.active
-        elif row.kind == "balance":
-            existing.add((row.id, row.warehouse_id))
+    for kind, id_, warehouse_id, active, sku, cost in posting_reads.references(
+        session, item_ids, wanted_wh, keys
+    ):
+        if kind == "warehouse":
+            found_wh[id_] = active
+        elif kind == "balance":
+            existing.add((id_, warehouse_id))
         else:
-            found[row.id] = row
+            found[id_] = (active, sku, cost)
     for field, wh in (("warehouse_id", new.warehouse_id), ("to_warehouse_id", new.to_warehouse_id)):
         if wh is None:
             continue
@@ -272,16 +235,16 @@ def _check_references(
             errors[field] = [f"Warehouse {wh} is inactive; activate it first."]
     line_errors = {}
     for i, line in enumerate(new.lines):
-        row = found.get(line.item_id)
-        if row is None:
+        item = found.get(line.item_id)
+        if item is None:
             line_errors[i] = {"item_id": [f"No item with id {line.item_id}."]}
-        elif not row.active:
-            line_errors[i] = {"item_id": [f"Item {row.sku} is inactive; activate it first."]}
+        elif not item[0]:
+            line_errors[i] = {"item_id": [f"Item {item[1]} is inactive; activate it first."]}
     if line_errors:
         errors["lines"] = line_errors
     if errors:
         raise ValidationFailed("The document refers to unknown or inactive records.", errors=errors)
-    return {row.id: (row.sku, row.valuation_cost) for row in found.values()}, existing
+    return {i: (sku, cost) for i, (_, sku, cost) in found.items()}, existing
 
 
 def _insert_lines(session, document_id: int, lines: list[d.LineIn]) -> list[int]:
