@@ -35,27 +35,31 @@ def rows(
     session: Session, sql: str, params: dict, columns: tuple[Callable | None, ...]
 ) -> list[tuple]:
     """The rows of ``sql``, each value passed through its column's converter (``converters``)."""
-    return [
-        tuple(v if f is None or v is None else f(v) for f, v in zip(columns, row, strict=True))
-        for row in execute(session, sql, params)
-    ]
+    found = execute(session, sql, params).fetchall()
+    convert = [(i, f) for i, f in enumerate(columns) if f is not None]
+    if not convert or not found:
+        return found
+    out = []
+    for row in found:
+        row = list(row)
+        for i, f in convert:
+            if row[i] is not None:
+                row[i] = f(row[i], None)
+        out.append(tuple(row))
+    return out
 
 
 def converters(*columns) -> tuple[Callable | None, ...]:
     """Per result column, what turns psycopg's value into what SQLAlchemy would give: the column
-    type's own ``process_result_value`` (fixed point to ``Decimal``, timestamps to UTC), or None
-    where psycopg's value is it already."""
-    return tuple(
-        (lambda v, f=c.type.process_result_value: f(v, None))
-        if hasattr(c.type, "process_result_value")
-        else None
-        for c in columns
-    )
+    type's own ``process_result_value(value, dialect)`` (fixed point to ``Decimal``, timestamps
+    to UTC), or None where psycopg's value is it already."""
+    return tuple(getattr(c.type, "process_result_value", None) for c in columns)
 
 
 def int_array(values: Iterable[int | date | None]) -> str:
     """An ``int[]``, ``bigint[]`` or ``date[]`` literal: ``{1,2,NULL}``."""
-    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    # str(None) is "None", and no int or date prints those letters
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 
 def text_array(values: Iterable[str | None]) -> str:

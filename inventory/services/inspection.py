@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from inventory.db import inspection_queries
 from inventory.db.base import db, is_postgresql
 from inventory.db.models import Item
 from inventory.db.procurement_models import (
@@ -175,33 +176,16 @@ def delete_plan(actor: Actor, plan_id: int) -> None:
         audit.record(actor, "inspection_plan.delete", "inspection_plan", plan_id, before=before)
 
 
-# Built once: every receipt runs it.
-_PLANS_FOR_ITEMS = (
-    select(*PLAN_COLUMNS)
-    .outerjoin(SupplierItem, SupplierItem.id == InspectionPlan.supplier_item_id)
-    .where(
-        InspectionPlan.item_id.in_(bindparam("item_ids", expanding=True)),
-        or_(
-            InspectionPlan.supplier_item_id.is_(None),
-            SupplierItem.supplier_id == bindparam("supplier_id"),
-        ),
-    )
-    # Item plans (NULL) first, so a supplier item's plan overwrites its item's below.
-    .order_by(InspectionPlan.supplier_item_id.is_not(None))
-)
-
-
 def plans_for_items(session: Session, supplier_id: int, item_ids: set[int]) -> dict[int, Plan]:
     """The plan per item for goods from ``supplier_id``: the supplier item's plan, else the
     item's, else none. One query for the whole receipt."""
     if not item_ids:
         return {}
-    rows = session.execute(
-        _PLANS_FOR_ITEMS, {"item_ids": list(item_ids), "supplier_id": supplier_id}
-    ).all()
     found: dict[int, Plan] = {}
-    for row in rows:
-        found[row.item_id] = Plan(InspectionMode(row.mode), row.aql, row.id)
+    for plan_id, item_id, mode, aql in inspection_queries.plans_for_items(
+        session, supplier_id, item_ids
+    ):
+        found[item_id] = Plan(InspectionMode(mode), aql, plan_id)  # the supplier's wins
     return found
 
 

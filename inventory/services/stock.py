@@ -69,16 +69,22 @@ class NewDocument:
     source: str = ""
 
 
+@retrying
 def create_document(actor: Actor, new: NewDocument) -> int:
-    """Create a document and, unless it is a draft, post it in the same transaction (retried
-    on a deadlock or serialization failure by ``create_and_show``)."""
-    return create_and_show(actor, new)["id"]
+    """Create a document and, unless it is a draft, post it in the same transaction."""
+    return _create(actor, new)[0]
 
 
 @retrying
 def create_and_show(actor: Actor, new: NewDocument) -> dict:
     """``create_document``, returning the document as ``queries.document`` would read it back:
     built from what was written, so answering costs no second query."""
+    doc_id, document, line_ids = _create(actor, new)
+    return {**document, "id": doc_id, "lines": _shown_lines(new.lines, line_ids)}
+
+
+def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
+    """Write the document; return its id, its columns and its lines' ids."""
     d.validate_document(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
     intents = []
     if not new.draft:
@@ -130,7 +136,7 @@ def create_and_show(actor: Actor, new: NewDocument) -> dict:
             if keys:
                 _write_entries(session, actor, doc_id, entries, balances, line_ids, False, now)
             session.execute(audit.INSERT, {**event, "entity_id": str(doc_id)})
-        return {**document, "id": doc_id, "lines": _shown_lines(new.lines, line_ids)}
+        return doc_id, document, line_ids
 
 
 def _shown_lines(lines: list[d.LineIn], line_ids: list[int]) -> list[dict]:
