@@ -24,10 +24,14 @@ _POSTGRESQL = """
     SELECT 'warehouse', id, NULL, active, NULL, NULL
     FROM warehouse WHERE id = ANY(CAST(%(warehouse_ids)s AS int[]))
     UNION ALL
-    SELECT 'balance', item_id, warehouse_id, NULL, NULL, NULL
-    FROM stock_balance
-    WHERE (item_id, warehouse_id) IN (SELECT unnest(CAST(%(key_items)s AS int[])),
-                                             unnest(CAST(%(key_warehouses)s AS int[])))"""
+    SELECT 'balance', k.item_id, k.warehouse_id, NULL, NULL, NULL
+    FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
+             AS k(item_id, warehouse_id)
+    -- one index lookup per key (see ``locking``)
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM stock_balance s
+        WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id LIMIT 1
+    ) b"""
 _TYPES = (None, None, None, None, None, *driver.converters(_item.valuation_cost))
 _SQLITE = union_all(
     select(

@@ -3,9 +3,9 @@ and the receipt's own rows.
 
 On PostgreSQL the statements go to the driver directly (``inventory.db.driver``), with fixed
 text and the rows as array literals, and a receipt's writes after its stock posting are one
-statement of data-modifying CTEs (``write_receipt``): the link to the stock document, the
-receipt's lines, the order lines' received quantities, the order's status and its status
-change, and the audit event. SQLite writes the same rows a table at a time.
+statement of data-modifying CTEs (``write_receipt``): the receipt row with its link to the
+stock document, the receipt's lines, the order lines' received quantities, the order's status
+and its status change, and the audit event. SQLite writes the same rows a table at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from inventory.db import driver
@@ -45,6 +45,9 @@ class OrderHead:
     exchange_rate: Decimal | None
     sent_at: datetime | None
     warehouse_active: bool | None  # None: no such warehouse
+    # PostgreSQL: the new receipt's id, drawn from its sequence with the lock, so the receipt row
+    # is written with the rest (``write_receipt``); SQLite: None, the row is inserted up front.
+    receipt_id: int | None
 
 
 @dataclass
@@ -65,8 +68,7 @@ class OrderLine:
 class ReceiptWrites:
     """What a receipt writes once its stock document is posted."""
 
-    receipt_id: int
-    document_id: int | None  # None when nothing was accepted
+    receipt: dict  # the receipt row's columns, its id and stock document's included
     order_id: int
     ordered_at: datetime | None  # when the order was sent; every line carries it
     lines: list[dict]  # the receipt's lines: their columns but receipt_id and ordered_at
@@ -88,7 +90,7 @@ _ORDER_COLUMNS = ("id", "status", "supplier_id", "warehouse_id", "currency", "ex
 _HEAD = {
     True: """
         SELECT o.id, o.status, o.supplier_id, w.id, o.currency, o.exchange_rate, o.sent_at,
-               w.active
+               w.active, nextval('goods_receipt_id_seq')
         FROM purchase_order o
         LEFT JOIN warehouse w ON w.id = coalesce(CAST(%(warehouse_id)s AS int), o.warehouse_id)
         WHERE o.id = %(order_id)s
@@ -96,6 +98,7 @@ _HEAD = {
     False: select(
         *(_wh.c.id if name == "warehouse_id" else _po.c[name] for name in _ORDER_COLUMNS),
         _wh.c.active,
+        null(),
     )
     .outerjoin(
         _wh,
@@ -103,7 +106,7 @@ _HEAD = {
     )
     .where(_po.c.id == bindparam("order_id")),
 }
-_HEAD_TYPES = driver.converters(*(_po.c[name] for name in _ORDER_COLUMNS), _wh.c.active)
+_HEAD_TYPES = (*driver.converters(*(_po.c[name] for name in _ORDER_COLUMNS)), None, None)
 _LINE_COLUMNS = [_pol.c[name] for name in OrderLine.__dataclass_fields__]
 _LINES = {
     True: "SELECT " + ", ".join(c.name for c in _LINE_COLUMNS)
@@ -120,7 +123,10 @@ _SET_RECEIVED = {  # keyed by "is this PostgreSQL?"
     .where(_pol.c.id == bindparam("line_id"))
     .values(received_quantity=bindparam("new_quantity")),
 }
-# SQLite's statements for ``write_receipt``, a table at a time.
+# SQLite's statements for ``start_receipt`` and ``write_receipt``, a table at a time.
+_INSERT_RECEIPT = insert(_gr).returning(_gr.c.id)
+_RECEIPT_COLUMNS = ("id", "order_id", "supplier_id", "warehouse_id", "status", "stock_document_id",
+                    "received_by", "received_at", "cancelled_at")  # fmt: skip
 _INSERT_LINES = insert(_grl).returning(_grl.c.id, sort_by_parameter_order=True)
 _SET_DOCUMENT = (
     update(_gr).where(_gr.c.id == bindparam("receipt_id")).values(stock_document_id=bindparam("d"))
@@ -134,9 +140,12 @@ _INSERT_CHANGE = insert(StatusChange.__table__)
 # PostgreSQL's: one statement. Every CTE runs whether or not the outer query reads it; the
 # conditional ones carry their condition in a WHERE.
 _WRITE = """
-WITH document AS (
-    UPDATE goods_receipt SET stock_document_id = CAST(%(document_id)s AS bigint)
-    WHERE id = CAST(%(receipt_id)s AS int) AND CAST(%(document_id)s AS bigint) IS NOT NULL
+WITH receipt AS (
+    INSERT INTO goods_receipt (id, order_id, supplier_id, warehouse_id, status, stock_document_id,
+                               received_by, received_at, cancelled_at)
+    VALUES (%(receipt_id)s, %(receipt_order_id)s, %(receipt_supplier_id)s,
+            %(receipt_warehouse_id)s, %(receipt_status)s, %(receipt_stock_document_id)s,
+            %(receipt_received_by)s, %(receipt_received_at)s, %(receipt_cancelled_at)s)
 ), line AS (
     INSERT INTO goods_receipt_line (receipt_id, po_line_id, item_id, received, accepted,
         rejected, reason, unit_price, promised_date, ordered_at, sample_size, defects_found,
@@ -226,6 +235,14 @@ def set_received(session: Session, lines: Iterable[OrderLine]) -> None:
         session.execute(_SET_RECEIVED[False], rows)
 
 
+def start_receipt(session: Session, order: OrderHead, receipt: dict) -> int:
+    """The new receipt's id: drawn already on PostgreSQL (written by ``write_receipt``); on
+    SQLite the row (``receipt``'s columns) is inserted now."""
+    if order.receipt_id is not None:
+        return order.receipt_id
+    return session.execute(_INSERT_RECEIPT, receipt).scalar_one()
+
+
 def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
     """Write ``w``; return the receipt lines' ids in the order of ``w.lines``."""
     before, after = w.move or (None, None)
@@ -235,14 +252,16 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
         params |= {name: driver.int_array(scaled(row[name], None) for row in w.lines)
                    for name, scaled in _SCALED.items()}  # fmt: skip
         params |= _received_arrays(w.received) | audit_params(w.audit_event)
-        params |= {"receipt_id": w.receipt_id, "document_id": w.document_id,
-                   "ordered_at": w.ordered_at, "order_id": w.order_id, "from_status": before,
+        r = w.receipt
+        params |= {f"receipt_{name}": r[name] for name in _RECEIPT_COLUMNS}
+        params |= {"ordered_at": w.ordered_at, "order_id": w.order_id, "from_status": before,
                    "to_status": after, "actor_id": w.actor_id, "at": w.at,
                    "why": w.why}  # fmt: skip
         return driver.execute(session, _WRITE, params).fetchone()[0]
-    if w.document_id is not None:
-        session.execute(_SET_DOCUMENT, {"receipt_id": w.receipt_id, "d": w.document_id})
-    rows = [{**row, "receipt_id": w.receipt_id, "ordered_at": w.ordered_at} for row in w.lines]
+    receipt_id, document_id = w.receipt["id"], w.receipt["stock_document_id"]
+    if document_id is not None:
+        session.execute(_SET_DOCUMENT, {"receipt_id": receipt_id, "d": document_id})
+    rows = [{**row, "receipt_id": receipt_id, "ordered_at": w.ordered_at} for row in w.lines]
     line_ids = list(session.execute(_INSERT_LINES, rows).scalars())
     set_received(session, w.received)
     if w.move:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from inventory import clock
 from inventory.db import receipt_writes
@@ -46,11 +46,6 @@ class Received:
     @property
     def receipt_id(self) -> int:
         return self.receipt["id"]
-
-
-# Built once: the receipt path runs it on every receipt.
-_receipts = GoodsReceipt.__table__
-_INSERT_RECEIPT = insert(_receipts).returning(_receipts.c.id)
 
 
 def _locked_order(session, order_id: int) -> PurchaseOrder:
@@ -219,7 +214,7 @@ def receive(
             "received_at": now,
             "cancelled_at": None,
         }
-        receipt_id = session.execute(_INSERT_RECEIPT, receipt).scalar_one()
+        receipt_id = receipt_writes.start_receipt(session, order, receipt)
         stock_lines = [
             LineIn(
                 by_id[x.po_line_id].item_id,
@@ -291,8 +286,7 @@ def receive(
         line_ids = receipt_writes.write_receipt(
             session,
             receipt_writes.ReceiptWrites(
-                receipt_id=receipt_id,
-                document_id=receipt["stock_document_id"],
+                receipt={**receipt, "id": receipt_id},
                 order_id=order.id,
                 ordered_at=order.sent_at,
                 lines=receipt_lines,
