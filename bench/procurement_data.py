@@ -96,12 +96,13 @@ def seed_receipts(conn, as_of: date, user_id: int, warehouse_id: int) -> int:
         "received_quantity": (accepted_by_line * 1000).astype(np.int64), "cancelled_quantity": 0,
         "suggestion_reason": "",
     }).astype({"unit_price": np.int64}))  # fmt: skip
+    status = np.where(rng.random(receipts) < 0.02, "cancelled", "posted")
+    receipt_seconds = rng.integers(6 * 3600, 20 * 3600, receipts)
     _copy(conn, "goods_receipt", pd.DataFrame({
         "id": np.arange(1, receipts + 1), "order_id": receipt_order,
         "supplier_id": receipt_supplier + 1, "warehouse_id": warehouse_id,
-        "status": np.where(rng.random(receipts) < 0.02, "cancelled", "posted"),
-        "received_by": user_id,
-        "received_at": _stamp(day0, receipt_day, rng.integers(6 * 3600, 20 * 3600, receipts)),
+        "status": status, "received_by": user_id,
+        "received_at": _stamp(day0, receipt_day, receipt_seconds),
     }))  # fmt: skip
     _copy(conn, "goods_receipt_line", pd.DataFrame({
         "id": np.arange(1, len(rows) + 1), "receipt_id": receipt_of_line, "po_line_id": rows,
@@ -111,7 +112,65 @@ def seed_receipts(conn, as_of: date, user_id: int, warehouse_id: int) -> int:
         "promised_date": np.datetime_as_string(np.datetime64(day0) + promised[rows - 1], unit="D"),
         "ordered_at": _stamp(day0, sent[line_order[rows - 1]], np.full(len(rows), 9 * 3600)),
     }))  # fmt: skip
+    base_cost = np.where(usd[line_order], price * 0.9, price)
+    _seed_stock(conn, pd.DataFrame({
+        "receipt": receipt_of_line, "item_id": item[rows - 1] + 1,
+        "quantity": (received - rejected) * 1000,
+        "unit_cost": np.rint(base_cost[rows - 1] * 10_000).astype(np.int64),
+        "moment": receipt_day[receipt_of_line - 1] * 86_400 + receipt_seconds[receipt_of_line - 1],
+        "posted": status[receipt_of_line - 1] == "posted",
+    }), day0, user_id, warehouse_id)  # fmt: skip
     return len(rows)
+
+
+def _seed_stock(conn, lines: pd.DataFrame, day0: date, user_id: int, warehouse_id: int) -> None:
+    """The stock side of the posted receipts: a posted stock document per receipt, its lines,
+    the ledger entries with their running balances, and the balances (the ledger's sums), so
+    that the stock tables start as full as a year of receiving leaves them."""
+    lines = lines[lines["posted"] & (lines["quantity"] > 0)]
+    lines = lines.sort_values(["moment", "receipt"], kind="stable").reset_index(drop=True)
+    receipts = lines["receipt"].unique()
+    document_of = pd.Series(np.arange(1, len(receipts) + 1), index=receipts)
+    lines["document_id"] = document_of[lines["receipt"]].to_numpy()
+    lines["id"] = np.arange(1, len(lines) + 1)
+    lines["line_no"] = lines.groupby("document_id").cumcount() + 1
+    # scaled integers: quantity x 1000, unit cost x 10,000, value x 100 (to the cent)
+    lines["value"] = np.rint(lines["quantity"] * lines["unit_cost"] / 100_000).astype(np.int64)
+    first = lines.drop_duplicates("document_id")
+    posted_at = _stamp(day0, (first["moment"] // 86_400).to_numpy(),
+                       (first["moment"] % 86_400).to_numpy())  # fmt: skip
+    _copy(conn, "stock_document", pd.DataFrame({
+        "id": first["document_id"], "type": "receipt", "status": "posted",
+        "warehouse_id": warehouse_id, "reference": "PO receipt " + first["receipt"].astype(str),
+        "source": "goods_receipt:" + first["receipt"].astype(str), "created_by": user_id,
+        "created_at": posted_at, "posted_by": user_id, "posted_at": posted_at,
+    }))  # fmt: skip
+    _copy(conn, "stock_document_line", lines[
+        ["id", "document_id", "line_no", "item_id", "quantity", "unit_cost"]])  # fmt: skip
+    by_item = lines.groupby("item_id")
+    _copy(conn, "stock_ledger", pd.DataFrame({
+        "id": lines["id"], "document_id": lines["document_id"], "line_id": lines["id"],
+        "item_id": lines["item_id"], "warehouse_id": warehouse_id,
+        "quantity": lines["quantity"], "unit_cost": lines["unit_cost"], "value": lines["value"],
+        "balance_quantity": by_item["quantity"].cumsum(),
+        "balance_value": by_item["value"].cumsum(), "reversal": False, "actor_id": user_id,
+        "posted_at": np.asarray(posted_at)[document_of[lines["receipt"]].to_numpy() - 1],
+    }))  # fmt: skip
+    totals = by_item[["quantity", "value"]].sum().reset_index()
+    _copy_plain(conn, "stock_balance", totals.assign(warehouse_id=warehouse_id))
+    conn.execute("""
+        UPDATE goods_receipt r SET stock_document_id = d.id FROM stock_document d
+        WHERE d.source = 'goods_receipt:' || r.id""")
+
+
+def _copy_plain(conn, table: str, frame: pd.DataFrame) -> None:
+    """COPY into a table without an ``id`` sequence."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False)
+    with conn.cursor().copy(
+        f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
+    ) as copy:
+        copy.write(buffer.getvalue())
 
 
 def seed_base(conn) -> tuple[int, int]:
