@@ -23,7 +23,7 @@ from inventory.db.procurement_models import (
     PurchaseOrder,
     SupplierReturn,
 )
-from inventory.db.receipt_writes import OrderLine
+from inventory.db.receipt_writes import OrderHead, OrderLine
 from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import receiving as rc
@@ -77,7 +77,7 @@ def _check_warehouse(warehouse_id: int, active: bool | None) -> int:
     return warehouse_id
 
 
-def _rate(order: PurchaseOrder) -> Decimal:
+def _rate(order: PurchaseOrder | OrderHead) -> Decimal:
     """Base-currency units per unit of the order's currency, fixed when the order was sent."""
     if order.exchange_rate is not None:
         return order.exchange_rate
@@ -89,7 +89,9 @@ def _rate(order: PurchaseOrder) -> Decimal:
     )
 
 
-def _order_move(order: PurchaseOrder, lines: dict[int, OrderLine]) -> tuple[str, str] | None:
+def _order_move(
+    order: PurchaseOrder | OrderHead, lines: dict[int, OrderLine]
+) -> tuple[str, str] | None:
     """The order's status change (from, to) that its received quantities (all its ``lines``)
     call for, if any."""
     target = o.status_from_quantities(_ordered(lines).values()).value
