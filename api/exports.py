@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import Response, request
+from flask import Response, after_this_request, request
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -56,9 +56,17 @@ def requested_format(explicit: str | None) -> str:
     """``json``, ``csv`` or ``xlsx``: the ``format`` query value, else the Accept header."""
     if explicit:
         return explicit
+    # The answer at this URL now depends on Accept: say so, or a cache could hand a CSV to a
+    # client that asked for JSON.
+    after_this_request(_vary_on_accept)
     # On a tie (``*/*``, or several types at one quality) the first listed wins: JSON.
     best = request.accept_mimetypes.best_match([JSON, CSV, XLSX], default=JSON)
     return {CSV: "csv", XLSX: "xlsx"}.get(best, "json")
+
+
+def _vary_on_accept(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
 
 
 def row_limit() -> int:

@@ -145,6 +145,7 @@ def test_the_accept_header_chooses_the_format(client, viewer, stock, accept, exp
     headers = viewer | ({"Accept": accept} if accept else {})
     response = client.get(BALANCES, headers=headers)
     assert response.status_code == 200 and response.mimetype == expected
+    assert "Accept" in response.vary  # caches keep one answer per Accept
     if expected == XLSX:
         assert response.get_data().startswith(b"PK")  # a zip, as XLSX files are
 
@@ -155,6 +156,7 @@ def test_an_explicit_format_wins_over_accept(client, viewer, stock):
     assert response.mimetype == "application/json" and len(response.get_json()) == 2
     response = client.get(BALANCES, query_string={"format": "xlsx"}, headers=headers)
     assert response.mimetype == XLSX
+    assert "Accept" not in response.vary  # the URL names the format
 
 
 def test_an_unknown_format_is_422(client, viewer):
