@@ -13,16 +13,18 @@ SUPPLIERS, ITEMS, ORDERS, SPLIT_LINES, OPEN_REQUESTS = 1_000, 2_000, 75_000, 50_
 RECEIPT_LINES = 20
 
 
-def _copy(conn, table: str, frame: pd.DataFrame) -> None:
+def _copy(conn, table: str, frame: pd.DataFrame, *, sequence: bool = True) -> None:
+    """COPY ``frame`` into ``table``; then move its ``id`` sequence past the rows (``sequence``)."""
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
     with conn.cursor().copy(
         f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     ) as copy:
         copy.write(buffer.getvalue())
-    conn.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-    )
+    if sequence:
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
 
 
 def _stamp(day0: date, days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -157,20 +159,10 @@ def _seed_stock(conn, lines: pd.DataFrame, day0: date, user_id: int, warehouse_i
         "posted_at": np.asarray(posted_at)[document_of[lines["receipt"]].to_numpy() - 1],
     }))  # fmt: skip
     totals = by_item[["quantity", "value"]].sum().reset_index()
-    _copy_plain(conn, "stock_balance", totals.assign(warehouse_id=warehouse_id))
+    _copy(conn, "stock_balance", totals.assign(warehouse_id=warehouse_id), sequence=False)
     conn.execute("""
         UPDATE goods_receipt r SET stock_document_id = d.id FROM stock_document d
         WHERE d.source = 'goods_receipt:' || r.id""")
-
-
-def _copy_plain(conn, table: str, frame: pd.DataFrame) -> None:
-    """COPY into a table without an ``id`` sequence."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False)
-    with conn.cursor().copy(
-        f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
-    ) as copy:
-        copy.write(buffer.getvalue())
 
 
 def seed_base(conn) -> tuple[int, int]:

@@ -62,6 +62,12 @@ def int_array(values: Iterable[int | date | None]) -> str:
     return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 
+def key_arrays(keys: Iterable[tuple[int, int]]) -> tuple[str, str]:
+    """(item, warehouse) keys as two ``int[]`` literals, to unnest side by side."""
+    keys = list(keys)
+    return int_array(i for i, _ in keys), int_array(w for _, w in keys)
+
+
 def text_array(values: Iterable[str | None]) -> str:
     """A ``text[]`` literal, every element quoted: ``{"a","b \\"c\\"",NULL}``."""
     return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"

@@ -67,11 +67,8 @@ def lock_balances(
             [{"item_id": i, "warehouse_id": w, "quantity": 0, "value": 0} for i, w in missing],
         )
     if postgresql:
-        keys = sorted(keys)
-        params = {
-            "items": driver.int_array(i for i, _ in keys),
-            "warehouses": driver.int_array(w for _, w in keys),
-        }
+        items, warehouses = driver.key_arrays(sorted(keys))
+        params = {"items": items, "warehouses": warehouses}
         rows = driver.rows(session, _LOCK[True], params, _TYPES)
     else:
         rows = session.execute(_LOCK[False], {"keys": keys})

@@ -89,6 +89,7 @@ def write_posted(
     transaction already); return the document's id and its lines' ids in line order."""
     keys = sorted(balances)
     ints = driver.int_array
+    balance_items, balance_warehouses = driver.key_arrays(keys)
     row = driver.execute(
         session,
         _WRITE,
@@ -112,8 +113,8 @@ def write_posted(
             "entry_value": ints(_value(e.movement.value, None) for e in entries),
             "entry_balance_quantity": ints(_qty(e.movement.after.quantity, None) for e in entries),
             "entry_balance_value": ints(_value(e.movement.after.value, None) for e in entries),
-            "balance_item": ints(k[0] for k in keys),
-            "balance_warehouse": ints(k[1] for k in keys),
+            "balance_item": balance_items,
+            "balance_warehouse": balance_warehouses,
             "balance_quantity": ints(_qty(balances[k].quantity, None) for k in keys),
             "balance_value": ints(_value(balances[k].value, None) for k in keys),
             # the entity id is the new document's

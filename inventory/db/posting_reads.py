@@ -55,11 +55,12 @@ def references(
     session: Session, item_ids: set[int], warehouse_ids: set[int], keys: list[tuple[int, int]]
 ) -> list[tuple]:
     if is_postgresql(session):
+        key_items, key_warehouses = driver.key_arrays(keys)
         params = {
             "item_ids": driver.int_array(item_ids),
             "warehouse_ids": driver.int_array(warehouse_ids),
-            "key_items": driver.int_array(i for i, _ in keys),
-            "key_warehouses": driver.int_array(w for _, w in keys),
+            "key_items": key_items,
+            "key_warehouses": key_warehouses,
         }
         return driver.rows(session, _POSTGRESQL, params, _TYPES)
     params = {"item_ids": list(item_ids), "warehouse_ids": list(warehouse_ids), "keys": keys}
