@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, send_from_directory
 from flask_migrate import Migrate
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, config, problems, request_log
 from api.schemas.common import DecimalString
@@ -33,6 +34,10 @@ def create_app(overrides: dict | None = None) -> Flask:
             {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 10, "pool_recycle": 1800},
         )
     request_log.configure_logging(app.config["LOG_LEVEL"])
+    if app.config["TRUSTED_PROXIES"] > 0:
+        # remote_addr becomes the address the outermost trusted proxy saw; without trusted
+        # proxies X-Forwarded-For is the client's own claim, and the login throttle ignores it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
     db.init_app(app)
     with app.app_context():

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, g, request
 
 from inventory.domain.actors import ALL_ROLES, Actor, Role
+from inventory.domain.login_throttle import ThrottleLimits
 from inventory.errors import PermissionDenied, Unauthenticated
 from inventory.services import users
 
@@ -100,7 +101,10 @@ def bearer_token() -> str:
 def login_policy() -> users.LoginPolicy:
     config = current_app.config
     return users.LoginPolicy(
-        max_failures=config["LOGIN_MAX_FAILURES"],
-        window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        limits=ThrottleLimits(
+            per_username=config["LOGIN_MAX_FAILURES"],
+            per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+            window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        ),
         token_ttl=timedelta(hours=config["TOKEN_TTL_HOURS"]),
     )

@@ -24,7 +24,10 @@ def from_environment(env=os.environ) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_hex(32),
         "TOKEN_TTL_HOURS": float(env.get("TOKEN_TTL_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        # How many reverse proxies in front of us append to X-Forwarded-For; 0 ignores it.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
         "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "10")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

@@ -12,8 +12,10 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inventory import clock
+from inventory.db import user_queries as uq
 from inventory.db.base import db
-from inventory.db.models import ApiToken, LoginFailure, User, UserRole
+from inventory.db.models import ApiToken, User, UserRole
+from inventory.domain import login_throttle as throttle
 from inventory.domain.actors import ALL_ROLES, Actor
 from inventory.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from inventory.services import audit
@@ -30,8 +32,7 @@ class IssuedToken:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
-    window: timedelta = timedelta(minutes=15)
+    limits: throttle.ThrottleLimits = throttle.ThrottleLimits()
     token_ttl: timedelta = timedelta(hours=12)
 
 
@@ -104,31 +105,37 @@ def issue_token(user_id: int, ttl: timedelta) -> IssuedToken:
 
 
 def login(username: str, password: str, address: str, policy: LoginPolicy) -> IssuedToken:
-    """Exchange a password for a bearer token; too many recent failures are refused with 429."""
-    now = clock.now()
-    since = now - policy.window
-    failures = db.session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
-            LoginFailure.at > since,
-            (LoginFailure.username == username) | (LoginFailure.address == address),
-        )
-    ).one()
-    if failures[0] >= policy.max_failures:
-        oldest = failures[1]
-        retry_after = max(1, int((oldest + policy.window - now).total_seconds()) + 1)
-        raise TooManyAttempts(
-            f"Too many failed logins for this user or address; try again in {retry_after} s.",
-            retry_after=retry_after,
-        )
+    """Exchange a password for a bearer token; too many recent failures of this username, or
+    from this address, are refused with 429 (``inventory.domain.login_throttle``)."""
+    check_throttle(username, address, policy)
     user = db.session.scalar(select(User).where(User.username == username, User.active))
     if user is None or not check_password_hash(user.password_hash, password):
-        with transaction() as session:
-            session.add(LoginFailure(username=username[:80], address=address[:64], at=now))
+        record_failure(username, address)
         raise Unauthenticated("Wrong username or password.")
     with transaction():
         issued = issue_token(user.id, policy.token_ttl)
         audit.record(Actor(user.id, user.username), "auth.login", "user", user.id)
     return issued
+
+
+def check_throttle(username: str, address: str, policy: LoginPolicy) -> None:
+    """Refuse with 429 while the username or the address has too many recent failures."""
+    now = clock.now()
+    limits = policy.limits
+    since = now - limits.window
+    refusal = throttle.login_refusal(
+        uq.recent_failures(db.session, "username", username, since, limits.per_username),
+        uq.recent_failures(db.session, "address", address, since, limits.per_address),
+        limits,
+        now,
+    )
+    if refusal is not None:
+        raise TooManyAttempts(refusal.message, retry_after=refusal.retry_after)
+
+
+def record_failure(username: str, address: str) -> None:
+    with transaction() as session:
+        uq.record_failure(session, username, address, clock.now())
 
 
 # Every authenticated request runs this: built once (building it costs more than running it),

@@ -6,9 +6,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from api import config, create_app
 from inventory.db.base import db
+from inventory.db.models import LoginFailure
 from inventory.services import users
 from tests.api.helpers import assert_problem
 
@@ -116,12 +118,104 @@ def test_failed_logins_are_throttled_per_user(backend, app, client, make):
     assert _login(client, make.user("viewer").username, address="10.2.0.2").status_code == 200
 
 
-def test_failed_logins_are_throttled_per_address(client, make):
-    for n in range(5):  # one address trying many usernames
-        assert_problem(_login(client, f"guess-{n}", "guess", address="10.9.9.9"), 401)
+def test_one_users_failures_do_not_lock_out_others_at_the_same_address(backend, client, make):
+    """Behind one proxy or NAT everybody shares an address; one person's typos lock out only
+    that person."""
+    clumsy, colleague = make.user("viewer"), make.user("viewer")
+    for _ in range(5):
+        assert_problem(_login(client, clumsy.username, "typo", address="10.9.9.9"), 401)
+    _assert_throttled(_login(client, clumsy.username, address="10.9.9.9"))
+    assert _login(client, colleague.username, address="10.9.9.9").status_code == 200
+    # The same call twice: still not throttled, and a colleague's failures below their own
+    # limit do not add up with the clumsy user's.
+    assert _login(client, colleague.username, address="10.9.9.9").status_code == 200
+    for _ in range(4):
+        assert_problem(_login(client, colleague.username, "typo", address="10.9.9.9"), 401)
+    assert _login(client, colleague.username, address="10.9.9.9").status_code == 200
+
+
+def test_the_address_limit_defaults_high_enough_for_an_office():
+    settings = config.from_environment({})
+    assert settings["LOGIN_MAX_FAILURES"] == 5
+    assert settings["LOGIN_MAX_FAILURES_PER_ADDRESS"] == 100
+    assert settings["TRUSTED_PROXIES"] == 0
+    changed = config.from_environment(
+        {"LOGIN_MAX_FAILURES_PER_ADDRESS": "250", "TRUSTED_PROXIES": "2"}
+    )
+    assert (changed["LOGIN_MAX_FAILURES_PER_ADDRESS"], changed["TRUSTED_PROXIES"]) == (250, 2)
+
+
+def test_an_address_over_its_own_limit_is_throttled_for_everyone(app, client, make):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 8  # the default (100) works the same way
     victim = make.user("viewer")
+    for n in range(7):  # one address trying many usernames, each below the per-user limit
+        assert_problem(_login(client, f"guess-{n}", "guess", address="10.9.9.9"), 401)
+    assert _login(client, victim.username, address="10.9.9.9").status_code == 200
+    assert_problem(_login(client, "guess-7", "guess", address="10.9.9.9"), 401)
+    body = assert_problem(_login(client, victim.username, address="10.9.9.9"), 429)
+    assert "address" in body["detail"]
     _assert_throttled(_login(client, victim.username, address="10.9.9.9"))
     assert _login(client, victim.username, address="10.9.9.10").status_code == 200
+
+
+def test_a_user_throttled_by_name_is_refused_from_any_address(client, make):
+    user = make.user("viewer")
+    for attempt in range(5):
+        assert_problem(_login(client, user.username, "guess", address=f"10.3.0.{attempt}"), 401)
+    for address in ("10.3.0.0", "10.4.4.4", "192.168.1.1", ""):
+        body = assert_problem(_login(client, user.username, address=address), 429)
+        assert "username" in body["detail"]
+
+
+def _through_proxy(client, username, password, forwarded_for):
+    return client.post(
+        TOKEN,
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.0.0.254"},  # the reverse proxy
+    )
+
+
+def _failure_addresses() -> list[str]:
+    db.session.rollback()
+    addresses = db.session.scalars(select(LoginFailure.address).order_by(LoginFailure.id)).all()
+    db.session.rollback()
+    return list(addresses)
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(app, client):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    _through_proxy(client, "nobody", "guess", "203.0.113.7")
+    # A client could otherwise pick a fresh address for every guess.
+    assert _failure_addresses() == ["10.0.0.254"]
+
+
+def test_x_forwarded_for_is_used_through_one_trusted_proxy(app, make):
+    proxied = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "TESTING": True,
+            "LOG_LEVEL": "WARNING",
+            "TRUSTED_PROXIES": 1,
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": 3,
+        }
+    )
+    client = proxied.test_client()
+    user = make.user("viewer")
+    try:
+        for n in range(3):
+            # The proxy appends the address it saw; what the client wrote before it is not
+            # trusted.
+            spoofed = f"198.51.100.{n}, 203.0.113.7"
+            assert _through_proxy(client, f"guess-{n}", "guess", spoofed).status_code == 401
+        assert _failure_addresses() == ["203.0.113.7"] * 3
+        refused = _through_proxy(client, user.username, PASSWORD, "203.0.113.7")
+        _assert_throttled(refused)
+        # Another client behind the same proxy is another address.
+        assert _through_proxy(client, user.username, PASSWORD, "203.0.113.8").status_code == 200
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
 
 
 def test_fewer_failures_than_the_limit_do_not_throttle(client, make):

@@ -1,0 +1,108 @@
+"""Users, their roles and tokens, and failed logins: the reads and writes the user services need."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from inventory.db.models import ApiToken, LoginFailure, User, UserRole
+from inventory.domain.actors import Role
+
+ADMIN = Role.ADMIN.value
+
+
+def recent_failures(
+    session: Session, column: str, value: str, since: datetime, limit: int
+) -> list[datetime]:
+    """The newest ``limit`` failed-login times after ``since`` for a ``username`` or an
+    ``address``, newest first (one index range scan: the limit bounds the rows read)."""
+    if limit <= 0:
+        return []
+    key = getattr(LoginFailure, column)
+    return list(
+        session.scalars(
+            select(LoginFailure.at)
+            .where(key == value, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def record_failure(session: Session, username: str, address: str, at: datetime) -> None:
+    session.add(LoginFailure(username=username[:80], address=address[:64], at=at))
+
+
+def user_record(session: Session, user_id: int) -> dict | None:
+    """The user as the API shows them (never the password hash), or None."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "active": user.active,
+        "roles": roles_of(session, user_id),
+    }
+
+
+def roles_of(session: Session, user_id: int) -> list[str]:
+    return sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+
+
+def user_id_by_username(session: Session, username: str) -> int | None:
+    return session.scalar(select(User.id).where(User.username == username))
+
+
+def lock_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id, with_for_update={"key_share": True})
+
+
+def lock_active_admins(session: Session) -> None:
+    """Lock the active admins' rows, in id order, so two changes that could each remove the
+    last other admin run one after the other (SQLite's writer holds the database lock already).
+    Counting afterwards sees what the other committed."""
+    session.execute(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == ADMIN, User.active.is_(True))
+        .order_by(User.id)
+        .with_for_update(of=User)
+    ).all()
+
+
+def active_admin_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count(User.id))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == ADMIN, User.active.is_(True))
+        )
+        or 0
+    )
+
+
+def replace_roles(session: Session, user_id: int, roles: list[str]) -> None:
+    session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    session.execute(insert(UserRole), [{"user_id": user_id, "role": r} for r in sorted(roles)])
+
+
+def revoke_tokens(
+    session: Session, user_id: int, at: datetime, *, keep_hash: str | None = None
+) -> int:
+    """Revoke every live token of the user (but the one whose hash is ``keep_hash``); returns
+    how many."""
+    tokens = ApiToken.__table__.c
+    query = (
+        update(ApiToken.__table__)
+        .where(tokens.user_id == user_id, tokens.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .returning(tokens.id)
+    )
+    if keep_hash is not None:
+        query = query.where(tokens.token_hash != keep_hash)
+    return len(session.execute(query).all())
