@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from api import demo_cli
 from inventory.domain.actors import ALL_ROLES
 from inventory.errors import DomainError
+from inventory.services import user_admin
 from inventory.services import users as user_service
 
 users_cli = AppGroup("users", help="Manage users.")
@@ -60,6 +61,79 @@ def create_user(username, roles, password, full_name):
     except DomainError as exc:
         raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
     click.echo(f"Created user {user.username} (id {user.id}) with roles {', '.join(roles)}.")
+
+
+def _change(username: str, changes: dict) -> dict:
+    try:
+        return user_admin.update_user(None, user_admin.user_id_for(username), changes)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("email")
+def set_email(username, email):
+    """Set where USERNAME's notifications are e-mailed (waiting ones go on the next run)."""
+    user = _change(username, {"email": email})
+    click.echo(f"{user['username']}: e-mail {user['email']}.")
+
+
+@users_cli.command("set-roles")
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(ALL_ROLES)),
+    help="Repeat for several roles; the list replaces the user's roles.",
+)
+def set_roles(username, roles):
+    """Replace USERNAME's roles."""
+    user = _change(username, {"roles": list(roles)})
+    click.echo(f"{user['username']}: roles {', '.join(user['roles'])}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate(username):
+    """Stop USERNAME logging in; their tokens stop working at once."""
+    _change(username, {"active": False})
+    click.echo(f"{username}: deactivated; their tokens are revoked.")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate(username):
+    """Let a deactivated USERNAME log in again."""
+    _change(username, {"active": True})
+    click.echo(f"{username}: active; they log in with their password.")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--prompt", "ask", is_flag=True, help="Type the new password (asked twice).")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the new password from stdin.")
+def reset_password(username, ask, from_stdin):
+    """Give USERNAME a new password (generated and printed once, unless --prompt or --stdin)
+    and revoke their tokens."""
+    if ask and from_stdin:
+        raise click.UsageError("Use --prompt or --stdin, not both.")
+    if ask:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    elif from_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = secrets.token_urlsafe(12)
+    try:
+        user_admin.reset_password(None, user_admin.user_id_for(username), password)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
+    if ask or from_stdin:
+        click.echo(f"{username}: password changed; their tokens are revoked.")
+    else:
+        click.echo(f"{username}: new password {password}  (shown once; their tokens are revoked).")
 
 
 @users_cli.command("first-admin")

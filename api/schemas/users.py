@@ -60,3 +60,28 @@ class AuditEventSchema(ma.Schema):
     before = ma.fields.Dict(allow_none=True)
     after = ma.fields.Dict(allow_none=True)
     request_id = ma.fields.String()
+
+
+class UserEditSchema(ma.Schema):
+    full_name = Text(200)
+    email = ma.fields.Email(
+        validate=validate.Length(max=200),
+        metadata={"description": "Where notifications are e-mailed."},
+    )
+    roles = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(sorted(ALL_ROLES))),
+        validate=validate.Length(1, len(ALL_ROLES)),
+        metadata={"description": "The whole new list; replaces the old roles."},
+    )
+    active = ma.fields.Boolean(
+        metadata={"description": "false deactivates the user and revokes their tokens."}
+    )
+
+
+class PasswordResetSchema(ma.Schema):
+    password = Text(200, min_length=8, required=True, load_only=True)
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = Text(200, min_length=1, required=True, load_only=True)
+    new_password = Text(200, min_length=8, required=True, load_only=True)

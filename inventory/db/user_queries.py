@@ -58,6 +58,10 @@ def user_id_by_username(session: Session, username: str) -> int | None:
     return session.scalar(select(User.id).where(User.username == username))
 
 
+def password_hash_of(session: Session, user_id: int) -> str | None:
+    return session.scalar(select(User.password_hash).where(User.id == user_id))
+
+
 def lock_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id, with_for_update={"key_share": True})
 
