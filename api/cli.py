@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 
 import click
 from flask import Flask
@@ -123,7 +124,7 @@ def reset_password(username, ask, from_stdin):
     if ask:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     elif from_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = secrets.token_urlsafe(12)
     try:

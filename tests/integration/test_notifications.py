@@ -13,7 +13,7 @@ from inventory import jobs
 from inventory.db.base import db
 from inventory.db.models import JobRun
 from inventory.db.procurement_models import Notification
-from inventory.services import notifications, users
+from inventory.services import notifications, user_admin, users
 
 
 class Sink:
@@ -54,6 +54,20 @@ def _user(make, role: str, email: str) -> int:
         roles=[role],
         email=email,
     ).id
+
+
+def test_notices_waiting_for_an_address_go_once_the_user_has_one(backend, make, smtp_sink):
+    nobody = _user(make, "approver", "")
+    notifications.notify([nobody], "Purchase request 7 waits", "See the inbox.")
+    first = jobs.run("deliver-notifications")
+    assert (first["sent"], first["waiting_for_address"]) == (0, 1)
+
+    user_admin.update_user(make.admin, nobody, {"email": "late@example.test"})
+
+    second = jobs.run("deliver-notifications")
+    assert (second["sent"], second["waiting_for_address"]) == (1, 0)
+    assert [rcpt for rcpt, _ in smtp_sink.messages] == [["late@example.test"]]
+    assert jobs.run("deliver-notifications")["sent"] == 0  # the same run twice sends nothing more
 
 
 def test_notify_roles_reaches_active_holders_but_the_excluded(backend, make):
