@@ -28,14 +28,17 @@ migrate: $(STAMP)
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 
+# Workers: 2 x cores + 1 sync workers from gunicorn.conf.py (WORKERS=N overrides), the layout
+# that docs/performance.md measures.
 run: migrate
 	$(BIN)/flask users first-admin
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) wsgi:app
 
 # The jobs through Celery: a worker with embedded beat, for one host (docs/operations.md).
 worker: migrate
 	$(BIN)/celery -A worker worker -B --schedule instance/celerybeat-schedule --loglevel INFO
 
+# Loads only into an empty database, else exits 1 and says how to start over.
 demo: migrate
 	$(BIN)/flask demo load
 

@@ -143,21 +143,18 @@ def first_admin(port):
     """Create an 'admin' user with a random password if there are no users yet; say how to log
     in."""
     url = f"http://127.0.0.1:{port}"
+    click.echo(f"Serving on {url} — API docs at {url}/api/docs")
     if user_service.user_count() == 0:
         password = secrets.token_urlsafe(12)
         user_service.create_user(None, username="admin", password=password, roles=["admin"])
         click.echo(f"Created the first user: admin / {password}  (shown once; keep it).")
+        click.echo(demo_cli.login_hint(url, "admin", password))
     else:
         click.echo(
-            "Users exist already; log in with yours, or add an admin with:\n"
+            "Users exist already: log in with yours (`make demo` printed the demo users' "
+            "passwords), or add an admin with:\n"
             "  .venv/bin/flask users create --username NAME --role admin"
         )
-    click.echo(
-        f"Serving on {url} — API docs at {url}/api/docs\n"
-        f"Log in:  curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json'"
-        ' -d \'{"username": "admin", "password": "..."}\'\n'
-        "then send 'Authorization: Bearer <access_token>' with every call."
-    )
 
 
 def register(app: Flask) -> None:

@@ -7,8 +7,9 @@
   transaction the rows the service writes (document, 3 lines, balance rows created if missing and
   locked in (item_id, warehouse_id) order, 3 ledger entries, balance updates), no HTTP, no ORM;
 - http: that many threads, one keep-alive connection each, POST /api/v1/stock-documents with 3
-  lines (receipts at a unit cost, issues of small quantities) to gunicorn (3 gthread workers of 2
-  threads by default, see docs/performance.md) and count the 201s. The service also writes an
+  lines (receipts at a unit cost, issues of small quantities) to gunicorn and count the 201s.
+  gunicorn runs the layout of gunicorn.conf.py by default, the one `make run` serves with
+  (2 x cores + 1 sync workers); ``--workers``/``--threads`` try another. The service also writes an
   audit event and answers with the document it read back; the baseline does neither.
 
 It prints documents per second and p50/p99 latency for both, and their ratio, then checks the
@@ -25,6 +26,7 @@ import math
 import multiprocessing
 import os
 import random
+import runpy
 import signal
 import socket
 import subprocess
@@ -342,9 +344,22 @@ def _flask(env: dict, *args: str) -> None:
     )
 
 
-def start_gunicorn(env: dict, port: int, workers: int, threads: int, log) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-    command += ["--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync"]
+def configured_layout() -> tuple[int, int]:
+    """(workers, threads) as gunicorn.conf.py sets them, which is what `make run` serves with."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return conf["workers"], conf.get("threads", 1)
+
+
+def start_gunicorn(
+    env: dict, port: int, workers: int | None, threads: int | None, log
+) -> subprocess.Popen:
+    """gunicorn on ``port``; ``workers``/``threads`` None keeps gunicorn.conf.py's layout."""
+    command = [sys.executable, "-m", "gunicorn"]
+    if workers is not None or threads is not None:
+        workers = workers or configured_layout()[0]
+        threads = threads or 1
+        command += ["--workers", str(workers), "--threads", str(threads)]
+        command += ["--worker-class", "gthread" if threads > 1 else "sync"]
     command += ["--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--backlog", "512"]
     command += ["wsgi:app"]
     proc = subprocess.Popen(
@@ -387,7 +402,7 @@ class Setup:
 
 
 @contextmanager
-def prepared(workers: int, threads: int) -> Iterator[Setup]:
+def prepared(workers: int | None, threads: int | None) -> Iterator[Setup]:
     """A fresh migrated and seeded database with gunicorn serving it; both gone afterwards."""
     dbname = f"qm_bench_{uuid.uuid4().hex[:10]}"
     url = _url_for(dbname)
@@ -395,7 +410,7 @@ def prepared(workers: int, threads: int) -> Iterator[Setup]:
         **os.environ,
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
-        "DB_POOL_SIZE": str(max(threads, 2)),
+        "DB_POOL_SIZE": str(max(threads or 1, 2)),
     }
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
@@ -496,6 +511,11 @@ def check_books(url: str) -> list[str]:
     ]
 
 
+def _env_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    return int(raw) if raw else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts")
@@ -504,34 +524,41 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("BENCH_WORKERS", "3")),
-        help="gunicorn worker processes",
+        default=_env_int("BENCH_WORKERS"),
+        help="gunicorn worker processes (default: gunicorn.conf.py's, as `make run` serves)",
     )
     parser.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("BENCH_THREADS", "2")),
-        help="threads per worker (gthread); 1 means sync workers",
+        default=_env_int("BENCH_THREADS"),
+        help="threads per worker (gthread); 1 means sync workers (default: gunicorn.conf.py's)",
     )
     parser.add_argument("--only", choices=("baseline", "http"), help="run one side only")
     args = parser.parse_args()
     client_counts = [int(x) for x in args.clients.split(",")]
     if not 0 < args.seconds <= 120 or not 0 <= args.warmup <= 30:
         parser.error("--seconds must be in (0, 120] and --warmup in [0, 30]")
-    if not 1 <= args.workers <= 16 or not 1 <= args.threads <= 32 or max(client_counts) > 64:
+    workers, threads = args.workers, args.threads
+    if workers is None and threads is None:
+        layout, (shown_workers, shown_threads) = "gunicorn.conf.py", configured_layout()
+    else:
+        layout, shown_workers, shown_threads = "--workers/--threads", workers, threads or 1
+        shown_workers = shown_workers or configured_layout()[0]
+    if not 1 <= shown_workers <= 16 or not 1 <= shown_threads <= 32 or max(client_counts) > 64:
         parser.error("at most 16 workers, 32 threads and 64 clients")
 
     with psycopg.connect(ADMIN_URL) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
-    kind = f"gthread, {args.threads} threads each" if args.threads > 1 else "sync"
+    kind = f"gthread, {shown_threads} threads each" if shown_threads > 1 else "sync"
     print(
-        f"PostgreSQL {version}, {os.cpu_count()} cores; gunicorn {args.workers} workers ({kind}); "
+        f"PostgreSQL {version}, {os.cpu_count()} cores; gunicorn {shown_workers} workers ({kind}, "
+        f"from {layout}); "
         f"{LINES} lines a document; {args.seconds:g} s measured after {args.warmup:g} s warm-up; "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     rows = []
-    with prepared(args.workers, args.threads) as setup:
+    with prepared(workers, threads) as setup:
         for clients in client_counts:
             base = web = None
             if args.only != "http":

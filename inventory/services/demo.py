@@ -1,19 +1,23 @@
-"""The demo data set: three warehouses, a catalogue of MRO items and a year of movements.
+"""The demo data set: three warehouses, a catalogue of MRO items, a year of movements and the
+purchasing behind them (``demo_procurement``), with one user per role.
 
 Everything is posted through the ordinary services (``master_data.create``,
-``stock.create_document``, ``stock.cancel_document``), so the books are exactly as real use would
-leave them. The clock is pinned to each movement's moment while it posts, so the ledger carries
-real past dates and ``as_of`` queries and demand history have something to show.
+``stock.create_document``, ``stock.cancel_document``, the purchasing and stocktake services), so
+the books are exactly as real use would leave them. The clock is pinned to each movement's moment
+while it posts, so the ledger carries real past dates and ``as_of`` queries and demand history
+have something to show.
 
 The history is a small simulation: items have a skewed popularity and a typical issue lot, some
 categories are seasonal, the site stores are topped up from the main warehouse twice a week and
-the main warehouse reorders from its suppliers every Monday. Issues never ask for more than the
-simulation knows is there, so no posting is refused.
+the main warehouse reorders from its suppliers every Monday through a purchase request, its
+approvals and purchase orders, received when the suppliers deliver. Issues never ask for more
+than the simulation knows is there, so no posting is refused.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,19 +29,21 @@ from sqlalchemy import func, select
 from inventory import clock
 from inventory.db.base import db
 from inventory.db.models import Item, User, Warehouse
+from inventory.db.procurement_models import ApprovalRule, CostCentre, Supplier
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.errors import Conflict, InsufficientStock
 from inventory.services import master_data, stock, users
 from inventory.services.demo_catalogue import ItemSpec, catalogue
+from inventory.services.demo_procurement import Delivery, Purchasing
 
 WAREHOUSES = (
     ("MAIN", "Main warehouse"),
     ("NORTH", "North site store"),
     ("SOUTH", "South site store"),
 )
-DEMO_ROLES = ("warehouse", "purchasing", "approver", "finance", "viewer")
+DEMO_ROLES = ("admin", "warehouse", "purchasing", "approver", "finance", "viewer")
 SOURCE = "demo"
 LOT_FACTORS = (0.5, 1, 1, 1, 1, 1.5, 2, 3)
 COST_CENTRES = ("Maintenance", "Production line 1", "Production line 2", "Facilities", "Shipping")
@@ -60,40 +66,50 @@ class DemoSummary:
     last_posting: datetime | None = None
     users_created: list[str] = field(default_factory=list)
     users_existing: list[str] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)  # of the users created
+    supplier_items: int = 0
+    orders_sent: int = 0
+    goods_receipts: int = 0
+    rejected_lines: int = 0
+    stocktakes: int = 0
+    suppliers_scored: int = 0
+
+
+# Users alone do not count: `make run` may have created the first admin already.
+DATA_TABLES = (Item, Warehouse, Supplier, CostCentre, ApprovalRule)
 
 
 def has_data() -> bool:
-    """True when items or warehouses exist: the demo set loads only into an empty database."""
+    """True when any master data exists: the demo set loads only into an empty database."""
     session = db.session
-    found = session.scalar(select(func.count(Item.id))) or session.scalar(
-        select(func.count(Warehouse.id))
-    )
+    found = any(session.scalar(select(func.count()).select_from(t)) for t in DATA_TABLES)
     session.rollback()
-    return bool(found)
+    return found
 
 
 def load(
     size: DemoSize = DemoSize(),
     *,
-    password: str,
+    password: str | None = None,
     seed: int = 7,
     end: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DemoSummary:
     """Load the demo set, its history ending the day before ``end`` (default: now).
 
-    Creates the demo users (one per role in ``DEMO_ROLES``, username = role, all with
-    ``password``) unless those usernames exist. ``progress(days)`` is called as days are posted.
-    Raises ``Conflict`` if items or warehouses exist already.
+    Creates the demo users (one per role in ``DEMO_ROLES``, username = role, each with a random
+    password, or all with ``password``) unless those usernames exist; ``summary.passwords`` holds
+    the new ones. ``progress(days)`` is called as days are posted. Raises ``Conflict`` if any
+    master data exists already.
     """
     if has_data():
-        raise Conflict("The database already holds items or warehouses; the demo loads only once.")
+        raise Conflict("The database already holds data; the demo loads only into an empty one.")
     specs = catalogue(size.items)
     end = end or clock.now()
     start = datetime.combine(end.date() - timedelta(days=size.days), time(), tzinfo=UTC)
     summary = DemoSummary()
     with clock.pinned(start + timedelta(hours=5)):
-        actor = _demo_users(password, summary)
+        people = _demo_users(password, summary)
         warehouse_ids = [
             master_data.create("warehouse", None, {"code": code, "name": name})["id"]
             for code, name in WAREHOUSES
@@ -114,31 +130,43 @@ def load(
         ]
     summary.warehouses, summary.items = len(warehouse_ids), len(item_ids)
     items = dict(zip(item_ids, specs, strict=True))
-    history = _History(random.Random(seed), actor, warehouse_ids, items, summary)
+    rng = random.Random(seed)
+    purchasing = Purchasing(rng, people, items, summary)
+    history = _History(rng, people["warehouse"], warehouse_ids, items, summary, purchasing)
+    with clock.pinned(start + timedelta(hours=5, minutes=30)):
+        # A quarter's budget for the stores: what the main warehouse passes on in 65 days.
+        spend = sum(Decimal(str(history.total_rate[i])) * s.cost for i, s in items.items())
+        purchasing.set_up(start.date(), end.date() + timedelta(days=90), 65 * spend)
     history.run(start, size.days, progress or (lambda _days: None))
     return summary
 
 
-def _demo_users(password: str, summary: DemoSummary) -> Actor:
-    """Create the demo users; return the warehouse clerk, who posts every demo document."""
+def _demo_users(password: str | None, summary: DemoSummary) -> dict[str, Actor]:
+    """Create the demo users; return one actor per role (the existing user of that name, if
+    any, is taken as holding that role)."""
+    people = {}
     for role in DEMO_ROLES:
-        if db.session.scalar(select(User.id).where(User.username == role)) is None:
-            users.create_user(
-                None, username=role, password=password, roles=[role], full_name=f"Demo {role}"
-            )
+        user_id = db.session.scalar(select(User.id).where(User.username == role))
+        if user_id is None:
+            secret = password or secrets.token_urlsafe(12)
+            user_id = users.create_user(
+                None, username=role, password=secret, roles=[role], full_name=f"Demo {role}"
+            ).id
             summary.users_created.append(role)
+            summary.passwords[role] = secret
         else:
             summary.users_existing.append(role)
-    clerk = db.session.scalar(select(User.id).where(User.username == "warehouse"))
-    return Actor(clerk, "warehouse", frozenset({"warehouse"}))
+        people[role] = Actor(user_id, role, frozenset({role}))
+    return people
 
 
 class _History:
     """Replays a year of warehouse work day by day, posting each document at its own moment."""
 
-    def __init__(self, rng, actor, warehouse_ids, items: dict[int, ItemSpec], summary):
+    def __init__(self, rng, actor, warehouse_ids, items: dict[int, ItemSpec], summary, purchasing):
         self.rng = rng
         self.actor = actor
+        self.purchasing: Purchasing = purchasing
         self.main, *self.sites = warehouse_ids
         self.warehouses = warehouse_ids
         self.items = items
@@ -146,7 +174,6 @@ class _History:
         self.on_hand: Counter = Counter()  # (item_id, warehouse_id) -> Decimal
         self.serial: Counter = Counter()
         self.posted_issues: list[tuple[int, int, list[LineIn]]] = []
-        self.start = datetime.min.replace(tzinfo=UTC)
         ids = list(items)
         rng.shuffle(ids)
         popularity = {item: 1 / (rank + 1) ** 0.8 for rank, item in enumerate(ids)}
@@ -168,15 +195,29 @@ class _History:
     # -- the calendar ---------------------------------------------------------------------
 
     def run(self, start: datetime, days: int, progress: Callable[[int], None]) -> None:
-        self.start = start
         opening = start + timedelta(hours=6)
         self._opening(opening)
         progress(1)
+        last = start
         for offset in range(1, days):
             day = start + timedelta(days=offset)
             if day.weekday() < 5:
                 self._business_day(day)
+                last = day
             progress(1)
+        self._closing(last)
+
+    def _closing(self, day: datetime) -> None:
+        """After the last business day's work: a stocktake, open requests, supplier scores."""
+        site = self.sites[0] if self.sites else self.main
+        for item, delta in self.purchasing.stocktake(
+            day + timedelta(hours=17, minutes=45), site, self.on_hand
+        ):
+            self.on_hand[item, site] += delta
+        self.summary.last_posting = day + timedelta(hours=17, minutes=51)
+        self.purchasing.open_business(day + timedelta(hours=17, minutes=55), self.main)
+        with clock.pinned(day + timedelta(hours=18, minutes=30)):
+            self.summary.suppliers_scored = self.purchasing.score(day.date())
 
     def _opening(self, at: datetime) -> None:
         by_category: dict[str, list[LineIn]] = {}
@@ -193,9 +234,10 @@ class _History:
         rng = self.rng
         events: list[Callable[[datetime], None]] = []
         if day.weekday() == 0:
-            events.append(lambda at: self._reorder(at, day))
+            events.append(self._reorder)
         if day.weekday() in (1, 4):
             events.extend(lambda at, s=s: self._top_up(s, at, days=10) for s in self.sites)
+        events.extend(lambda at, d=d: self._receive(at, d) for d in self.purchasing.due(day.date()))
         work: list[Callable[[datetime], None]] = []
         for wh in self.warehouses:
             count = rng.randint(0, 2) if wh == self.main else rng.randint(1, 3)
@@ -246,21 +288,24 @@ class _History:
             ref = f"TR-{self._next('TR'):05d} replenish store"
             self._post(at, DocumentType.TRANSFER, self.main, lines, to_wh=site, ref=ref)
 
-    def _reorder(self, at: datetime, day: datetime) -> None:
-        """Monday's purchase receipts: one per supplier (category), in whole lots."""
-        inflation = 1 + 0.04 * (day - self.start).days / 365  # prices creep up over the year
-        by_category: dict[str, list[LineIn]] = {}
+    def _reorder(self, at: datetime) -> None:
+        """Monday's replenishment: what is short, counting what is on order, in whole lots."""
+        wanted = []
         for item, spec in self.items.items():
             rate = self.total_rate[item]
-            if float(self.on_hand[item, self.main]) >= 12 * rate:
+            position = float(self.on_hand[item, self.main] + self.purchasing.on_order[item])
+            if position >= 12 * rate:
                 continue
-            qty = self._lots(spec, 30 * rate - float(self.on_hand[item, self.main]))
-            price = n.cost(spec.cost * Decimal(str(inflation * self.rng.uniform(0.96, 1.04))))
-            by_category.setdefault(spec.category, []).append(LineIn(item, qty, price))
-        for k, (category, lines) in enumerate(sorted(by_category.items())):
-            ref = f"PO-{at.year}-{self._next('PO'):05d} {category} supplier"
-            moment = at + timedelta(seconds=k)
-            self._post(moment, DocumentType.RECEIPT, self.main, lines, ref=ref)
+            wanted.append((item, self._lots(spec, 30 * rate - position)))
+        if wanted:
+            self.purchasing.reorder(at, self.main, wanted)
+
+    def _receive(self, at: datetime, delivery: Delivery) -> None:
+        for item, accepted in self.purchasing.receive(at, delivery):
+            self.on_hand[item, self.main] += accepted
+        self.summary.documents[DocumentType.RECEIPT.value] += 1
+        self.summary.first_posting = self.summary.first_posting or at
+        self.summary.last_posting = at
 
     def _adjust(self, at: datetime) -> None:
         """A stock count correction: mostly shrinkage or damage, sometimes found stock."""

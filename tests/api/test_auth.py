@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -284,6 +285,12 @@ def test_cli_first_admin_creates_one_admin_once(app):
         app.test_client().post(TOKEN, json={"username": "admin", "password": password}).status_code
         == 200
     )
+    # The login hint is ready to paste: its body is the real password, not a placeholder.
+    [hint] = [line for line in first.output.splitlines() if line.startswith("Log in:")]
+    body = json.loads(hint.split(" -d '")[1].rstrip("'"))
+    assert body == {"username": "admin", "password": password}
+    assert '"..."' not in first.output
     second = runner.invoke(args=["users", "first-admin"])
     assert "Users exist already" in second.output
+    assert "password" not in second.output.replace("passwords", "")  # none shown, none faked
     assert users.user_count() == 1
