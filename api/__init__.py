@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, config, problems, request_log
-from api.schemas.common import DayOrMoment, DecimalString
+from api.schemas.common import DecimalString
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db.base import configure_engine, db
@@ -47,7 +47,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         },
     )
     api.register_field(DecimalString, "string", "decimal")
-    api.register_field(DayOrMoment, "string", None)
     _register_blueprints(api)
     problems.register(app)
 

@@ -86,19 +86,20 @@ class DayOrMoment(ma.fields.Field):
     """A query bound in time. A timestamp is that instant (read in the service's time zone when
     it has no offset); a plain day (``2026-12-06``) is that whole day in the service's time
     zone, so a lower bound is its first instant and an upper bound its last one. Loads as an
-    aware UTC datetime; ``create_app`` documents it as a string."""
+    aware UTC datetime."""
 
     default_error_messages = {"invalid": "Not a day (YYYY-MM-DD) or an ISO 8601 timestamp."}
 
     def __init__(self, *, bound: Literal["start", "end"], **kwargs):
         self.bound = bound
-        which = "first" if bound == "start" else "last"
+        day = "from its first instant" if bound == "start" else "up to its last instant"
         metadata = kwargs.pop("metadata", {})
-        description = metadata.get("description", "")
         metadata["description"] = (
-            f"{description} A timestamp (2026-12-06T17:30:00Z) means that instant; a day "
-            f"(2026-12-06) means its {which} instant, in the service's time zone."
+            f"{metadata.get('description', '')} A timestamp (2026-12-06T17:30:00Z) is that "
+            f"instant; a day (2026-12-06) is the whole day, {day}, in the service's time zone."
         ).strip()
+        metadata.setdefault("type", "string")
+        metadata.setdefault("anyOf", [{"format": "date"}, {"format": "date-time"}])
         metadata.setdefault("example", "2026-12-06")
         super().__init__(metadata=metadata, **kwargs)
 
