@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         # remote_addr becomes the address the outermost trusted proxy saw; without trusted
         # proxies X-Forwarded-For is the client's own claim, and the login throttle ignores it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+    config.time_zone(app.config["SERVICE_TIME_ZONE"])  # a misspelt zone stops the start
 
     db.init_app(app)
     with app.app_context():

@@ -1,17 +1,19 @@
-"""The Blueprint every resource uses: exact decimals in JSON bodies and our page limits."""
+"""The Blueprint every resource uses: exact decimals in JSON bodies, our page limits, and no
+query parameter the endpoint does not document."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import wraps
+from functools import cache, wraps
 
 import flask_smorest
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app, request
 from webargs.flaskparser import FlaskParser
 
 from inventory.db.queries import page
+from inventory.errors import ValidationFailed
 
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 2**31 - 1
@@ -33,6 +35,12 @@ class DecimalJSONParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = DecimalJSONParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # On the blueprint, not the app: every resource gets it without asking, and the spec,
+        # Swagger UI and the web pages (other blueprints) are left alone.
+        self.before_request(refuse_unknown_query_parameters)
 
     def paged(self):
         paginate = self.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)
@@ -70,3 +78,56 @@ def listing(query, pagination_parameters) -> list[dict]:
     rows, total = page(query, pagination_parameters.page, pagination_parameters.page_size)
     pagination_parameters.item_count = total
     return rows
+
+
+def refuse_unknown_query_parameters() -> None:
+    """``before_request``: a query parameter the endpoint does not document is a 422 that names
+    it and the known ones. webargs drops unknown query parameters silently, so without this
+    ``?warehouse=MAIN`` would answer as if no filter had been asked for."""
+    if not request.args or request.method == "OPTIONS":
+        return
+    known = documented_query_parameters(request.endpoint, request.method)
+    unknown = sorted(set(request.args) - known)
+    if not unknown:
+        return
+    takes = (
+        f"This endpoint takes: {', '.join(sorted(known))}."
+        if known
+        else "This endpoint takes no query parameters."
+    )
+    plural = "s" if len(unknown) > 1 else ""
+    raise ValidationFailed(
+        f"Unknown query parameter{plural}: {', '.join(unknown)}. {takes}",
+        errors={name: [f"Unknown query parameter. {takes}"] for name in unknown},
+        extra={"known_parameters": sorted(known)},
+    )
+
+
+def documented_query_parameters(endpoint: str | None, method: str) -> frozenset[str]:
+    """The query parameters the OpenAPI document lists for ``method`` on ``endpoint``: those of
+    its query schema, its pagination and any documented by hand."""
+    view = current_app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    func = getattr(view_class, method.lower(), None) if view_class else view
+    if func is None and method == "HEAD" and view_class is not None:
+        func = getattr(view_class, "get", None)
+    return _query_parameters(func)
+
+
+@cache
+def _query_parameters(func) -> frozenset[str]:
+    apidoc = getattr(func, "_apidoc", {})
+    names = set()
+    parameters = list(apidoc.get("arguments", {}).get("parameters", []))
+    if "pagination" in apidoc:
+        parameters.append(apidoc["pagination"]["parameters"])
+    for parameter in parameters:
+        if parameter.get("in") != "query":
+            continue
+        schema = parameter["schema"]
+        fields = (schema() if isinstance(schema, type) else schema).fields
+        names |= {f.data_key or name for name, f in fields.items() if not f.dump_only}
+    for parameter in apidoc.get("manual_doc", {}).get("parameters", []):
+        if parameter.get("in") == "query":
+            names.add(parameter["name"])
+    return frozenset(names)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +38,24 @@ def from_environment(env=os.environ) -> dict:
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL", ""),
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", ""),
         "JOB_SCHEDULE": env.get("JOB_SCHEDULE", ""),
+        "SERVICE_TIME_ZONE": env.get("SERVICE_TIME_ZONE", "UTC"),
     }
+
+
+def service_zone() -> ZoneInfo:
+    """The zone in which a plain day in a query (``?as_of=2026-12-06``) is a calendar day."""
+    return time_zone(current_app.config["SERVICE_TIME_ZONE"])
+
+
+@cache
+def time_zone(name: str) -> ZoneInfo:
+    """``name`` as an IANA zone; ``create_app`` calls it so a misspelt zone stops the start."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"SERVICE_TIME_ZONE={name!r} is not an IANA time zone (e.g. UTC, Europe/Berlin)."
+        ) from None
 
 
 API_SETTINGS = {

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from api.config import service_zone
 from inventory import clock
 from inventory.errors import ValidationFailed
 
@@ -98,9 +99,10 @@ def download(
 
 
 def report_day(when: date | datetime | None) -> str:
-    """The day a report stands for, for its file name: ``when`` (a UTC day) or today."""
+    """The day a report stands for, for its file name: ``when`` (a moment's day in the
+    service's time zone, as a plain ``?as_of=`` day names it) or today (UTC)."""
     if isinstance(when, datetime):
-        return when.astimezone(UTC).date().isoformat()
+        return when.astimezone(service_zone()).date().isoformat()
     return (when or clock.now().date()).isoformat()
 
 

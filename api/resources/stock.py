@@ -20,7 +20,7 @@ from inventory.db import queries
 from inventory.domain.actors import Role
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.errors import NotFound
-from inventory.services import stock
+from inventory.services import master_data, stock
 
 blp = Blueprint(
     "stock", __name__, url_prefix="/api/v1", description="Stock documents, balances and the ledger"
@@ -150,4 +150,5 @@ class ItemLedger(MethodView):
     @blp.paged()
     def get(self, args, item_id, pagination_parameters):
         """The item's ledger, oldest first, with the balance after each entry."""
+        master_data.get("item", item_id)  # 404 for an unknown item, not an empty page
         return listing(queries.item_ledger(item_id, **args), pagination_parameters)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Literal
 
 import marshmallow as ma
 from marshmallow import validate
+
+from api.config import service_zone
 
 MAX_ID = 2**31 - 1
 # Far beyond any real stock or price, and within what the fixed-point columns hold exactly.
@@ -73,6 +77,60 @@ def When(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802
     """A timestamp; one sent without a zone is read as UTC."""
     checks = [_utc_representable] + _also(kwargs.pop("validate", None))
     return ma.fields.AwareDateTime(default_timezone=UTC, validate=checks, **kwargs)
+
+
+_PLAIN_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class DayOrMoment(ma.fields.Field):
+    """A query bound in time. A timestamp is that instant (read in the service's time zone when
+    it has no offset); a plain day (``2026-12-06``) is that whole day in the service's time
+    zone, so a lower bound is its first instant and an upper bound its last one. Loads as an
+    aware UTC datetime."""
+
+    default_error_messages = {"invalid": "Not a day (YYYY-MM-DD) or an ISO 8601 timestamp."}
+
+    def __init__(self, *, bound: Literal["start", "end"], **kwargs):
+        self.bound = bound
+        day = "from its first instant" if bound == "start" else "up to its last instant"
+        metadata = kwargs.pop("metadata", {})
+        metadata["description"] = (
+            f"{metadata.get('description', '')} A timestamp (2026-12-06T17:30:00Z) is that "
+            f"instant; a day (2026-12-06) is the whole day, {day}, in the service's time zone."
+        ).strip()
+        metadata.setdefault("type", "string")
+        metadata.setdefault("anyOf", [{"format": "date"}, {"format": "date-time"}])
+        metadata.setdefault("example", "2026-12-06")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        zone = service_zone()
+        if _PLAIN_DAY.match(value):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise self.make_error("invalid") from None
+            local = datetime.combine(day, time.min if self.bound == "start" else time.max, zone)
+        else:
+            local = ma.fields.AwareDateTime(default_timezone=zone).deserialize(value)
+        try:
+            return local.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("The moment is out of range.") from None
+
+
+def ordered(first: str, last: str):
+    """A schema check that ``first`` does not come after ``last``: a reversed range is a
+    mistake to point out, not a question whose answer is empty."""
+
+    @ma.validates_schema
+    def check(self, data, **kwargs):
+        if first in data and last in data and data[first] > data[last]:
+            raise ma.ValidationError(f"Must not be after {last}.", field_name=first)
+
+    return check
 
 
 def ExportFormat() -> ma.fields.String:  # noqa: N802

@@ -3,7 +3,16 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, ExportFormat, Id, QueryId, Text, When
+from api.schemas.common import (
+    Amount,
+    DayOrMoment,
+    ExportFormat,
+    Id,
+    QueryId,
+    Text,
+    When,
+    ordered,
+)
 from inventory.domain.documents import MAX_LINES, DocumentStatus, DocumentType
 
 
@@ -69,7 +78,9 @@ class DocumentQuerySchema(ma.Schema):
 class BalanceQuerySchema(ma.Schema):
     item_id = QueryId()
     warehouse_id = QueryId()
-    as_of = When(metadata={"description": "Stock as it stood at this moment, from the ledger."})
+    as_of = DayOrMoment(
+        bound="end", metadata={"description": "Stock as it stood then, from the ledger."}
+    )
     format = ExportFormat()
 
 
@@ -82,8 +93,9 @@ class BalanceSchema(ma.Schema):
 
 class LedgerQuerySchema(ma.Schema):
     warehouse_id = QueryId()
-    date_from = When()
-    date_to = When()
+    date_from = DayOrMoment(bound="start", metadata={"description": "Entries from then on."})
+    date_to = DayOrMoment(bound="end", metadata={"description": "Entries until then, included."})
+    _in_order = ordered("date_from", "date_to")
 
 
 class LedgerEntrySchema(ma.Schema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Id, QueryId, Text, When
+from api.schemas.common import DayOrMoment, Id, QueryId, Text, When
 from inventory.domain.actors import ALL_ROLES
 
 
@@ -47,7 +47,7 @@ class AuditQuerySchema(ma.Schema):
     entity_type = Text(64)
     entity_id = Text(64)
     actor_id = QueryId()
-    since = When()
+    since = DayOrMoment(bound="start", metadata={"description": "Events from then on."})
 
 
 class AuditEventSchema(ma.Schema):
