@@ -122,9 +122,7 @@ class ProblemApi(Api):
         # The exception's own headers carry what RFC 9110 requires with some statuses, such as
         # Allow with a 405; the body is ours, so its Content-Type is not taken.
         headers = {
-            name: value
-            for name, value in error.get_headers()
-            if name.lower() != "content-type"
+            name: value for name, value in error.get_headers() if name.lower() != "content-type"
         }
         headers.update(data.get("headers") or {})
         title, code = error.name, error.name.lower().replace(" ", "_")
