@@ -66,6 +66,8 @@ API_SETTINGS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    # showExtensions shows each operation's x-roles (who may call it) on /api/docs.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"showExtensions": True, "displayRequestDuration": True},
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "JSON_SORT_KEYS": False,
 }

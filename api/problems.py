@@ -17,6 +17,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
+from api.openapi_doc import PAGINATION_HEADER, LinksAndStatusesPlugin
 from inventory.errors import DomainError, ValidationFailed
 
 PROBLEM = "application/problem+json"
@@ -32,6 +33,12 @@ _HINTS = {
     415: "Send the body as JSON with Content-Type: application/json.",
     428: "Send If-Match with the ETag from your last GET of this record.",
     412: "The record changed since you read it; GET it again and re-apply your change.",
+}
+
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 0},
 }
 
 
@@ -93,6 +100,13 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        plugins = [*(extra_plugins or ()), LinksAndStatusesPlugin()]
+        super()._init_spec(extra_plugins=plugins, **kwargs)
+
+    def _register_pagination_header(self):
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
             return _internal_error(error.original_exception or error)
@@ -105,7 +119,12 @@ class ProblemApi(Api):
         hint = _HINTS.get(status)
         if hint and hint not in detail:
             detail = f"{detail} {hint}".strip()
-        headers = dict(data.get("headers") or {})
+        # The exception's own headers carry what RFC 9110 requires with some statuses, such as
+        # Allow with a 405; the body is ours, so its Content-Type is not taken.
+        headers = {
+            name: value for name, value in error.get_headers() if name.lower() != "content-type"
+        }
+        headers.update(data.get("headers") or {})
         title, code = error.name, error.name.lower().replace(" ", "_")
         if status == 422:
             # A schema's 422 and a service's ValidationFailed are the same problem to a client.
@@ -125,6 +144,8 @@ class ProblemApi(Api):
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
+            if status in (429, 503):
+                response["headers"] = {"Retry-After": RETRY_AFTER}
             prepare_response(response, self.spec, PROBLEM)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}

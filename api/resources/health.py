@@ -19,6 +19,7 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable.")
     def get(self):
+        """Is the service up, and can it reach its database?"""
         ok = health.database_ok()
         body = {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unreachable"}
         return body, (200 if ok else 503)

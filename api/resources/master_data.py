@@ -37,12 +37,14 @@ def make_blueprint(
         @blp.response(200, schema(many=True))
         @blp.paged()
         def get(self, args, pagination_parameters):
+            """One page of the records, filtered and sorted by the query."""
             return listing(list_query(**args), pagination_parameters)
 
         @roles(*writers)
         @blp.arguments(schema)
         @blp.response(201, schema)
         def post(self, data):
+            """Create a record; its SKU (item) or code (warehouse) must be new."""
             if data.get("valuation_cost", 0) is None:
                 data.pop("valuation_cost")
             return master_data.create(kind, current_actor(), data)
@@ -53,6 +55,7 @@ def make_blueprint(
         @blp.etag
         @blp.response(200, schema)
         def get(self, record_id):
+            """One record, with an ETag to send back as If-Match when changing it."""
             return master_data.get(kind, record_id)
 
         @roles(*writers)
@@ -80,6 +83,7 @@ def make_blueprint(
         @roles(*writers)
         @blp.response(200, schema)
         def post(self, record_id):
+            """Deactivate the record: it stays in history but takes no new documents."""
             return master_data.set_active(kind, current_actor(), record_id, False)
 
     @blp.route(f"/{ID}/activate")
@@ -87,6 +91,7 @@ def make_blueprint(
         @roles(*writers)
         @blp.response(200, schema)
         def post(self, record_id):
+            """Activate the record again."""
             return master_data.set_active(kind, current_actor(), record_id, True)
 
     return blp

@@ -50,6 +50,7 @@ def make_blueprint(
         @blp.response(200, schema(many=True))
         @blp.paged()
         def get(self, args, pagination_parameters):
+            """One page of the records, filtered and sorted by the query."""
             return listing(list_query(**args), pagination_parameters)
 
         @roles(*WRITERS)
@@ -57,6 +58,7 @@ def make_blueprint(
         @blp.response(201, schema)
         @blp.alt_response(409, description=conflicts)
         def post(self, data):
+            """Create a record."""
             return create(current_actor(), data)
 
     @blp.route(f"/{ID}")
@@ -65,6 +67,7 @@ def make_blueprint(
         @blp.etag
         @blp.response(200, schema)
         def get(self, record_id):
+            """One record, with an ETag to send back as If-Match when changing it."""
             return read(record_id)
 
         @roles(*WRITERS)

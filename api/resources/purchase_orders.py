@@ -48,6 +48,7 @@ class PurchaseOrders(MethodView):
     @blp.response(200, PurchaseOrderSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of purchase orders, filtered and sorted by the query."""
         return pq.with_total_base(listing(pq.purchase_orders(**args), pagination_parameters))
 
     @roles(*BUYERS)
@@ -106,6 +107,7 @@ class PurchaseOrderRecord(MethodView):
     @roles(*EVERYONE)
     @blp.response(200, PurchaseOrderSchema)
     def get(self, order_id):
+        """The order with its lines, approval steps and status history."""
         return purchase_orders.get_order(order_id)
 
 

@@ -59,6 +59,7 @@ class Requests(MethodView):
     @blp.response(200, RequestSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of purchase requests, filtered and sorted by the query."""
         return listing(rq.purchase_requests(**args), pagination_parameters)
 
     @roles(*RAISERS)

@@ -134,6 +134,7 @@ class Receipt(MethodView):
     @roles(*EVERYONE)
     @blp.response(200, ReceiptSchema)
     def get(self, receipt_id):
+        """The receipt with its lines and inspection results."""
         return receipt_queries.get_receipt(receipt_id)
 
 
@@ -154,6 +155,7 @@ class InspectionPlans(MethodView):
     @plans_blp.response(200, InspectionPlanSchema(many=True))
     @plans_blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of inspection plans, per item or per supplier item."""
         return inspection.plan_page(listing(inspection.plans(**args), pagination_parameters))
 
     @roles(*PLANNERS)
@@ -161,6 +163,7 @@ class InspectionPlans(MethodView):
     @plans_blp.response(201, InspectionPlanSchema)
     @plans_blp.alt_response(409, description="A plan already covers this target.")
     def post(self, data):
+        """Say how an item (or one supplier's item) is inspected on receipt."""
         return inspection.create_plan(
             current_actor(), data["item_id"], data["supplier_item_id"], data["mode"], data["aql"]
         )
@@ -171,6 +174,7 @@ class InspectionPlan(MethodView):
     @roles(*EVERYONE)
     @plans_blp.response(200, InspectionPlanSchema)
     def get(self, plan_id):
+        """One inspection plan."""
         return inspection.get_plan(plan_id)
 
     @roles(*PLANNERS)
@@ -183,4 +187,5 @@ class InspectionPlan(MethodView):
     @roles(*PLANNERS)
     @plans_blp.response(204)
     def delete(self, plan_id):
+        """Delete an inspection plan; receipts then follow the item's (or no) plan."""
         inspection.delete_plan(current_actor(), plan_id)

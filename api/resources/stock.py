@@ -59,6 +59,7 @@ class Documents(MethodView):
     @blp.response(200, StockDocumentSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of stock documents, newest first, filtered by the query."""
         return listing(
             queries.documents(
                 status=args.get("status"),
@@ -93,6 +94,7 @@ class Document(MethodView):
     @roles(*EVERYONE)
     @blp.response(200, StockDocumentSchema)
     def get(self, document_id):
+        """The stock document with its lines."""
         return _document(document_id)
 
 

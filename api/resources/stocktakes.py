@@ -49,6 +49,7 @@ class Stocktakes(MethodView):
     @blp.response(200, StocktakeSummarySchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of stocktakes, newest first, filtered by the query."""
         return listing(stocktake_queries.stocktakes(**args), pagination_parameters)
 
     @roles(*COUNTERS)

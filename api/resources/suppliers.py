@@ -40,6 +40,7 @@ class Suppliers(MethodView):
     @blp.response(200, SupplierSchema(many=True))
     @blp.paged()
     def get(self, args, pagination_parameters):
+        """One page of suppliers, filtered and sorted by the query."""
         return listing(pq.suppliers(**args), pagination_parameters)
 
     @roles(*BUYERS)
@@ -47,6 +48,7 @@ class Suppliers(MethodView):
     @blp.response(201, SupplierSchema)
     @blp.alt_response(409, description="The code is taken.")
     def post(self, data):
+        """Create a supplier; its code must be new."""
         return suppliers.get_supplier(suppliers.create_supplier(current_actor(), data))
 
 
@@ -56,6 +58,7 @@ class SupplierRecord(MethodView):
     @blp.etag
     @blp.response(200, SupplierSchema)
     def get(self, supplier_id):
+        """The supplier, with an ETag to send back as If-Match when changing it."""
         return suppliers.get_supplier(supplier_id)
 
     @roles(*BUYERS)
@@ -90,6 +93,7 @@ class SupplierItems(MethodView):
     @blp.response(201, SupplierItemSchema)
     @blp.alt_response(409, description="The supplier already offers this item.")
     def post(self, data, supplier_id):
+        """Offer an item from this supplier at a price, with its breaks, MOQ and pack size."""
         created = supplier_items.create_supplier_item(current_actor(), supplier_id, data)
         return supplier_items.get_supplier_item(supplier_id, created)
 
@@ -100,6 +104,7 @@ class SupplierItemRecord(MethodView):
     @blp.etag
     @blp.response(200, SupplierItemSchema)
     def get(self, supplier_id, supplier_item_id):
+        """One supplier item with its price breaks, and an ETag for If-Match."""
         return supplier_items.get_supplier_item(supplier_id, supplier_item_id)
 
     @roles(*BUYERS)
@@ -122,6 +127,7 @@ class SupplierItemRecord(MethodView):
     @blp.response(204)
     @blp.alt_response(409, description="Ordered before: deactivate it instead.")
     def delete(self, supplier_id, supplier_item_id):
+        """Delete a supplier item never ordered; otherwise deactivate it."""
         supplier_items.delete_supplier_item(current_actor(), supplier_id, supplier_item_id)
 
 

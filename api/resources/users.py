@@ -23,12 +23,14 @@ class Users(MethodView):
     @roles(Role.ADMIN)
     @blp.response(200, UserSchema(many=True))
     def get(self):
+        """Every user with their roles."""
         return users.list_users()
 
     @roles(Role.ADMIN)
     @blp.arguments(UserCreateSchema())
     @blp.response(201, UserSchema)
     def post(self, data):
+        """Create a user with a password and at least one role."""
         user = users.create_user(current_actor(), **data)
         return {
             "id": user.id,

@@ -7,6 +7,15 @@ from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 
 class ItemSchema(ma.Schema):
+    class Meta:
+        example = {
+            "sku": "BOLT-M8",
+            "name": "Hex bolt M8 x 40",
+            "category": "fasteners",
+            "unit_of_measure": "pcs",
+            "valuation_cost": "0.12",
+        }
+
     id = Id(dump_only=True)
     sku = Text(64, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
@@ -26,6 +35,9 @@ class ItemSchema(ma.Schema):
 
 
 class ItemUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"name": "Hex bolt M8 x 40, zinc plated", "valuation_cost": "0.14"}
+
     sku = Text(64, min_length=1)
     name = Text(200, min_length=1)
     category = Text(100)
@@ -41,6 +53,9 @@ class ItemQuerySchema(ma.Schema):
 
 
 class WarehouseSchema(ma.Schema):
+    class Meta:
+        example = {"code": "MAIN", "name": "Main warehouse"}
+
     id = Id(dump_only=True)
     code = Text(32, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
@@ -50,6 +65,9 @@ class WarehouseSchema(ma.Schema):
 
 
 class WarehouseUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"name": "Main warehouse, hall B"}
+
     code = Text(32, min_length=1)
     name = Text(200, min_length=1)
 

@@ -26,6 +26,20 @@ class OrderLineInSchema(ma.Schema):
 
 
 class PurchaseOrderInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "supplier_id": 1,
+            "warehouse_id": 1,
+            "lines": [
+                {
+                    "item_id": 1,
+                    "quantity": "100",
+                    "unit_price": "0.11",
+                    "promised_date": "2026-12-20",
+                }
+            ],
+        }
+
     supplier_id = Id(required=True)
     warehouse_id = Id(required=True, metadata={"description": "Where the goods are received."})
     lines = ma.fields.List(
@@ -41,6 +55,13 @@ class SupplierChoiceSchema(ma.Schema):
 
 
 class FromRequestsInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "request_line_ids": [1, 2],
+            "warehouse_id": 1,
+            "supplier_overrides": [{"request_line_id": 2, "supplier_id": 1}],
+        }
+
     request_line_ids = ma.fields.List(
         Id(), required=True, validate=validate.Length(1, MAX_ORDER_LINES)
     )
@@ -119,10 +140,16 @@ class OrderQuerySchema(ma.Schema):
 
 
 class ReasonSchema(ma.Schema):
+    class Meta:
+        example = {"reason": "The supplier cannot deliver before spring."}
+
     reason = Text(2000, load_default="")
 
 
 class PromiseSchema(ma.Schema):
+    class Meta:
+        example = {"promised_date": "2026-12-22"}
+
     promised_date = ma.fields.Date(
         required=True, allow_none=True, metadata={"description": "What the supplier promised."}
     )

@@ -13,6 +13,9 @@ ACTIONS = [a.value for a in OverBudgetAction]
 
 
 class CostCentreSchema(ma.Schema):
+    class Meta:
+        example = {"code": "MAINT", "name": "Maintenance", "active": True}
+
     id = Id(dump_only=True)
     code = Text(32, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
@@ -22,6 +25,9 @@ class CostCentreSchema(ma.Schema):
 
 
 class CostCentreUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"name": "Maintenance and repairs"}
+
     code = Text(32, min_length=1)
     name = Text(200, min_length=1)
     active = ma.fields.Boolean()
@@ -33,6 +39,16 @@ class CostCentreQuerySchema(ma.Schema):
 
 
 class BudgetSchema(ma.Schema):
+    class Meta:
+        example = {
+            "cost_centre_id": 1,
+            "period": "2026-Q4",
+            "starts_on": "2026-10-01",
+            "ends_on": "2026-12-31",
+            "amount": "50000.00",
+            "over_budget_action": "refuse",
+        }
+
     id = Id(dump_only=True)
     cost_centre_id = Id(required=True)
     period = Text(20, min_length=1, required=True, metadata={"description": 'e.g. "2026-Q4"'})
@@ -55,6 +71,9 @@ class BudgetSchema(ma.Schema):
 
 
 class BudgetUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"amount": "60000.00"}
+
     period = Text(20, min_length=1)
     starts_on = ma.fields.Date()
     ends_on = ma.fields.Date()
@@ -74,6 +93,15 @@ STEPS_DOC = {
 
 
 class ApprovalRuleSchema(ma.Schema):
+    class Meta:
+        example = {
+            "name": "Up to 5000",
+            "min_amount": "0",
+            "max_amount": "5000",
+            "steps": ["approver"],
+            "active": True,
+        }
+
     id = Id(dump_only=True)
     name = Text(100, min_length=1, required=True)
     min_amount = Amount(required=True, metadata={"description": "Lower bound, included."})
@@ -92,6 +120,9 @@ class ApprovalRuleSchema(ma.Schema):
 
 
 class ApprovalRuleUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"steps": ["approver", "finance"]}
+
     name = Text(100, min_length=1)
     min_amount = Amount()
     max_amount = Amount(allow_none=True)

@@ -32,6 +32,21 @@ class ReceiptLineInSchema(ma.Schema):
 
 
 class ReceiptInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "warehouse_id": 1,
+            "lines": [
+                {
+                    "po_line_id": 1,
+                    "received": "100",
+                    "accepted": "98",
+                    "rejected": "2",
+                    "reason": "Two bent",
+                    "defects_found": 2,
+                }
+            ],
+        }
+
     warehouse_id = Id(
         load_default=None, allow_none=True, metadata={"description": "Default: the order's."}
     )
@@ -99,6 +114,14 @@ class ReceiptSchema(ma.Schema):
 
 
 class ReturnInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "po_line_id": 1,
+            "quantity": "5",
+            "reason": "Wrong thread pitch",
+            "warehouse_id": 1,
+        }
+
     po_line_id = Id(required=True)
     quantity = Amount(required=True)
     reason = Text(2000, min_length=1, required=True)
@@ -130,6 +153,9 @@ _MODES = [m.value for m in InspectionMode]
 
 
 class InspectionPlanSchema(ma.Schema):
+    class Meta:
+        example = {"item_id": 1, "supplier_item_id": None, "mode": "sampling", "aql": "1.0"}
+
     id = Id(dump_only=True)
     item_id = Id(required=True)
     supplier_item_id = Id(
@@ -146,6 +172,9 @@ class InspectionPlanSchema(ma.Schema):
 
 
 class InspectionPlanUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"mode": "full", "aql": None}
+
     mode = ma.fields.String(required=True, validate=validate.OneOf(_MODES))
     aql = Amount(load_default=None, allow_none=True)
 

@@ -22,6 +22,21 @@ class RequestLineInSchema(ma.Schema):
 
 
 class RequestInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "cost_centre_id": 1,
+            "note": "Stock for the winter overhaul",
+            "lines": [
+                {
+                    "item_id": 1,
+                    "quantity": "500",
+                    "needed_by": "2026-12-20",
+                    "estimated_price": "0.12",
+                    "note": "",
+                }
+            ],
+        }
+
     cost_centre_id = Id(required=True)
     note = Text(2000, load_default="")
     lines = ma.fields.List(
@@ -32,6 +47,9 @@ class RequestInSchema(ma.Schema):
 
 
 class RequestEditSchema(ma.Schema):
+    class Meta:
+        example = {"note": "Needed a week earlier"}
+
     cost_centre_id = Id()
     note = Text(2000)
     lines = ma.fields.List(
@@ -117,6 +135,9 @@ STEP_DOC = {
 
 
 class ApproveSchema(ma.Schema):
+    class Meta:
+        example = {"step": 0, "reason": "Within the quarter's plan."}
+
     step = ma.fields.Integer(
         strict=True, validate=validate.Range(0, MAX_STEPS - 1), metadata=STEP_DOC
     )
@@ -124,6 +145,9 @@ class ApproveSchema(ma.Schema):
 
 
 class RejectSchema(ma.Schema):
+    class Meta:
+        example = {"step": 0, "reason": "Order from the framework contract instead."}
+
     step = ma.fields.Integer(
         strict=True, validate=validate.Range(0, MAX_STEPS - 1), metadata=STEP_DOC
     )
@@ -131,6 +155,9 @@ class RejectSchema(ma.Schema):
 
 
 class CancelSchema(ma.Schema):
+    class Meta:
+        example = {"reason": "No longer needed."}
+
     reason = Text(2000, load_default="")
 
 

@@ -31,6 +31,15 @@ class LineInSchema(ma.Schema):
 
 
 class StockDocumentInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "type": "receipt",
+            "warehouse_id": 1,
+            "reference": "DN-4711",
+            "draft": False,
+            "lines": [{"item_id": 1, "quantity": "10", "unit_cost": "2.50"}],
+        }
+
     type = ma.fields.String(required=True, validate=validate.OneOf([t.value for t in DocumentType]))
     warehouse_id = Id(required=True)
     to_warehouse_id = Id(load_default=None, allow_none=True)

@@ -10,6 +10,15 @@ from inventory.domain.stocktake import MAX_COUNT_LINES, StocktakeStatus
 
 
 class StocktakeInSchema(ma.Schema):
+    class Meta:
+        example = {
+            "warehouse_id": 1,
+            "category": "fasteners",
+            "quantity_tolerance_pct": "2",
+            "value_tolerance": "50",
+            "note": "Year-end count",
+        }
+
     warehouse_id = Id(required=True)
     category = Text(
         100,
@@ -35,6 +44,9 @@ class CountLineInSchema(ma.Schema):
 
 
 class CountsInSchema(ma.Schema):
+    class Meta:
+        example = {"lines": [{"item_id": 1, "counted_quantity": "48"}]}
+
     lines = ma.fields.List(
         ma.fields.Nested(CountLineInSchema),
         required=True,

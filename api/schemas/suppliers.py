@@ -40,6 +40,19 @@ def LeadTime(**kwargs) -> ma.fields.Integer:  # noqa: N802
 
 
 class SupplierSchema(ma.Schema):
+    class Meta:
+        example = {
+            "code": "ACME",
+            "name": "Acme Fasteners",
+            "currency": "EUR",
+            "payment_terms": "30 days net",
+            "default_lead_time_days": 7,
+            "status": "active",
+            "contact_name": "Ann Smith",
+            "email": "orders@acme.example",
+            "phone": "+49 30 1234567",
+        }
+
     id = Id(dump_only=True)
     code = Text(32, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
@@ -63,6 +76,9 @@ class SupplierSchema(ma.Schema):
 
 
 class SupplierUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"status": "on_hold"}
+
     code = Text(32, min_length=1)
     name = Text(200, min_length=1)
     currency = Currency()
@@ -98,6 +114,19 @@ def _breaks(note: str = "", **kwargs) -> ma.fields.List:
 
 
 class SupplierItemSchema(ma.Schema):
+    class Meta:
+        example = {
+            "item_id": 1,
+            "supplier_sku": "AC-M8-40",
+            "unit_price": "0.12",
+            "price_breaks": [{"min_quantity": "1000", "unit_price": "0.10"}],
+            "min_order_quantity": "100",
+            "pack_size": "100",
+            "lead_time_days": 5,
+            "preferred": True,
+            "active": True,
+        }
+
     id = Id(dump_only=True)
     supplier_id = Id(dump_only=True)
     item_id = Id(required=True)
@@ -122,6 +151,9 @@ class SupplierItemSchema(ma.Schema):
 
 
 class SupplierItemUpdateSchema(ma.Schema):
+    class Meta:
+        example = {"unit_price": "0.11", "price_breaks": []}
+
     supplier_sku = Text(64)
     unit_price = Amount()
     price_breaks = _breaks(" Replaces every break.")
@@ -138,6 +170,9 @@ class SupplierItemQuerySchema(ma.Schema):
 
 
 class ExchangeRateSchema(ma.Schema):
+    class Meta:
+        example = {"currency": "USD", "valid_from": "2026-12-01", "rate": "0.92"}
+
     id = Id(dump_only=True)
     currency = Currency(required=True)
     valid_from = ma.fields.Date(required=True)

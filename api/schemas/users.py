@@ -8,6 +8,9 @@ from inventory.domain.actors import ALL_ROLES
 
 
 class TokenRequestSchema(ma.Schema):
+    class Meta:
+        example = {"username": "admin", "password": "correct horse battery staple"}
+
     username = Text(80, min_length=1, required=True)
     password = Text(200, min_length=1, required=True, load_only=True)
 
@@ -19,6 +22,15 @@ class TokenSchema(ma.Schema):
 
 
 class UserCreateSchema(ma.Schema):
+    class Meta:
+        example = {
+            "username": "jdoe",
+            "password": "a long passphrase",
+            "full_name": "Jane Doe",
+            "email": "jane@example.com",
+            "roles": ["purchasing"],
+        }
+
     username = Text(80, min_length=1, required=True)
     password = Text(200, min_length=8, required=True, load_only=True)
     full_name = Text(200, load_default="")

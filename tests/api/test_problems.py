@@ -217,6 +217,26 @@ def test_unknown_route_and_wrong_method(client, admin):
     assert_problem(client.put(DOCS, json={}, headers=admin), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("put", DOCS, {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("delete", "/api/v1/auth/token/", None),  # no such route: a 404, not a 405
+        ("get", "/api/v1/auth/token", {"DELETE", "OPTIONS", "POST"}),
+        ("post", "/api/v1/items/1", {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH"}),
+    ],
+)
+def test_a_405_says_which_methods_the_path_allows(client, admin, method, path, allowed):
+    """RFC 9110: a 405 carries Allow, the methods the target does accept."""
+    response = getattr(client, method)(path, headers=admin)
+    if allowed is None:
+        assert response.status_code == 404
+        return
+    assert_problem(response, 405, "method_not_allowed")
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+    assert response.mimetype == "application/problem+json"
+
+
 def test_forbidden_and_unauthenticated_are_problems(client, make):
     assert_problem(client.get("/api/v1/users"), 401, "unauthenticated")
     assert_problem(client.get("/api/v1/users", headers=make.headers("viewer")), 403)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from api.auth import _OPEN_ENDPOINTS
 from inventory.domain.actors import ALL_ROLES
-from inventory.services import users
+from inventory.services import master_data, users
 from tests.api.helpers import assert_problem
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -71,7 +73,10 @@ def test_every_api_route_is_in_the_spec(app, client):
     assert routed - documented == set()
 
 
-def test_role_matrix(client, make):
+@pytest.fixture
+def matrix(client, make):
+    """Walk every operation of the spec as nobody, as a stranger and as each role; return what
+    was wrong and how many role calls were made."""
     spec = client.get("/api/openapi.json").get_json()
     # One record of each kind, so "1" names something real in every path.
     warehouse, item = make.warehouse(), make.item()
@@ -84,34 +89,54 @@ def test_role_matrix(client, make):
         issued = users.issue_token(holders[role].id, timedelta(minutes=5))
         return {"Authorization": f"Bearer {issued.access_token}"}
 
-    wrong = []
-    checked = 0
-    for path, method, operation in _operations(spec):
-        allowed = set(operation.get("x-roles", []))
-        url = _concrete(path)
-        where = f"{method.upper()} {path}"
-        if allowed != {"public"}:
-            anonymous = _call(client, method, url, {})
-            if anonymous.status_code != 401:
-                wrong.append(f"{where} without a token: {anonymous.status_code}, expected 401")
-            else:
-                assert_problem(anonymous, 401, "unauthenticated")
-            bogus = _call(client, method, url, {"Authorization": "Bearer not-a-real-token"})
-            if bogus.status_code != 401:
-                wrong.append(f"{where} with an unknown token: {bogus.status_code}")
-        for role in ROLES:
-            response = _call(client, method, url, token_of(role))
-            checked += 1
-            if role in allowed or "public" in allowed:
-                if response.status_code in (401, 403):
-                    wrong.append(f"{where} as {role}: {response.status_code}, role is allowed")
-            elif response.status_code != 403:
-                wrong.append(f"{where} as {role}: {response.status_code}, expected 403")
-            else:
-                body = assert_problem(response, 403, "permission_denied")
-                assert role in body["detail"]
+    def walk() -> tuple[list[str], int]:
+        wrong = []
+        checked = 0
+        for path, method, operation in _operations(spec):
+            allowed = set(operation.get("x-roles", []))
+            url = _concrete(path)
+            where = f"{method.upper()} {path}"
+            if allowed != {"public"}:
+                anonymous = _call(client, method, url, {})
+                if anonymous.status_code != 401:
+                    wrong.append(f"{where} without a token: {anonymous.status_code}, expected 401")
+                else:
+                    assert_problem(anonymous, 401, "unauthenticated")
+                bogus = _call(client, method, url, {"Authorization": "Bearer not-a-real-token"})
+                if bogus.status_code != 401:
+                    wrong.append(f"{where} with an unknown token: {bogus.status_code}")
+            for role in ROLES:
+                response = _call(client, method, url, token_of(role))
+                checked += 1
+                if role in allowed or "public" in allowed:
+                    if response.status_code in (401, 403):
+                        wrong.append(f"{where} as {role}: {response.status_code}, role is allowed")
+                    elif response.status_code >= 500:
+                        wrong.append(f"{where} as {role}: {response.status_code}, a server error")
+                elif response.status_code != 403:
+                    wrong.append(f"{where} as {role}: {response.status_code}, expected 403")
+                else:
+                    body = assert_problem(response, 403, "permission_denied")
+                    assert role in body["detail"]
+        return wrong, checked
+
+    return walk
+
+
+def test_role_matrix(matrix):
+    wrong, checked = matrix()
     assert checked >= 20 * len(ROLES)
     assert wrong == [], "\n".join(wrong)
+
+
+def test_the_role_matrix_fails_when_an_allowed_role_gets_a_server_error(matrix, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug behind the role check")
+
+    monkeypatch.setattr(master_data, "get", broken)
+    wrong, _ = matrix()
+    assert "GET /api/v1/items/{record_id} as viewer: 500, a server error" in wrong
+    assert all("server error" in line for line in wrong), wrong
 
 
 def test_a_user_with_several_roles_gets_the_union(client, make):
