@@ -75,6 +75,9 @@ class AuditEventSchema(ma.Schema):
 
 
 class UserEditSchema(ma.Schema):
+    class Meta:
+        example = {"email": "jane@example.com", "roles": ["purchasing", "approver"]}
+
     full_name = Text(200)
     email = ma.fields.Email(
         validate=validate.Length(max=200),
@@ -85,15 +88,27 @@ class UserEditSchema(ma.Schema):
         validate=validate.Length(1, len(ALL_ROLES)),
         metadata={"description": "The whole new list; replaces the old roles."},
     )
+    # Only true or false: marshmallow would otherwise read 0, "no" or "off" as false.
     active = ma.fields.Boolean(
+        truthy={True},
+        falsy={False},
         metadata={"description": "false deactivates the user and revokes their tokens."}
     )
 
 
 class PasswordResetSchema(ma.Schema):
+    class Meta:
+        example = {"password": "a new long passphrase"}
+
     password = Text(200, min_length=8, required=True, load_only=True)
 
 
 class PasswordChangeSchema(ma.Schema):
+    class Meta:
+        example = {
+            "current_password": "a long passphrase",
+            "new_password": "a new long passphrase",
+        }
+
     current_password = Text(200, min_length=1, required=True, load_only=True)
     new_password = Text(200, min_length=8, required=True, load_only=True)

@@ -135,6 +135,8 @@ def test_edits_need_a_current_if_match(client, make):
         ({"roles": ["wizard"]}, "roles"),
         ({"roles": "admin"}, "roles"),
         ({"active": "maybe"}, "active"),
+        ({"active": 0}, "active"),
+        ({"active": "false"}, "active"),
         ({"password": "sneaky-new-one"}, "password"),
         ({"username": "renamed"}, "username"),
     ],
