@@ -27,6 +27,19 @@ def QueryId(**kwargs) -> ma.fields.Integer:  # noqa: N802
     return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
+class Flag(ma.fields.Boolean):
+    """A boolean that is only ``true`` or ``false``: marshmallow's own also reads 0, 1, "no" and
+    "on", so a client's mistake would pass as a choice. The strings "true" and "false" stay
+    accepted because a query string has no other way to say it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        raise self.make_error("invalid")
+
+
 class DecimalString(ma.fields.Decimal):
     """An exact decimal written as a JSON string ("12.500"); the spec documents it as a string
     (``create_app`` registers the mapping), since JSON numbers lose digits in most clients."""

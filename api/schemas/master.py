@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import Amount, Id, Text, When, sort_field
+from api.schemas.common import Amount, Flag, Id, Text, When, sort_field
 from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 
@@ -29,7 +29,7 @@ class ItemSchema(ma.Schema):
             "without one (positive adjustments)."
         },
     )
-    active = ma.fields.Boolean(dump_only=True)
+    active = Flag(dump_only=True)
     created_at = When(dump_only=True)
     updated_at = When(dump_only=True)
 
@@ -48,7 +48,7 @@ class ItemUpdateSchema(ma.Schema):
 class ItemQuerySchema(ma.Schema):
     q = Text(100, metadata={"description": "Search SKU and name."})
     category = Text(100)
-    active = ma.fields.Boolean()
+    active = Flag()
     sort = sort_field(ITEM_SORTS)
 
 
@@ -59,7 +59,7 @@ class WarehouseSchema(ma.Schema):
     id = Id(dump_only=True)
     code = Text(32, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
-    active = ma.fields.Boolean(dump_only=True)
+    active = Flag(dump_only=True)
     created_at = When(dump_only=True)
     updated_at = When(dump_only=True)
 
@@ -73,5 +73,5 @@ class WarehouseUpdateSchema(ma.Schema):
 
 
 class WarehouseQuerySchema(ma.Schema):
-    active = ma.fields.Boolean()
+    active = Flag()
     sort = sort_field(WAREHOUSE_SORTS)

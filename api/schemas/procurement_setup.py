@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import CENTRE_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS, OverBudgetAction
 
@@ -19,7 +19,7 @@ class CostCentreSchema(ma.Schema):
     id = Id(dump_only=True)
     code = Text(32, min_length=1, required=True)
     name = Text(200, min_length=1, required=True)
-    active = ma.fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
     created_at = When(dump_only=True)
     updated_at = When(dump_only=True)
 
@@ -30,11 +30,11 @@ class CostCentreUpdateSchema(ma.Schema):
 
     code = Text(32, min_length=1)
     name = Text(200, min_length=1)
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class CostCentreQuerySchema(ma.Schema):
-    active = ma.fields.Boolean()
+    active = Flag()
     sort = sort_field(CENTRE_SORTS)
 
 
@@ -116,7 +116,7 @@ class ApprovalRuleSchema(ma.Schema):
         validate=validate.Length(0, MAX_STEPS),
         metadata=STEPS_DOC,
     )
-    active = ma.fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
 
 class ApprovalRuleUpdateSchema(ma.Schema):
@@ -131,8 +131,8 @@ class ApprovalRuleUpdateSchema(ma.Schema):
         validate=validate.Length(0, MAX_STEPS),
         metadata=STEPS_DOC,
     )
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class ApprovalRuleQuerySchema(ma.Schema):
-    active = ma.fields.Boolean()
+    active = Flag()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When
+from api.schemas.common import Amount, Flag, Id, QueryId, Text, When
 from inventory.domain.receiving import MAX_LINES, InspectionMode
 
 MAX_UNITS = 2**31 - 1
@@ -70,7 +70,7 @@ class InspectionSchema(ma.Schema):
     sample_size = ma.fields.Integer(allow_none=True)
     accept = ma.fields.Integer(allow_none=True, metadata={"description": "Ac"})
     reject = ma.fields.Integer(allow_none=True, metadata={"description": "Re"})
-    full_inspection = ma.fields.Boolean()
+    full_inspection = Flag()
     defects_found = ma.fields.Integer(allow_none=True)
     result = ma.fields.String(
         allow_none=True, metadata={"description": "accepted, rejected, full, or null"}

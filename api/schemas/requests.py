@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import REQUEST_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS
 from inventory.domain.requests import MAX_REQUEST_LINES, RequestStatus
@@ -102,7 +102,7 @@ class RequestSummarySchema(ma.Schema):
     steps = ma.fields.List(ma.fields.String(), allow_none=True)
     next_step = ma.fields.Integer()
     waiting_role = ma.fields.String(allow_none=True)
-    over_budget = ma.fields.Boolean()
+    over_budget = Flag()
     note = ma.fields.String()
     line_count = ma.fields.Integer()
     created_at = When()
@@ -189,4 +189,4 @@ class InboxEntrySchema(ma.Schema):
     waiting_since = When()
     cost_centre_id = Id(allow_none=True)
     supplier_id = Id(allow_none=True)
-    over_budget = ma.fields.Boolean()
+    over_budget = Flag()

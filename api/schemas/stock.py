@@ -7,6 +7,7 @@ from api.schemas.common import (
     Amount,
     DayOrMoment,
     ExportFormat,
+    Flag,
     Id,
     QueryId,
     Text,
@@ -44,7 +45,7 @@ class StockDocumentInSchema(ma.Schema):
     warehouse_id = Id(required=True)
     to_warehouse_id = Id(load_default=None, allow_none=True)
     reference = Text(200, load_default="")
-    draft = ma.fields.Boolean(load_default=False)
+    draft = Flag(load_default=False)
     lines = ma.fields.List(
         ma.fields.Nested(LineInSchema), required=True, validate=validate.Length(1, MAX_LINES)
     )
@@ -119,5 +120,5 @@ class LedgerEntrySchema(ma.Schema):
     value = Amount(signed=True)
     balance_quantity = Amount(signed=True)
     balance_value = Amount(signed=True)
-    reversal = ma.fields.Boolean()
+    reversal = Flag()
     actor_id = Id()

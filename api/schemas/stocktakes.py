@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When
+from api.schemas.common import Amount, Flag, Id, QueryId, Text, When
 from inventory.domain.stocktake import MAX_COUNT_LINES, StocktakeStatus
 
 
@@ -93,11 +93,11 @@ class StocktakeLineSchema(ma.Schema):
     book_unit_cost = Amount(allow_none=True)
     variance_quantity = Amount(signed=True, allow_none=True)
     variance_value = Amount(signed=True, allow_none=True)
-    within_tolerance = ma.fields.Boolean(allow_none=True)
+    within_tolerance = Flag(allow_none=True)
 
 
 class StocktakeSchema(StocktakeSummarySchema):
-    book_visible = ma.fields.Boolean(
+    book_visible = Flag(
         metadata={
             "description": "False while the count is blind to you: book quantities, variances "
             "and the figures built on them are left out until the stocktake is posted."
@@ -111,4 +111,4 @@ class StocktakeSchema(StocktakeSummarySchema):
         metadata={"description": "Inventory record accuracy: % of counted lines in tolerance."},
     )
     variance_value_total = Amount(signed=True)
-    needs_approval = ma.fields.Boolean()
+    needs_approval = Flag()

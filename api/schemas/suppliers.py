@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.purchasing_queries import SUPPLIER_SORTS
 from inventory.domain.pricing import MAX_LEAD_TIME_DAYS, MAX_PRICE_BREAKS, SupplierStatus
 
@@ -146,8 +146,8 @@ class SupplierItemSchema(ma.Schema):
         metadata={"description": "None: the supplier's default lead time."},
     )
     effective_lead_time_days = ma.fields.Integer(dump_only=True)
-    preferred = ma.fields.Boolean(load_default=False)
-    active = ma.fields.Boolean(load_default=True)
+    preferred = Flag(load_default=False)
+    active = Flag(load_default=True)
 
 
 class SupplierItemUpdateSchema(ma.Schema):
@@ -160,13 +160,13 @@ class SupplierItemUpdateSchema(ma.Schema):
     min_order_quantity = Amount()
     pack_size = Amount()
     lead_time_days = LeadTime(allow_none=True)
-    preferred = ma.fields.Boolean()
-    active = ma.fields.Boolean()
+    preferred = Flag()
+    active = Flag()
 
 
 class SupplierItemQuerySchema(ma.Schema):
     item_id = QueryId()
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class ExchangeRateSchema(ma.Schema):
@@ -204,8 +204,8 @@ class QuoteSchema(ma.Schema):
     total_base = Amount()
     lead_time_days = ma.fields.Integer()
     arrives_on = ma.fields.Date()
-    on_time = ma.fields.Boolean()
-    preferred = ma.fields.Boolean()
+    on_time = Flag()
+    preferred = Flag()
     score = Amount(allow_none=True)
 
 

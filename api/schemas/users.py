@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import DayOrMoment, Id, QueryId, Text, When
+from api.schemas.common import DayOrMoment, Flag, Id, QueryId, Text, When
 from inventory.domain.actors import ALL_ROLES
 
 
@@ -51,7 +51,7 @@ class UserSchema(ma.Schema):
     username = ma.fields.String()
     full_name = ma.fields.String()
     email = ma.fields.String()
-    active = ma.fields.Boolean()
+    active = Flag()
     roles = ma.fields.List(ma.fields.String())
 
 
@@ -89,10 +89,10 @@ class UserEditSchema(ma.Schema):
         metadata={"description": "The whole new list; replaces the old roles."},
     )
     # Only true or false: marshmallow would otherwise read 0, "no" or "off" as false.
-    active = ma.fields.Boolean(
+    active = Flag(
         truthy={True},
         falsy={False},
-        metadata={"description": "false deactivates the user and revokes their tokens."}
+        metadata={"description": "false deactivates the user and revokes their tokens."},
     )
 
 
