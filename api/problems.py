@@ -208,7 +208,7 @@ def _integrity_error(error: IntegrityError):
     return _internal_error(error)
 
 
-def database_unavailable() -> DatabaseUnavailable:
+def _database_unavailable() -> DatabaseUnavailable:
     return DatabaseUnavailable(
         "The database cannot be reached right now (it may be restarting). Retry after the "
         "seconds in Retry-After; send a POST again with the same Idempotency-Key, so it is "
@@ -227,7 +227,7 @@ def _database_error(error: Exception):
         cause.splitlines()[0] if cause else type(error).__name__,
         extra={"request_id": getattr(g, "request_id", "")},
     )
-    return handle_domain_error(database_unavailable())
+    return handle_domain_error(_database_unavailable())
 
 
 def _unhandled(error: Exception):

@@ -96,7 +96,6 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-
 def _invalidate_ended_sessions(context) -> None:
     # SQLAlchemy counts an error as a disconnect when psycopg has already marked the connection
     # broken. A shutdown's FATAL can arrive while the socket still looks open; this way the
