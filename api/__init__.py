@@ -28,10 +28,19 @@ def create_app(overrides: dict | None = None) -> Flask:
         # No pool_pre_ping: it costs a round trip on every request. A connection the server
         # dropped fails its first statement instead; SQLAlchemy then invalidates the whole pool,
         # and the token lookup (every request's first statement) runs once more on a fresh one.
-        # pool_recycle retires connections before a firewall or proxy times them out unseen.
+        # A connection the server ended (57P01 on a restart) is invalidated with every older one
+        # (configure_engine), so the pool recovers by itself once the database is back; while it
+        # is down, requests answer 503 (api/problems.py). pool_recycle retires connections before
+        # a firewall or proxy times them out unseen; connect_timeout keeps a database host that
+        # does not answer at all from holding requests (and the health check) for minutes.
         app.config.setdefault(
             "SQLALCHEMY_ENGINE_OPTIONS",
-            {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 10, "pool_recycle": 1800},
+            {
+                "pool_size": app.config["DB_POOL_SIZE"],
+                "max_overflow": 10,
+                "pool_recycle": 1800,
+                "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]},
+            },
         )
     request_log.configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"] > 0:

@@ -34,6 +34,7 @@ def from_environment(env=os.environ) -> dict:
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
         "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "10")),
+        "DB_CONNECT_TIMEOUT": int(env.get("DB_CONNECT_TIMEOUT", "5")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL", ""),
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", ""),

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask import Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -18,9 +18,12 @@ from werkzeug.exceptions import (
 )
 
 from api.openapi_doc import PAGINATION_HEADER, LinksAndStatusesPlugin
-from inventory.errors import DomainError, ValidationFailed
+from inventory.db.base import is_unreachable
+from inventory.errors import DatabaseUnavailable, DomainError, ValidationFailed
 
 PROBLEM = "application/problem+json"
+# A restart or failover takes seconds; sooner only adds load to a database coming back.
+RETRY_AFTER_SECONDS = 3
 log = logging.getLogger("quartermaster.errors")
 
 _HINTS = {
@@ -206,6 +209,8 @@ def check_body() -> None:
 def register(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, _integrity_error)
+    for error in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _unhandled)
 
 
@@ -222,6 +227,28 @@ def _integrity_error(error: IntegrityError):
             code="conflict",
         )
     return _internal_error(error)
+
+
+def _database_unavailable() -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        "The database cannot be reached right now (it may be restarting). Retry after the "
+        "seconds in Retry-After; send a POST again with the same Idempotency-Key, so it is "
+        "recorded once even if this attempt got through.",
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+def _database_error(error: Exception):
+    if not is_unreachable(error):
+        return _internal_error(error)
+    # An outage is expected operations, not a bug: one line, no traceback per request.
+    cause = str(getattr(error, "orig", None) or error).strip()
+    log.warning(
+        "database unreachable: %s",
+        cause.splitlines()[0] if cause else type(error).__name__,
+        extra={"request_id": getattr(g, "request_id", "")},
+    )
+    return handle_domain_error(_database_unavailable())
 
 
 def _unhandled(error: Exception):

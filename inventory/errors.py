@@ -63,3 +63,15 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, *, retry_after: int):
         super().__init__(detail, extra={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached for now (restart, failover): the request may be retried."""
+
+    code = "database_unavailable"
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after

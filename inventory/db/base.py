@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+import psycopg
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING = {
@@ -36,12 +38,46 @@ def is_postgresql(session) -> bool:
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
-def configure_engine(engine: Engine) -> None:
-    """SQLite has no row locks, so a writing transaction takes the write lock up front.
+# PostgreSQL ended the session: class 08 (connection exception), administrator or crash shutdown
+# (a restart's ``pg_ctl stop``), idle-session timeout.
+_SESSION_ENDED = {"57P01", "57P02", "57P05"}
+# ... or takes no sessions for now: "the database system is starting up" (57P03), too many
+# clients (53300). Both pass within seconds; a retry is the right answer to either.
+_NO_SESSION_NOW = {"57P03", "53300"}
 
+
+def _session_ended(sqlstate: str | None) -> bool:
+    return bool(sqlstate) and (sqlstate.startswith("08") or sqlstate in _SESSION_ENDED)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached right now (down, restarting,
+    the connection dropped), so the same request may succeed in a few seconds; not a statement
+    the database refused, which no retry will fix."""
+    if isinstance(error, DisconnectionError):
+        return True
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate:
+        return _session_ended(sqlstate) or sqlstate in _NO_SESSION_NOW
+    # libpq's own failures (connection refused, server closed the connection, timeout) carry no
+    # SQLSTATE. SQLite's OperationalError ("no such table") is not about reaching anything.
+    return isinstance(error.orig, psycopg.OperationalError)
+
+
+def configure_engine(engine: Engine) -> None:
+    """PostgreSQL: a connection whose session the server ended is invalidated, with the pool.
+
+    SQLite has no row locks, so a writing transaction takes the write lock up front.
     ``BEGIN IMMEDIATE`` serializes writers: two postings can never interleave their
     read-check-write, which is what keeps stock from going negative there. Reads begin deferred.
     """
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "handle_error", _invalidate_ended_sessions)
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -58,3 +94,11 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - driver hook
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def _invalidate_ended_sessions(context) -> None:
+    # SQLAlchemy counts an error as a disconnect when psycopg has already marked the connection
+    # broken. A shutdown's FATAL can arrive while the socket still looks open; this way the
+    # connection (and every older one in the pool) is replaced rather than handed out again.
+    if _session_ended(getattr(context.original_exception, "sqlstate", None)):
+        context.is_disconnect = True
