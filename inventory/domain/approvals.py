@@ -132,7 +132,13 @@ class BudgetFigures:
 
 def check_budget(figures: BudgetFigures, action: OverBudgetAction | str, what: str) -> bool:
     """Whether the approval goes over budget (to be flagged); refuse it (409) if the budget says
-    so. ``what`` names budget and subject for the message, e.g. "request 7 in budget 2026-Q4"."""
+    so. ``what`` names budget and subject for the message, e.g. "request 7 in budget 2026-Q4".
+    Refused (422) when the committed spend would be more than the books can hold, so that
+    summing it never overflows."""
+    if not n.fits(figures.after, n.VALUE_PLACES):
+        n.refuse_too_large(
+            "budget", {"total": [f"Approving {what} would commit more than the books can hold."]}
+        )
     if figures.within:
         return False
     if OverBudgetAction(action) is OverBudgetAction.FLAG:
