@@ -175,7 +175,7 @@ def check_may_decide(
 
     409 when the step the caller meant (``expected_step``) or the step of their role was decided
     meanwhile by someone else (two approvers at once: one wins, the other is told). 403 for the
-    raiser of the subject, for someone without the waiting role (beyond their band), and for
+    raiser of the subject, for someone without the role the step needs, and for
     someone who approved an earlier step.
     """
     roles = set(actor_roles)
@@ -201,8 +201,8 @@ def check_may_decide(
                 extra={"next_step": next_step, "waiting_role": waiting_role},
             )
         raise PermissionDenied(
-            f"This {subject} waits for the role {waiting_role!r}, which you do not hold; "
-            "its amount is beyond your approval band.",
+            f"This {subject} waits at step {next_step} for someone holding the role "
+            f"{waiting_role!r}, which you do not hold; that step needs {waiting_role!r}.",
             extra={"waiting_role": waiting_role},
         )
     if actor_id in set(earlier_approvers):

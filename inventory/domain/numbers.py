@@ -41,6 +41,11 @@ def value(x: Decimal | int | str) -> Decimal:
     return Decimal(x).quantize(_VALUE, rounding=ROUND_HALF_EVEN)
 
 
+def fixed(x: Decimal | int | str, places: int) -> Decimal:
+    """``x`` with exactly ``places`` decimals, as a column with that many gives it back."""
+    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
 def places(x: Decimal) -> int:
     """How many decimal places ``x`` is written with (``Decimal('1.50')`` has 2)."""
     exponent = x.normalize().as_tuple().exponent
