@@ -8,7 +8,7 @@ that rounding could leave is removed by the valuation rule (see ``valuation``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from inventory.errors import ValidationFailed
 
@@ -21,6 +21,10 @@ _COST = Decimal(1).scaleb(-COST_PLACES)
 _VALUE = Decimal(1).scaleb(-VALUE_PLACES)
 
 ZERO = Decimal(0)
+# Rounding to the places never fails for want of digits (the default context keeps 28, and an
+# amount × a price × a rate can need more); what is then too large to store is refused by
+# ``fits`` with a 422, not by the decimal module with a 500.
+_WIDE = Context(prec=100, rounding=ROUND_HALF_EVEN)
 
 # Every fixed-point column stores ``value × 10**places`` as a signed 64-bit integer (see
 # ``inventory.db.types``), on SQLite and PostgreSQL alike, so this bounds what the books hold.
@@ -30,20 +34,20 @@ TOTAL_TOO_LARGE = "The lines add up to more than the books can hold."
 
 
 def qty(x: Decimal | int | str) -> Decimal:
-    return Decimal(x).quantize(_QTY, rounding=ROUND_HALF_EVEN)
+    return Decimal(x).quantize(_QTY, rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
 def cost(x: Decimal | int | str) -> Decimal:
-    return Decimal(x).quantize(_COST, rounding=ROUND_HALF_EVEN)
+    return Decimal(x).quantize(_COST, rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
 def value(x: Decimal | int | str) -> Decimal:
-    return Decimal(x).quantize(_VALUE, rounding=ROUND_HALF_EVEN)
+    return Decimal(x).quantize(_VALUE, rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
 def fixed(x: Decimal | int | str, places: int) -> Decimal:
     """``x`` with exactly ``places`` decimals, as a column with that many gives it back."""
-    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
 def places(x: Decimal) -> int:

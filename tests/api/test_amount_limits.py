@@ -200,3 +200,33 @@ def test_receipts_returns_scores_and_exports_at_the_largest_values(backend, clie
     for url in (PO, "/api/v1/stock-balances", "/api/v1/supplier-scores"):
         export = client.get(url, query_string={"format": "csv"}, headers=admin)
         assert export.status_code == 200, (url, export.get_data(as_text=True))
+
+
+def test_a_currency_at_the_largest_rate(backend, client, make, p, buyer):
+    # Base amounts are amount × rate: at the largest rate they pass any precision a Decimal
+    # context keeps by default, which must not turn into a 500 either.
+    item = make.item()
+    p.rate("USD", clock.now().date(), BIGGEST_QTY)
+    supplier = p.supplier(currency="USD")
+    p.offer(supplier, item, BIGGEST_QTY)
+    proposals = client.get(
+        "/api/v1/supplier-proposals",
+        query_string={"item_id": item, "quantity": BIGGEST_QTY},
+        headers=buyer,
+    )
+    assert proposals.status_code == 200, proposals.get_json()
+    body = {
+        "supplier_id": supplier,
+        "warehouse_id": p.warehouse,
+        "lines": [{"item_id": item, "quantity": BIGGEST_QTY, "unit_price": "92233.7203"}],
+    }
+    order = client.post(PO, json=body, headers=buyer)
+    assert order.status_code == 201, order.get_json()
+    assert order.get_json()["total"] == "92233720300000000.00"
+    # Received at that rate, the unit cost in base currency is beyond a cost column.
+    sent = rh.order(make, [(item, BIGGEST_QTY, "92233.7203")], currency="USD", rate=BIGGEST_QTY)
+    line = {"po_line_id": sent.lines[0], "received": BIGGEST_QTY, "accepted": BIGGEST_QTY}
+    admin = make.headers("admin")
+    with writes_nothing(TABLES):
+        receipt = client.post(f"{PO}/{sent.id}/receipts", json={"lines": [line]}, headers=admin)
+        too_large(receipt, "document")
