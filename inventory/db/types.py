@@ -12,12 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
-BIGINT_MAX = 2**63 - 1
-
-
-def fits(value: Decimal, places: int) -> bool:
-    """Whether ``value`` can be stored in a column with ``places`` decimals (a signed BIGINT)."""
-    return abs(value.scaleb(places)) <= BIGINT_MAX
+# What each column can hold is checked before writing by ``inventory.domain.numbers.fits``.
 
 
 class Fixed(TypeDecorator):

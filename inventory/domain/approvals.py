@@ -132,7 +132,13 @@ class BudgetFigures:
 
 def check_budget(figures: BudgetFigures, action: OverBudgetAction | str, what: str) -> bool:
     """Whether the approval goes over budget (to be flagged); refuse it (409) if the budget says
-    so. ``what`` names budget and subject for the message, e.g. "request 7 in budget 2026-Q4"."""
+    so. ``what`` names budget and subject for the message, e.g. "request 7 in budget 2026-Q4".
+    Refused (422) when the committed spend would be more than the books can hold, so that
+    summing it never overflows."""
+    if not n.fits(figures.after, n.VALUE_PLACES):
+        n.refuse_too_large(
+            "budget", {"total": [f"Approving {what} would commit more than the books can hold."]}
+        )
     if figures.within:
         return False
     if OverBudgetAction(action) is OverBudgetAction.FLAG:
@@ -169,7 +175,7 @@ def check_may_decide(
 
     409 when the step the caller meant (``expected_step``) or the step of their role was decided
     meanwhile by someone else (two approvers at once: one wins, the other is told). 403 for the
-    raiser of the subject, for someone without the waiting role (beyond their band), and for
+    raiser of the subject, for someone without the role the step needs, and for
     someone who approved an earlier step.
     """
     roles = set(actor_roles)
@@ -195,8 +201,8 @@ def check_may_decide(
                 extra={"next_step": next_step, "waiting_role": waiting_role},
             )
         raise PermissionDenied(
-            f"This {subject} waits for the role {waiting_role!r}, which you do not hold; "
-            "its amount is beyond your approval band.",
+            f"This {subject} waits at step {next_step} for someone holding the role "
+            f"{waiting_role!r}, which you do not hold; that step needs {waiting_role!r}.",
             extra={"waiting_role": waiting_role},
         )
     if actor_id in set(earlier_approvers):

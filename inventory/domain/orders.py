@@ -158,8 +158,9 @@ def line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 
 def order_total(lines: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
-    """Sum of ``round2(quantity × unit_price)`` over ``(quantity, unit_price)`` pairs."""
-    return sum((line_total(q, p) for q, p in lines), n.value(0))
+    """Sum of ``round2(quantity × unit_price)`` over ``(quantity, unit_price)`` pairs; a line
+    total or order total the books cannot hold is refused (422)."""
+    return n.storable_total("purchase order", [line_total(q, p) for q, p in lines])
 
 
 def in_base(amount: Decimal, rate: Decimal) -> Decimal:

@@ -29,6 +29,7 @@ from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain.wording import plural
 from inventory.errors import ValidationFailed
 
 BASE_CURRENCY = "EUR"
@@ -255,7 +256,7 @@ def explain(
     if best.applied_break is not None:
         parts.append(f"Price break from {best.applied_break.min_quantity} applied.")
     if needed_by is None:
-        parts.append(f"Lead time {offer.lead_time_days} days, arrives {best.arrives_on}.")
+        parts.append(f"Lead time {plural(offer.lead_time_days, 'day')}, arrives {best.arrives_on}.")
     elif best.on_time:
         parts.append(f"Arrives {best.arrives_on}, by the needed-by date {needed_by}.")
     else:

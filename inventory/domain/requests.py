@@ -139,8 +139,9 @@ def line_amount(quantity: Decimal, estimated_price: Decimal) -> Decimal:
 
 
 def request_total(lines: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
-    """Σ round2(quantity × estimated price) over ``(quantity, estimated_price)`` pairs."""
-    return n.value(sum((line_amount(q, p) for q, p in lines), Decimal(0)))
+    """Σ round2(quantity × estimated price) over ``(quantity, estimated_price)`` pairs; a line
+    amount or total the books cannot hold is refused (422)."""
+    return n.storable_total("purchase request", [line_amount(q, p) for q, p in lines])
 
 
 def validate_lines(lines: list[RequestLineIn]) -> None:

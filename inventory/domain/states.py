@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from inventory.domain.wording import article
 from inventory.errors import InvalidTransition
 
 
@@ -17,6 +18,7 @@ def check(table: Mapping[StrEnum, frozenset], current: StrEnum, target: StrEnum,
     if target not in table[current]:
         names = ", ".join(allowed) or "none (it is final)"
         raise InvalidTransition(
-            f"A {current} {noun} cannot become {target}; allowed from {current}: {names}.",
+            f"{article(f'{current} {noun}', capital=True)} cannot become {target}; "
+            f"allowed from {current}: {names}.",
             extra={"current": str(current), "allowed": allowed},
         )

@@ -27,6 +27,7 @@ from enum import StrEnum
 from inventory.domain import numbers as n
 from inventory.domain import states
 from inventory.domain.actors import Role
+from inventory.domain.wording import plural
 from inventory.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 
 MAX_COUNT_LINES = 500
@@ -151,6 +152,8 @@ class LineFigures:
     counted_qty: Decimal | None
     book_qty: Decimal | None
     unit_cost: Decimal | None
+    line_id: int | None = None
+    sku: str = ""
 
     @property
     def counted(self) -> bool:
@@ -181,6 +184,26 @@ class Summary:
     @property
     def uncounted(self) -> int:
         return self.total - self.counted
+
+    def uncounted_lines(self) -> list[LineFigures]:
+        return [e.line for e in self.lines if e.variance is None]
+
+    def lines_out_of_tolerance(self) -> list[LineFigures]:
+        return [e.line for e in self.lines if e.within is False]
+
+
+# A message names this many lines at most; the problem's extra member lists them all.
+NAMED_LINES = 10
+
+
+def _name_lines(lines: list[LineFigures]) -> str:
+    named = [f"{x.sku or f'item {x.item_id}'} (line {x.line_id})" for x in lines[:NAMED_LINES]]
+    more = len(lines) - len(named)
+    return ", ".join(named) + (f" and {more} more" if more else "")
+
+
+def _line_refs(lines: list[LineFigures]) -> list[dict]:
+    return [{"line_id": x.line_id, "item_id": x.item_id, "sku": x.sku} for x in lines]
 
 
 def evaluate(lines: Iterable[LineFigures], qty_pct: Decimal, value_tol: Decimal) -> Summary:
@@ -220,10 +243,13 @@ def reveals_book(viewer_roles: Iterable[str], status: StocktakeStatus) -> bool:
 
 def check_all_counted(summary: Summary, action: str) -> None:
     if summary.uncounted:
+        lines = summary.uncounted_lines()
         raise Conflict(
-            f"{summary.uncounted} of {summary.total} lines are not counted yet, so the stocktake "
-            f"cannot {action}. Count them (0 when none is found) first.",
-            extra={"uncounted": summary.uncounted},
+            f"{summary.uncounted} of {plural(summary.total, 'line')} "
+            f"{'is' if summary.uncounted == 1 else 'are'} not counted yet, so the stocktake "
+            f"cannot {action}: {_name_lines(lines)}. Count "
+            f"{'it' if summary.uncounted == 1 else 'them'} (0 when none is found) first.",
+            extra={"uncounted": summary.uncounted, "uncounted_lines": _line_refs(lines)},
         )
 
 
@@ -244,8 +270,14 @@ def check_approver(
 def check_postable(summary: Summary, approved: bool) -> None:
     check_all_counted(summary, "be posted")
     if summary.out_of_tolerance and not approved:
+        lines = summary.lines_out_of_tolerance()
+        one = summary.out_of_tolerance == 1
         raise Conflict(
-            f"{summary.out_of_tolerance} lines are out of tolerance, so the stocktake needs an "
-            "approver before it is posted (POST .../approve), or recount those lines.",
-            extra={"out_of_tolerance": summary.out_of_tolerance},
+            f"{plural(summary.out_of_tolerance, 'line')} {'is' if one else 'are'} out of "
+            f"tolerance: {_name_lines(lines)}. The stocktake needs an approver before it is "
+            f"posted (POST .../approve), or recount {'that line' if one else 'those lines'}.",
+            extra={
+                "out_of_tolerance": summary.out_of_tolerance,
+                "out_of_tolerance_lines": _line_refs(lines),
+            },
         )

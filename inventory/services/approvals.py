@@ -16,6 +16,7 @@ from inventory import clock
 from inventory.db.base import db, is_postgresql
 from inventory.db.procurement_models import Approval, ApprovalRule, PurchaseOrder, StatusChange
 from inventory.domain import approvals as ap
+from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.services import audit, notifications
@@ -34,7 +35,13 @@ ROUND_SHIFT = 100
 
 
 def rule_snapshot(row: ApprovalRule) -> dict:
-    return {"id": row.id, **{f: getattr(row, f) for f in RULE_FIELDS}}
+    # Amounts in the columns' canonical form ("5.00", not the "5" that was sent) on create and
+    # update as on read.
+    snapshot = {"id": row.id, **{f: getattr(row, f) for f in RULE_FIELDS}}
+    for field in ("min_amount", "max_amount"):
+        if snapshot[field] is not None:
+            snapshot[field] = n.value(snapshot[field])
+    return snapshot
 
 
 def _band(values: dict, rule_id: int | None = None) -> ap.Band:

@@ -112,6 +112,9 @@ def budget_snapshot(session, row: Budget) -> dict:
         "id": row.id,
         "cost_centre_id": row.cost_centre_id,
         **{f: getattr(row, f) for f in BUDGET_FIELDS},
+        # The row holds what was sent ("50000") until it is read back; answer in the column's
+        # canonical form on create and update as on read.
+        "amount": n.value(row.amount),
         "committed": n.value(committed),
         "available": n.value(row.amount - committed),
     }

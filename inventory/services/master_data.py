@@ -19,6 +19,7 @@ from inventory.db.models import (
 )
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
+from inventory.domain.wording import article
 from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import audit
 from inventory.services.tx import transaction
@@ -60,7 +61,7 @@ def _unique(session, model, key: str, value: str, exclude_id: int | None = None)
         query = query.where(model.id != exclude_id)
     if session.scalar(query) is not None:
         raise Conflict(
-            f"A {model.__tablename__} with {key} {value!r} already exists.",
+            f"{article(model.__tablename__, capital=True)} with {key} {value!r} already exists.",
             errors={key: ["Already in use."]},
         )
 
@@ -100,6 +101,9 @@ def update(
     """Apply ``changes`` if ``check_current`` accepts the record as it is now (the If-Match)."""
     model, fields, key = _KINDS[kind]
     _check_values(kind, changes)
+    if changes.get("valuation_cost") is not None:
+        # As on create: the row then holds (and the answer shows) "6.0000", not the "6" sent.
+        changes = {**changes, "valuation_cost": n.cost(changes["valuation_cost"])}
     with transaction() as session:
         row = session.get(model, row_id, with_for_update={"key_share": True})
         if row is None:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, select, update
 from inventory.db.models import Item
 from inventory.db.procurement_models import PurchaseRequest, PurchaseRequestLine, Supplier
 from inventory.db.purchasing_queries import rates_on
+from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import pricing as p
 from inventory.domain.actors import Actor
@@ -85,6 +86,7 @@ def create_from_requests(
                 "No supplier could be proposed for some request lines; see the field errors.",
                 errors={"request_line_ids": errors},
             )
+        _check_storable(request_line_ids, groups)
         order_ids = [
             _raise_order(session, actor, supplier_id, warehouse_id, group, today, tolerance_pct)
             for supplier_id, group in groups.items()
@@ -96,6 +98,22 @@ def create_from_requests(
         )
         _mark_ordered(session, actor, {line.request_id for line in lines.values()}, order_ids)
         return order_ids
+
+
+def _check_storable(request_line_ids: list[int], groups: dict) -> None:
+    """Refuse (422) an order whose lines or total the books cannot hold, naming the request
+    lines (``write_order`` checks too, but could only name the order's own lines)."""
+    position = {line_id: str(i) for i, line_id in enumerate(request_line_ids)}
+    for group in groups.values():
+        n.storable_total(
+            "purchase order",
+            {
+                position[line.request_line_id]: o.line_total(line.quantity, line.unit_price)
+                for line, _ in group
+            },
+            where="request_line_ids",
+            field=None,
+        )
 
 
 def _check_ids(request_line_ids: list[int], overrides: dict[int, int]) -> None:

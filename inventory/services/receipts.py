@@ -32,6 +32,7 @@ from inventory.domain.actors import Actor
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.domain.pricing import BASE_CURRENCY
 from inventory.domain.receiving import InspectionMode, ReceiptLineIn
+from inventory.domain.wording import plural
 from inventory.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from inventory.services import audit, inspection, request_closing, stock
 from inventory.services.purchase_orders import record_status
@@ -143,8 +144,9 @@ def _inspect(
             if result is sp.LotResult.REJECTED and line.accepted > 0:
                 errors[i] = {
                     "accepted": [
-                        f"{line.defects_found} defects in a sample of {sampling.sample_size} "
-                        f"reject the lot (Re {sampling.reject}): accept 0 and reject all "
+                        f"A sample of {sampling.sample_size} with "
+                        f"{plural(line.defects_found, 'defect')} rejects the lot "
+                        f"(Re {sampling.reject}): accept 0 and reject all "
                         f"{line.received}."
                     ]
                 }

@@ -25,7 +25,6 @@ from inventory.db.models import (
     StockLedger,
     Warehouse,
 )
-from inventory.db.types import fits
 from inventory.domain import documents as d
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
@@ -363,18 +362,17 @@ def _check_storable(entries: list[d.Entry]) -> None:
         e.line_index
         for e in entries
         if not (
-            fits(e.movement.quantity, n.QTY_PLACES)
-            and fits(e.movement.after.quantity, n.QTY_PLACES)
-            and fits(e.movement.unit_cost, n.COST_PLACES)
-            and fits(e.movement.value, n.VALUE_PLACES)
-            and fits(e.movement.after.value, n.VALUE_PLACES)
+            n.fits(e.movement.quantity, n.QTY_PLACES)
+            and n.fits(e.movement.after.quantity, n.QTY_PLACES)
+            and n.fits(e.movement.unit_cost, n.COST_PLACES)
+            and n.fits(e.movement.value, n.VALUE_PLACES)
+            and n.fits(e.movement.after.value, n.VALUE_PLACES)
         )
     }
     if too_large:
         message = "Quantity × cost, or the balance it makes, is larger than the books can hold."
-        raise ValidationFailed(
-            "The document's amounts are too large to record.",
-            errors={"lines": {i: {"quantity": [message]} for i in sorted(too_large)}},
+        n.refuse_too_large(
+            "document", {"lines": {i: {"quantity": [message]} for i in sorted(too_large)}}
         )
 
 

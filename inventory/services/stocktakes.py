@@ -357,18 +357,26 @@ def _locked(session, stocktake_id: int) -> Stocktake:
 
 def _figures(row) -> st.LineFigures:
     return st.LineFigures(
-        row["item_id"], row["counted_quantity"], row["book_quantity"], row["book_unit_cost"]
+        row["item_id"],
+        row["counted_quantity"],
+        row["book_quantity"],
+        row["book_unit_cost"],
+        line_id=row["id"],
+        sku=row["sku"],
     )
 
 
 def _summary(session, take: Stocktake) -> st.Summary:
     rows = session.execute(
         select(
+            StocktakeLine.id,
             StocktakeLine.item_id,
+            Item.sku,
             StocktakeLine.counted_quantity,
             StocktakeLine.book_quantity,
             StocktakeLine.book_unit_cost,
         )
+        .join(Item, Item.id == StocktakeLine.item_id)
         .where(StocktakeLine.stocktake_id == take.id)
         .order_by(StocktakeLine.item_id)
     )

@@ -159,6 +159,8 @@ def create_exchange_rate(actor: Actor, currency: str, valid_from: date, rate: De
         row = ExchangeRate(currency=currency, valid_from=valid_from, rate=rate)
         session.add(row)
         session.flush()
+        # The rate as it reads back ("2.000000", not the "2" that was sent).
+        rate = n.fixed(rate, p.RATE_PLACES)
         after = {"id": row.id, "currency": currency, "valid_from": valid_from, "rate": rate}
         audit.record(actor, "exchange_rate.create", "exchange_rate", row.id, after=after)
         return after

@@ -239,7 +239,10 @@ def test_sampling_inspection_over_http(backend, client, make, receiver):
         json=_receipt(_ln(po.lines[0], "1000", defects_found=6)),
         headers=receiver,
     )
-    assert "reject the lot" in assert_problem(refused, 422)["errors"]["lines"]["0"]["accepted"][0]
+    assert (
+        "with 6 defects rejects the lot"
+        in (assert_problem(refused, 422)["errors"]["lines"]["0"]["accepted"][0])
+    )
     done = client.post(
         f"/api/v1/purchase-orders/{po.id}/receipts",
         json=_receipt(_ln(po.lines[0], "1000", "0", "1000", "failed AQL", defects_found=6)),

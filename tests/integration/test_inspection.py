@@ -60,7 +60,7 @@ def test_sampling_tells_the_sample_and_decides_the_lot(backend, make, worker):
     # 3 defects reject the lot: accepting any of it is a field error, and nothing is written.
     with pytest.raises(ValidationFailed) as err:
         receipts.receive(worker, po.id, [_line(line, "1000", defects=3)])
-    assert "reject the lot" in err.value.errors["lines"][0]["accepted"][0]
+    assert "with 3 defects rejects the lot" in err.value.errors["lines"][0]["accepted"][0]
     assert _state(po.supplier_id, item) == ("normal", "A")
     # More defects than the sample holds is a field error too.
     with pytest.raises(ValidationFailed):

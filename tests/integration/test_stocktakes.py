@@ -216,7 +216,7 @@ def test_a_refused_request_writes_nothing(backend, make):
 
     _count(make.admin, take, (a, "0"))
     ledger, documents = _rows(StockLedger), _rows(StockDocument)
-    with pytest.raises(Conflict, match="1 of 2 lines are not counted"):
+    with pytest.raises(Conflict, match="1 of 2 lines is not counted"):
         stocktakes.post(make.admin, take)
     _count(make.admin, take, (b, "0"))
     make.document("issue", w, [(a, "10", None)])  # the book now holds less than the count lost

@@ -124,6 +124,18 @@ def test_over_budget_with_flag_approves_and_flags():
     assert ap.check_budget(figures, "flag", "request 2") is True
 
 
+def test_committed_spend_up_to_what_the_books_hold():
+    largest = D("92233720368547758.07")  # a money column's largest value
+    figures = ap.BudgetFigures(D("1000"), largest - D("1"), D("1"))
+    assert ap.check_budget(figures, "flag", "x") is True
+    one_cent_more = ap.BudgetFigures(D("1000"), largest - D("1"), D("1.01"))
+    with pytest.raises(ValidationFailed, match="too large to record") as caught:
+        ap.check_budget(one_cent_more, "flag", "request 7")
+    assert caught.value.errors == {
+        "total": ["Approving request 7 would commit more than the books can hold."]
+    }
+
+
 def test_nothing_committed_and_a_zero_budget():
     assert ap.check_budget(ap.BudgetFigures(D("0"), D("0"), D("0")), "refuse", "x") is False
     with pytest.raises(ap.OverBudget):
@@ -155,10 +167,17 @@ def test_nobody_approves_their_own_request():
         decide(actor_id=1, raised_by=1)
 
 
-def test_beyond_ones_band_is_forbidden():
-    # A 12,000 request waits for finance at its second step; an approver may not take it.
-    with pytest.raises(PermissionDenied, match="beyond your approval band"):
+def test_a_step_needs_its_own_role_and_the_refusal_names_it():
+    # Finance may not take the approver's step of a small request: the amount is not beyond any
+    # band, the step needs another role, and the message says which.
+    with pytest.raises(PermissionDenied) as caught:
         decide(roles=("finance",), steps=("approver",))
+    assert caught.value.detail == (
+        "This request waits at step 0 for someone holding the role 'approver', which you do not "
+        "hold; that step needs 'approver'."
+    )
+    assert "band" not in caught.value.detail
+    assert caught.value.extra == {"waiting_role": "approver"}
     with pytest.raises(PermissionDenied, match="'finance'"):
         decide(roles=("viewer", "purchasing"), steps=("finance",))
 

@@ -115,13 +115,48 @@ def test_an_approver_neither_created_nor_counted_the_stocktake():
 
 
 def test_posting_needs_every_line_counted_and_approval_beyond_tolerance():
-    out = st.LineFigures(1, D("0"), D("10"), D("1"))
-    uncounted = st.evaluate([out, st.LineFigures(2, None, None, None)], D("2"), D("50"))
-    with pytest.raises(Conflict, match="1 of 2 lines are not counted") as caught:
+    out = st.LineFigures(1, D("0"), D("10"), D("1"), line_id=11, sku="BOLT-M8")
+    missing = st.LineFigures(2, None, None, None, line_id=12, sku="NUT-M8")
+    uncounted = st.evaluate([out, missing], D("2"), D("50"))
+    with pytest.raises(Conflict) as caught:
         st.check_postable(uncounted, approved=True)
-    assert caught.value.extra == {"uncounted": 1}
+    assert caught.value.detail == (
+        "1 of 2 lines is not counted yet, so the stocktake cannot be posted: NUT-M8 (line 12). "
+        "Count it (0 when none is found) first."
+    )
+    assert caught.value.extra == {
+        "uncounted": 1,
+        "uncounted_lines": [{"line_id": 12, "item_id": 2, "sku": "NUT-M8"}],
+    }
     counted = st.evaluate([out], D("2"), D("50"))
-    with pytest.raises(Conflict, match="needs an approver"):
+    with pytest.raises(Conflict) as caught:
         st.check_postable(counted, approved=False)
+    assert caught.value.detail == (
+        "1 line is out of tolerance: BOLT-M8 (line 11). The stocktake needs an approver before "
+        "it is posted (POST .../approve), or recount that line."
+    )
+    assert caught.value.extra["out_of_tolerance_lines"] == [
+        {"line_id": 11, "item_id": 1, "sku": "BOLT-M8"}
+    ]
     st.check_postable(counted, approved=True)
     st.check_postable(st.evaluate([], D("2"), D("50")), approved=False)
+
+
+def test_the_lines_to_recount_are_named_and_counted_in_the_plural():
+    many = [
+        st.LineFigures(i, D("0"), D("10"), D("1"), line_id=100 + i, sku=f"S{i}") for i in range(12)
+    ]
+    summary = st.evaluate(many, D("2"), D("50"))
+    with pytest.raises(Conflict) as caught:
+        st.check_postable(summary, approved=False)
+    detail = caught.value.detail
+    assert detail.startswith("12 lines are out of tolerance: S0 (line 100), S1 (line 101), ")
+    assert "S9 (line 109) and 2 more." in detail and "recount those lines" in detail
+    assert len(caught.value.extra["out_of_tolerance_lines"]) == 12
+    both_missing = st.evaluate(
+        [st.LineFigures(1, None, None, None, 5, "A"), st.LineFigures(2, None, None, None, 6, "B")],
+        D("2"),
+        D("50"),
+    )
+    with pytest.raises(Conflict, match=r"^2 of 2 lines are not counted yet.*A \(line 5\), B "):
+        st.check_all_counted(both_missing, "be approved")

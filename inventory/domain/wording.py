@@ -1,0 +1,15 @@
+"""Small helpers that keep messages grammatical: "1 line" and "2 lines", "an item"."""
+
+from __future__ import annotations
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` with its noun: "1 line", "0 lines", "2 lines" (``nouns`` for irregulars)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def article(words: str, *, capital: bool = False) -> str:
+    """``words`` after "a" or "an", by the first letter: "an item", "a warehouse" ("An item"
+    with ``capital``, to start a sentence)."""
+    first = "an" if words[:1].lower() in "aeiou" else "a"
+    return f"{first.capitalize() if capital else first} {words}"
