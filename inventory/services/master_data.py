@@ -108,6 +108,10 @@ def update(
         check_current(before)
         if key in changes and changes[key] != getattr(row, key):
             _unique(session, model, key, changes[key], exclude_id=row_id)
+        if model is Item and changes.get("unit_of_measure", row.unit_of_measure) != (
+            row.unit_of_measure
+        ):
+            _check_unit_unused(session, row)
         for field, value in changes.items():
             if field in fields:
                 setattr(row, field, value)
@@ -116,6 +120,20 @@ def update(
         after = snapshot(row, fields)
         audit.record(actor, f"{kind}.update", kind, row_id, before=before, after=after)
     return after
+
+
+def _check_unit_unused(session, item: Item) -> None:
+    # Ledger quantities are in the item's unit: renaming it would silently turn 10 boxes into
+    # 10 kg, history and balances alike. Allow it only before the first movement.
+    if session.scalar(select(exists().where(StockLedger.item_id == item.id))):
+        raise Conflict(
+            f"Item {item.sku} has stock movements recorded in {item.unit_of_measure!r}, so its "
+            "unit of measure cannot change. Create a new item with the new unit, move the stock "
+            "over (issue here, receive there) and deactivate this one.",
+            errors={
+                "unit_of_measure": [f"The item has stock movements in {item.unit_of_measure!r}."]
+            },
+        )
 
 
 def set_active(kind: str, actor: Actor, row_id: int, active: bool) -> dict:

@@ -199,3 +199,37 @@ def test_a_draft_line_alone_keeps_an_item_from_deletion(client, admin, make):
     warehouse, item = make.warehouse(), make.item()
     make.document("receipt", warehouse, [(item, "1", "1")], draft=True)
     assert_problem(client.delete(f"{ITEMS}/{item}", headers=admin), 409)
+
+
+def _patch(client, admin, url, changes):
+    etag = client.get(url, headers=admin).headers["ETag"]
+    return client.patch(url, json=changes, headers={**admin, "If-Match": etag})
+
+
+def test_unit_of_measure_is_fixed_once_the_ledger_knows_the_item(backend, client, admin, make):
+    warehouse, item = make.warehouse(), make.item("UOM-1")
+    url = f"{ITEMS}/{item}"
+    # Before any movement the unit is still a typo to fix.
+    assert _patch(client, admin, url, {"unit_of_measure": "box"}).status_code == 200
+    make.receive(warehouse, item, "10", "2")
+
+    with writes_nothing():
+        response = _patch(client, admin, url, {"unit_of_measure": "kg", "name": "Heavier"})
+    body = assert_problem(response, 409, "conflict")
+    assert "create a new item" in body["detail"].lower()
+    assert body["errors"] == {"unit_of_measure": ["The item has stock movements in 'box'."]}
+    assert client.get(url, headers=admin).get_json()["unit_of_measure"] == "box"
+
+    # The same unit again is no change, and other fields still change.
+    same = _patch(client, admin, url, {"unit_of_measure": "box", "name": "Renamed"})
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["unit_of_measure"] == "box"
+
+
+def test_a_fully_issued_item_keeps_its_unit_too(backend, client, admin, make):
+    """No stock left is not no history: the ledger still counts in the old unit."""
+    warehouse, item = make.warehouse(), make.item("UOM-2")
+    make.receive(warehouse, item, "3", "1")
+    make.document("issue", warehouse, [(item, "3", None)])
+    response = _patch(client, admin, f"{ITEMS}/{item}", {"unit_of_measure": "kg"})
+    assert_problem(response, 409, "conflict")
