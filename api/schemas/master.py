@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import Amount, Id, Text, When, sort_field
+from api.schemas.common import Amount, Code, Id, Text, When, sort_field
 from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 
 class ItemSchema(ma.Schema):
     id = Id(dump_only=True)
-    sku = Text(64, min_length=1, required=True)
+    sku = Code(64, required=True)
     name = Text(200, min_length=1, required=True)
     category = Text(100, load_default="")
     unit_of_measure = Text(20, min_length=1, required=True)
@@ -26,7 +26,7 @@ class ItemSchema(ma.Schema):
 
 
 class ItemUpdateSchema(ma.Schema):
-    sku = Text(64, min_length=1)
+    sku = Code(64)
     name = Text(200, min_length=1)
     category = Text(100)
     unit_of_measure = Text(20, min_length=1)
@@ -42,7 +42,7 @@ class ItemQuerySchema(ma.Schema):
 
 class WarehouseSchema(ma.Schema):
     id = Id(dump_only=True)
-    code = Text(32, min_length=1, required=True)
+    code = Code(32, required=True)
     name = Text(200, min_length=1, required=True)
     active = ma.fields.Boolean(dump_only=True)
     created_at = When(dump_only=True)
@@ -50,7 +50,7 @@ class WarehouseSchema(ma.Schema):
 
 
 class WarehouseUpdateSchema(ma.Schema):
-    code = Text(32, min_length=1)
+    code = Code(32)
     name = Text(200, min_length=1)
 
 

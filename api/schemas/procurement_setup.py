@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Code, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import CENTRE_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS, OverBudgetAction
 
@@ -14,7 +14,7 @@ ACTIONS = [a.value for a in OverBudgetAction]
 
 class CostCentreSchema(ma.Schema):
     id = Id(dump_only=True)
-    code = Text(32, min_length=1, required=True)
+    code = Code(32, required=True)
     name = Text(200, min_length=1, required=True)
     active = ma.fields.Boolean(load_default=True)
     created_at = When(dump_only=True)
@@ -22,7 +22,7 @@ class CostCentreSchema(ma.Schema):
 
 
 class CostCentreUpdateSchema(ma.Schema):
-    code = Text(32, min_length=1)
+    code = Code(32)
     name = Text(200, min_length=1)
     active = ma.fields.Boolean()
 

@@ -20,7 +20,7 @@ from inventory.db.models import (
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict, NotFound, ValidationFailed
-from inventory.services import audit
+from inventory.services import audit, codes
 from inventory.services.tx import transaction
 
 ITEM_FIELDS = ("sku", "name", "category", "unit_of_measure", "valuation_cost", "active")
@@ -55,14 +55,8 @@ def _check_values(kind: str, values: dict) -> None:
 
 
 def _unique(session, model, key: str, value: str, exclude_id: int | None = None) -> None:
-    query = select(model.id).where(getattr(model, key) == value)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if session.scalar(query) is not None:
-        raise Conflict(
-            f"A {model.__tablename__} with {key} {value!r} already exists.",
-            errors={key: ["Already in use."]},
-        )
+    label = "SKU" if key == "sku" else key
+    codes.check_free(session, getattr(model, key), value, model.__tablename__, label, exclude_id)
 
 
 def create(kind: str, actor: Actor, values: dict) -> dict:
