@@ -23,6 +23,12 @@ ID = "<int(max=2147483647):record_id>"
 def make_blueprint(
     kind: str, path: str, schema, update_schema, query_schema, list_query, writers: tuple[Role, ...]
 ) -> Blueprint:
+    code_name = "SKU" if kind == "item" else "code"
+    patch_conflicts = f"The {code_name} is taken, whatever its case." + (
+        " Or the unit of measure would change though the ledger has movements in it."
+        if kind == "item"
+        else ""
+    )
     blp = Blueprint(
         f"{kind}s",
         __name__,
@@ -43,6 +49,7 @@ def make_blueprint(
         @roles(*writers)
         @blp.arguments(schema)
         @blp.response(201, schema)
+        @blp.alt_response(409, description=f"The {code_name} is taken, whatever its case.")
         def post(self, data):
             """Create a record; its SKU (item) or code (warehouse) must be new."""
             if data.get("valuation_cost", 0) is None:
@@ -62,6 +69,7 @@ def make_blueprint(
         @blp.etag
         @blp.arguments(update_schema)
         @blp.response(200, schema)
+        @blp.alt_response(409, description=patch_conflicts)
         def patch(self, changes, record_id):
             """Change fields; send If-Match with the ETag of your last read."""
             return master_data.update(

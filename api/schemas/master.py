@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import Amount, Flag, Id, Text, When, sort_field
+from api.schemas.common import Amount, Code, Flag, Id, Text, When, sort_field
 from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 
@@ -17,7 +17,7 @@ class ItemSchema(ma.Schema):
         }
 
     id = Id(dump_only=True)
-    sku = Text(64, min_length=1, required=True)
+    sku = Code(64, required=True)
     name = Text(200, min_length=1, required=True)
     category = Text(100, load_default="")
     unit_of_measure = Text(20, min_length=1, required=True)
@@ -38,7 +38,7 @@ class ItemUpdateSchema(ma.Schema):
     class Meta:
         example = {"name": "Hex bolt M8 x 40, zinc plated", "valuation_cost": "0.14"}
 
-    sku = Text(64, min_length=1)
+    sku = Code(64)
     name = Text(200, min_length=1)
     category = Text(100)
     unit_of_measure = Text(20, min_length=1)
@@ -57,7 +57,7 @@ class WarehouseSchema(ma.Schema):
         example = {"code": "MAIN", "name": "Main warehouse"}
 
     id = Id(dump_only=True)
-    code = Text(32, min_length=1, required=True)
+    code = Code(32, required=True)
     name = Text(200, min_length=1, required=True)
     active = Flag(dump_only=True)
     created_at = When(dump_only=True)
@@ -68,7 +68,7 @@ class WarehouseUpdateSchema(ma.Schema):
     class Meta:
         example = {"name": "Main warehouse, hall B"}
 
-    code = Text(32, min_length=1)
+    code = Code(32)
     name = Text(200, min_length=1)
 
 

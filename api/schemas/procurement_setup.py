@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import CENTRE_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS, OverBudgetAction
 
@@ -17,7 +17,7 @@ class CostCentreSchema(ma.Schema):
         example = {"code": "MAINT", "name": "Maintenance", "active": True}
 
     id = Id(dump_only=True)
-    code = Text(32, min_length=1, required=True)
+    code = Code(32, required=True)
     name = Text(200, min_length=1, required=True)
     active = Flag(load_default=True)
     created_at = When(dump_only=True)
@@ -28,7 +28,7 @@ class CostCentreUpdateSchema(ma.Schema):
     class Meta:
         example = {"name": "Maintenance and repairs"}
 
-    code = Text(32, min_length=1)
+    code = Code(32)
     name = Text(200, min_length=1)
     active = Flag()
 

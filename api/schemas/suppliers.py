@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
+from api.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.purchasing_queries import SUPPLIER_SORTS
 from inventory.domain.pricing import MAX_LEAD_TIME_DAYS, MAX_PRICE_BREAKS, SupplierStatus
 
@@ -54,7 +54,7 @@ class SupplierSchema(ma.Schema):
         }
 
     id = Id(dump_only=True)
-    code = Text(32, min_length=1, required=True)
+    code = Code(32, required=True)
     name = Text(200, min_length=1, required=True)
     currency = Currency(required=True)
     payment_terms = Text(100, load_default="", metadata={"description": "e.g. 30 days net."})
@@ -79,7 +79,7 @@ class SupplierUpdateSchema(ma.Schema):
     class Meta:
         example = {"status": "on_hold"}
 
-    code = Text(32, min_length=1)
+    code = Code(32)
     name = Text(200, min_length=1)
     currency = Currency()
     payment_terms = Text(100)

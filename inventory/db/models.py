@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -81,6 +82,10 @@ class Item(db.Model):
     updated_at: Mapped[datetime] = utc_column()
 
 
+# Codes are unique whatever their case (migration 0003): ``bolt-m8`` is ``BOLT-M8``.
+Index("uq_item_sku_ci", func.lower(Item.sku), unique=True)
+
+
 class Warehouse(db.Model):
     __tablename__ = "warehouse"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,6 +94,9 @@ class Warehouse(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()
+
+
+Index("uq_warehouse_code_ci", func.lower(Warehouse.code), unique=True)
 
 
 class StockDocument(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,10 @@ class Supplier(db.Model):
     phone: Mapped[str] = mapped_column(String(50), default="")
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()
+
+
+# Codes are unique whatever their case (migration 0003).
+Index("uq_supplier_code_ci", func.lower(Supplier.code), unique=True)
 
 
 class SupplierItem(db.Model):
@@ -87,6 +92,9 @@ class CostCentre(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()
+
+
+Index("uq_cost_centre_code_ci", func.lower(CostCentre.code), unique=True)
 
 
 class Budget(db.Model):

@@ -3,9 +3,9 @@
 The rules, in full:
 - ``draft`` → ``submitted`` → ``approved`` | ``rejected``; ``approved`` → ``ordered`` → ``closed``.
   ``draft``, ``submitted`` and ``approved`` may be ``cancelled``, and ``ordered`` once its orders
-  are done (see below); ``rejected``, ``closed`` and
-  ``cancelled`` are final (a rejected request is raised again as a new one, so its history stays
-  what the approver saw).
+  are done (see below); ``rejected`` and ``cancelled`` are final (a rejected request is raised
+  again as a new one, so its history stays what the approver saw), and so is ``closed`` but for
+  one way back (see the last rule).
 - A request's total is the sum of its line amounts, each ``quantity × estimated price`` rounded
   half-even to the cent, so the lines shown always add up to the total exactly.
 - Spend is *committed* against a budget by requests that are ``approved``, ``ordered`` or
@@ -18,6 +18,12 @@ The rules, in full:
   closed or cancelled).
 - An ``ordered`` request whose orders are all done may be cancelled, dropping what it still
   needs: ``cancelled`` when nothing of it arrived, ``closed`` when some did.
+- A ``closed`` request goes back to ``ordered`` (the only state it closes from) when an order
+  carrying it is open again — a receipt cancelled or goods returned put it back to sent or
+  partially received — while every line still counts as fully ordered: it closed because its
+  orders were done, and they no longer are. It closes again when they are. A request closed by
+  dropping what it still needed stays closed: a person ended it, and reopening it would revive
+  the need they dropped.
 """
 
 from __future__ import annotations
@@ -53,13 +59,13 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.APPROVED: frozenset({S.ORDERED, S.CANCELLED}),
     S.REJECTED: frozenset(),
     S.ORDERED: frozenset({S.CLOSED, S.CANCELLED}),
-    S.CLOSED: frozenset(),
+    S.CLOSED: frozenset({S.ORDERED}),  # only when its orders reopen (``reopens``)
     S.CANCELLED: frozenset(),
 }
 # Requests whose total counts against their budget.
 COMMITTED_STATUSES: frozenset[RequestStatus] = frozenset({S.APPROVED, S.ORDERED, S.CLOSED})
 # Orders from which nothing more is expected for now. A received order can still step back when a
-# receipt is cancelled or goods go back; the request it closed stays closed, as its need was met.
+# receipt is cancelled or goods go back; the request it closed then reopens (``reopens``).
 ORDERS_DONE: frozenset[OrderStatus] = frozenset(
     {OrderStatus.RECEIVED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
 )
@@ -122,6 +128,18 @@ def ready_to_close(current: RequestStatus | str, lines: Iterable[LineProgress]) 
     return bool(lines) and all(
         fully_ordered(line) and all(OrderStatus(s) in ORDERS_DONE for s in line.order_statuses)
         for line in lines
+    )
+
+
+def reopens(current: RequestStatus | str, lines: Iterable[LineProgress]) -> bool:
+    """Whether a ``closed`` request goes back to ``ordered``: an order carrying one of its lines
+    is no longer done, and every line still counts as fully ordered (so it closed because its
+    orders were done, not because a buyer dropped what it still needed)."""
+    if RequestStatus(current) is not S.CLOSED:
+        return False
+    lines = list(lines)
+    return all(fully_ordered(line) for line in lines) and any(
+        OrderStatus(s) not in ORDERS_DONE for line in lines for s in line.order_statuses
     )
 
 

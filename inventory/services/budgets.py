@@ -17,7 +17,7 @@ from inventory.domain.actors import Actor
 from inventory.domain.approvals import OverBudgetAction
 from inventory.domain.requests import COMMITTED_STATUSES
 from inventory.errors import Conflict, NotFound, ValidationFailed
-from inventory.services import audit
+from inventory.services import audit, codes
 from inventory.services.tx import retrying, transaction
 
 CENTRE_FIELDS = ("code", "name", "active")
@@ -37,14 +37,7 @@ def centre_snapshot(row: CostCentre) -> dict:
 
 
 def _unique_code(session, code: str, exclude_id: int | None = None) -> None:
-    query = select(CostCentre.id).where(CostCentre.code == code)
-    if exclude_id is not None:
-        query = query.where(CostCentre.id != exclude_id)
-    if session.scalar(query) is not None:
-        raise Conflict(
-            f"A cost centre with code {code!r} already exists.",
-            errors={"code": ["Already in use."]},
-        )
+    codes.check_free(session, CostCentre.code, code, "cost centre", "code", exclude_id)
 
 
 @retrying

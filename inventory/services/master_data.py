@@ -19,9 +19,8 @@ from inventory.db.models import (
 )
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
-from inventory.domain.wording import article
 from inventory.errors import Conflict, NotFound, ValidationFailed
-from inventory.services import audit
+from inventory.services import audit, codes
 from inventory.services.tx import transaction
 
 ITEM_FIELDS = ("sku", "name", "category", "unit_of_measure", "valuation_cost", "active")
@@ -56,14 +55,8 @@ def _check_values(kind: str, values: dict) -> None:
 
 
 def _unique(session, model, key: str, value: str, exclude_id: int | None = None) -> None:
-    query = select(model.id).where(getattr(model, key) == value)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if session.scalar(query) is not None:
-        raise Conflict(
-            f"{article(model.__tablename__, capital=True)} with {key} {value!r} already exists.",
-            errors={key: ["Already in use."]},
-        )
+    label = "SKU" if key == "sku" else key
+    codes.check_free(session, getattr(model, key), value, model.__tablename__, label, exclude_id)
 
 
 def create(kind: str, actor: Actor, values: dict) -> dict:
@@ -112,6 +105,10 @@ def update(
         check_current(before)
         if key in changes and changes[key] != getattr(row, key):
             _unique(session, model, key, changes[key], exclude_id=row_id)
+        if model is Item and changes.get("unit_of_measure", row.unit_of_measure) != (
+            row.unit_of_measure
+        ):
+            _check_unit_unused(session, row)
         for field, value in changes.items():
             if field in fields:
                 setattr(row, field, value)
@@ -120,6 +117,20 @@ def update(
         after = snapshot(row, fields)
         audit.record(actor, f"{kind}.update", kind, row_id, before=before, after=after)
     return after
+
+
+def _check_unit_unused(session, item: Item) -> None:
+    # Ledger quantities are in the item's unit: renaming it would silently turn 10 boxes into
+    # 10 kg, history and balances alike. Allow it only before the first movement.
+    if session.scalar(select(exists().where(StockLedger.item_id == item.id))):
+        raise Conflict(
+            f"Item {item.sku} has stock movements recorded in {item.unit_of_measure!r}, so its "
+            "unit of measure cannot change. Create a new item with the new unit, move the stock "
+            "over (issue here, receive there) and deactivate this one.",
+            errors={
+                "unit_of_measure": [f"The item has stock movements in {item.unit_of_measure!r}."]
+            },
+        )
 
 
 def set_active(kind: str, actor: Actor, row_id: int, active: bool) -> dict:

@@ -391,10 +391,16 @@ def cancel(actor: Actor, request_id: int, *, reason: str = "") -> int:
 
 
 def transition(
-    actor: Actor, request_id: int, target: RequestStatus | str, reason: str = ""
+    actor: Actor,
+    request_id: int,
+    target: RequestStatus | str,
+    reason: str = "",
+    *,
+    action: str | None = None,
 ) -> None:
     """Move a request to ``ordered`` or ``closed`` (purchase orders call this, joining their
-    transaction); checked against the table, recorded and audited like every move."""
+    transaction); checked against the table, recorded and audited like every move (as
+    ``action``, by default ``purchase_request.<target>``)."""
     target = RequestStatus(target)
     if target not in (RequestStatus.ORDERED, RequestStatus.CLOSED):
         raise ValueError(f"use the request's own service function to make it {target}")
@@ -404,7 +410,7 @@ def transition(
         _move(session, req, target, actor, reason)
         audit.record(
             actor,
-            f"purchase_request.{target}",
+            action or f"purchase_request.{target}",
             SUBJECT,
             req.id,
             before=before,

@@ -114,6 +114,7 @@ def _move_order(
     order.status = target
     order.updated_at = clock.now()
     request_closing.close_finished_requests(session, actor, order, why, lines.values())
+    request_closing.reopen_unfinished_requests(session, actor, order, why, lines.values())
     return before
 
 

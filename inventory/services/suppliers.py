@@ -27,7 +27,7 @@ from inventory.domain import pricing as p
 from inventory.domain.actors import Actor
 from inventory.domain.pricing import Offer, PriceBreak, Proposal, SupplierStatus
 from inventory.errors import Conflict, NotFound, ValidationFailed
-from inventory.services import audit
+from inventory.services import audit, codes
 from inventory.services.tx import retrying, transaction
 
 SUPPLIER_FIELDS = (
@@ -65,13 +65,7 @@ def _check_supplier_values(values: dict) -> None:
 
 
 def _unique_code(session, code: str, exclude_id: int | None = None) -> None:
-    query = select(Supplier.id).where(Supplier.code == code)
-    if exclude_id is not None:
-        query = query.where(Supplier.id != exclude_id)
-    if session.scalar(query) is not None:
-        raise Conflict(
-            f"A supplier with code {code!r} already exists.", errors={"code": ["Already in use."]}
-        )
+    codes.check_free(session, Supplier.code, code, "supplier", "code", exclude_id)
 
 
 def _snapshot(row, fields) -> dict[str, Any]:

@@ -2,11 +2,18 @@
 
 import threading
 
+import pytest
+
 from inventory.db.base import db
 from tests.conftest import Factory
 
 
-def test_simultaneous_creates_of_one_sku_give_one_201_and_409s(pg_app):
+@pytest.mark.parametrize(
+    "skus",
+    [["TWIN-1"], ["twin-1", "TWIN-1", " Twin-1 "]],
+    ids=["same", "case-twins"],  # the index on lower(sku) holds where the service's check raced
+)
+def test_simultaneous_creates_of_one_sku_give_one_201_and_409s(pg_app, skus):
     make = Factory()
     headers = make.headers("warehouse")
     db.session.remove()
@@ -22,7 +29,7 @@ def test_simultaneous_creates_of_one_sku_give_one_201_and_409s(pg_app):
                 response = client.post(
                     "/api/v1/items",
                     headers=headers,
-                    json={"sku": "TWIN-1", "name": "Twin", "unit_of_measure": "pcs"},
+                    json={"sku": skus[slot % len(skus)], "name": "Twin", "unit_of_measure": "pcs"},
                 )
                 results[slot] = (response.status_code, response.content_type)
             except BaseException as exc:  # surfaced by the assertions below
@@ -42,4 +49,4 @@ def test_simultaneous_creates_of_one_sku_give_one_201_and_409s(pg_app):
     assert set(statuses) == {201, 409}, results
     assert all(ct == "application/problem+json" for code, ct in results if code == 409)
     items = pg_app.test_client().get("/api/v1/items?q=TWIN", headers=headers).get_json()
-    assert [i["sku"] for i in items] == ["TWIN-1"]
+    assert [i["sku"].upper() for i in items] == ["TWIN-1"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.helpers import assert_problem, writes_nothing
+from tests.api.helpers import WRITTEN_TABLES, assert_problem, writes_nothing
 
 ITEMS = "/api/v1/items"
 WAREHOUSES = "/api/v1/warehouses"
@@ -199,3 +199,97 @@ def test_a_draft_line_alone_keeps_an_item_from_deletion(client, admin, make):
     warehouse, item = make.warehouse(), make.item()
     make.document("receipt", warehouse, [(item, "1", "1")], draft=True)
     assert_problem(client.delete(f"{ITEMS}/{item}", headers=admin), 409)
+
+
+def _patch(client, admin, url, changes):
+    etag = client.get(url, headers=admin).headers["ETag"]
+    return client.patch(url, json=changes, headers={**admin, "If-Match": etag})
+
+
+def test_unit_of_measure_is_fixed_once_the_ledger_knows_the_item(backend, client, admin, make):
+    warehouse, item = make.warehouse(), make.item("UOM-1")
+    url = f"{ITEMS}/{item}"
+    # Before any movement the unit is still a typo to fix.
+    assert _patch(client, admin, url, {"unit_of_measure": "box"}).status_code == 200
+    make.receive(warehouse, item, "10", "2")
+
+    with writes_nothing():
+        response = _patch(client, admin, url, {"unit_of_measure": "kg", "name": "Heavier"})
+    body = assert_problem(response, 409, "conflict")
+    assert "create a new item" in body["detail"].lower()
+    assert body["errors"] == {"unit_of_measure": ["The item has stock movements in 'box'."]}
+    assert client.get(url, headers=admin).get_json()["unit_of_measure"] == "box"
+
+    # The same unit again is no change, and other fields still change.
+    same = _patch(client, admin, url, {"unit_of_measure": "box", "name": "Renamed"})
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["unit_of_measure"] == "box"
+
+
+def test_a_fully_issued_item_keeps_its_unit_too(backend, client, admin, make):
+    """No stock left is not no history: the ledger still counts in the old unit."""
+    warehouse, item = make.warehouse(), make.item("UOM-2")
+    make.receive(warehouse, item, "3", "1")
+    make.document("issue", warehouse, [(item, "3", None)])
+    response = _patch(client, admin, f"{ITEMS}/{item}", {"unit_of_measure": "kg"})
+    assert_problem(response, 409, "conflict")
+
+
+# --- Codes: unique whatever their case, trimmed, never blank -------------------------------------
+# (path, code field, body without the code) for every record people know by a code.
+CODED = {
+    "item": (ITEMS, "sku", {"name": "Bolt", "unit_of_measure": "pcs"}),
+    "warehouse": (WAREHOUSES, "code", {"name": "Main"}),
+    "supplier": ("/api/v1/suppliers", "code", {"name": "Acme", "currency": "EUR"}),
+    "cost centre": ("/api/v1/cost-centres", "code", {"name": "Operations"}),
+}
+CODED_LENGTH = {"sku": 64, "code": 32}
+
+
+@pytest.mark.parametrize("kind", sorted(CODED))
+def test_a_code_differing_only_by_case_is_a_conflict_naming_it(backend, client, admin, kind):
+    path, field, body = CODED[kind]
+    first = client.post(path, json={**body, field: "bolt-m8"}, headers=admin)
+    assert first.status_code == 201, first.get_json()
+    holder = first.get_json()["id"]
+
+    with writes_nothing((*WRITTEN_TABLES, "supplier", "cost_centre")):
+        twin = client.post(path, json={**body, field: " BOLT-M8 "}, headers=admin)
+    problem = assert_problem(twin, 409, "conflict")
+    assert problem["errors"] == {field: ["Already in use."]}
+    assert problem["existing"] == {"id": holder, field: "bolt-m8"}
+    assert f"{kind.capitalize()} {holder} already has the" in problem["detail"]
+    assert "'BOLT-M8' as 'bolt-m8'" in problem["detail"]
+    assert "unique whatever their case" in problem["detail"]
+
+    # Renaming another record onto it is refused alike; changing only its own case is not.
+    other = client.post(path, json={**body, field: "NUT-M8"}, headers=admin).get_json()["id"]
+    renamed = _patch(client, admin, f"{path}/{other}", {field: "Bolt-M8"})
+    assert assert_problem(renamed, 409)["existing"]["id"] == holder
+    recased = _patch(client, admin, f"{path}/{holder}", {field: "BOLT-M8"})
+    assert recased.status_code == 200, recased.get_json()
+    assert recased.get_json()[field] == "BOLT-M8"
+
+
+@pytest.mark.parametrize("kind", sorted(CODED))
+def test_codes_are_trimmed_and_never_blank(client, admin, kind):
+    path, field, body = CODED[kind]
+    created = client.post(path, json={**body, field: "\t WH 1 \n"}, headers=admin)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()[field] == "WH 1"  # inner space kept
+    for blank in ("", "   ", "\t\n"):
+        refused = client.post(path, json={**body, field: blank}, headers=admin)
+        assert assert_problem(refused, 422)["errors"] == {field: ["Must not be blank."]}
+    patched = _patch(client, admin, f"{path}/{created.get_json()['id']}", {field: " "})
+    assert assert_problem(patched, 422)["errors"] == {field: ["Must not be blank."]}
+    # The longest code fits; one character more does not, spaces or not.
+    longest = CODED_LENGTH[field]
+    assert client.post(path, json={**body, field: "X" * longest}, headers=admin).status_code == 201
+    too_long = client.post(path, json={**body, field: " " + "Y" * longest}, headers=admin)
+    assert assert_problem(too_long, 422)["errors"][field]
+
+
+def test_the_item_search_ignores_case(client, admin, make):
+    make.item("BOLT-M8")
+    response = client.get(ITEMS, query_string={"q": "bolt-m8"}, headers=admin)
+    assert [i["sku"] for i in response.get_json()] == ["BOLT-M8"]

@@ -57,12 +57,12 @@ def test_counts_and_articles_are_grammatical():
     assert caught.value.detail.startswith("An approved purchase request cannot become submitted;")
 
 
-def test_a_duplicate_sku_is_an_item_not_a_item(client, make):
+def test_a_duplicate_sku_names_the_item_that_holds_it(client, make):
     admin = make.headers("admin")
     item = {"sku": "BOLT-M8", "name": "Bolt", "unit_of_measure": "pcs"}
     assert client.post("/api/v1/items", json=item, headers=admin).status_code == 201
     problem = assert_problem(client.post("/api/v1/items", json=item, headers=admin), 409)
-    assert problem["detail"] == "An item with sku 'BOLT-M8' already exists."
+    assert problem["detail"].startswith("Item 1 already has the SKU 'BOLT-M8'; SKUs are unique")
 
 
 @pytest.mark.parametrize(

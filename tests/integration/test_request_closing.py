@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from inventory.db import receipt_queries
 from inventory.db.base import db
 from inventory.db.models import AuditEvent
 from inventory.db.procurement_models import PurchaseRequestLine
@@ -256,3 +257,134 @@ def test_a_receipt_closes_a_split_request_only_when_its_other_order_is_done(back
     assert _status(request_id) == "ordered"
     _receive(worker, nut_order, "5")
     assert _status(request_id) == "closed"
+
+
+# --- Reopening: a receipt cancelled or goods returned ---------------------------------------------
+
+
+def _receipt_ids(order_id: int) -> list[int]:
+    db.session.rollback()
+    return [r["id"] for r in receipt_queries.order_receipts(order_id, 1, 100)[0]]
+
+
+def _reopen_events(request_id: int) -> list[AuditEvent]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "purchase_request.reopen",
+                AuditEvent.entity_id == str(request_id),
+            )
+        )
+    )
+
+
+def test_cancelling_the_receipt_reopens_the_request_it_closed(backend, make, buy):
+    worker = make.user("warehouse")
+    request_id, (line,) = buy.approved_request((_offered_item(make, buy), "10", "2.00"))
+    order_id = _sent_order(buy, [line])
+    _receive(worker, order_id, "10")
+    assert _status(request_id) == "closed"
+
+    (receipt_id,) = _receipt_ids(order_id)
+    receipts.cancel_receipt(worker, receipt_id)
+
+    assert purchase_orders.get_order(order_id)["status"] == "sent"
+    assert _status(request_id) == "ordered"
+    history = purchase_requests.get(request_id)["history"][-1]
+    assert (history["from_status"], history["to_status"]) == ("closed", "ordered")
+    assert history["actor_id"] == worker.id
+    assert history["reason"] == (
+        f"purchase order {order_id} sent again (goods receipt {receipt_id} cancelled)"
+    )
+    (event,) = _reopen_events(request_id)
+    assert (event.before["status"], event.after["status"]) == ("closed", "ordered")
+    # Received again, it closes again: one more close, no second reopen.
+    _receive(worker, order_id, "10")
+    assert _status(request_id) == "closed"
+    assert status_changes("purchase_request", request_id)[-3:] == [
+        ("ordered", "closed"),
+        ("closed", "ordered"),
+        ("ordered", "closed"),
+    ]
+
+
+def test_returning_goods_reopens_the_request_and_a_second_return_leaves_it_be(backend, make, buy):
+    worker = make.user("warehouse")
+    request_id, (line,) = buy.approved_request((_offered_item(make, buy), "10", "2.00"))
+    order_id = _sent_order(buy, [line])
+    _receive(worker, order_id, "10")
+    po_line = purchase_orders.get_order(order_id)["lines"][0]["id"]
+
+    first = receipts.return_to_supplier(worker, order_id, po_line, D("3"), "damaged")
+
+    assert purchase_orders.get_order(order_id)["status"] == "partially_received"
+    assert _status(request_id) == "ordered"
+    reason = purchase_requests.get(request_id)["history"][-1]["reason"]
+    assert reason == f"purchase order {order_id} partially_received again (supplier return {first})"
+    receipts.return_to_supplier(worker, order_id, po_line, D("7"), "all damaged")
+    assert purchase_orders.get_order(order_id)["status"] == "sent"
+    assert status_changes("purchase_request", request_id).count(("closed", "ordered")) == 1
+    assert len(_reopen_events(request_id)) == 1
+
+
+def test_a_split_request_reopens_when_one_of_its_orders_does(backend, make, buy):
+    worker = make.user("warehouse")
+    bolts, nuts = _offered_item(make, buy), _offered_item(make, buy)  # two suppliers
+    request_id, (bolt_line, nut_line) = buy.approved_request(
+        (bolts, "10", "2.00"), (nuts, "5", "2.00")
+    )
+    bolt_order, nut_order = _sent_order(buy, [bolt_line]), _sent_order(buy, [nut_line])
+    _receive(worker, bolt_order, "10")
+    _receive(worker, nut_order, "5")
+    assert _status(request_id) == "closed"
+
+    receipts.cancel_receipt(worker, _receipt_ids(nut_order)[0])
+
+    assert _status(request_id) == "ordered"
+    assert purchase_orders.get_order(bolt_order)["status"] == "received"  # untouched
+
+
+def test_only_the_closed_request_on_a_shared_order_reopens(backend, make, buy):
+    """One order carries a closed request and one still waiting for another line: cancelling
+    the receipt reopens the first and writes nothing for the second."""
+    worker = make.user("warehouse")
+    supplier = buy.supplier()
+    bolts, nuts = _offered_item(make, buy, supplier), _offered_item(make, buy, supplier)
+    screws = _offered_item(make, buy)  # another supplier: another order
+    done, (done_line,) = buy.approved_request((bolts, "10", "2.00"))
+    waiting, (nut_line, screw_line) = buy.approved_request(
+        (nuts, "5", "2.00"), (screws, "3", "2.00")
+    )
+    shared = _sent_order(buy, [done_line, nut_line])
+    _sent_order(buy, [screw_line])  # stays open: ``waiting`` stays ordered throughout
+    _receive(worker, shared, "10", "5")
+    assert (_status(done), _status(waiting)) == ("closed", "ordered")
+    waiting_history = status_changes("purchase_request", waiting)
+
+    receipts.cancel_receipt(worker, _receipt_ids(shared)[0])
+
+    assert (_status(done), _status(waiting)) == ("ordered", "ordered")
+    assert status_changes("purchase_request", waiting) == waiting_history
+    assert _reopen_events(waiting) == []
+
+
+def test_a_request_closed_by_dropping_its_need_stays_closed(backend, make, buy):
+    """The buyer ended it after part came: a receipt cancelled later must not revive the rest."""
+    worker = make.user("warehouse")
+    bolts, nuts = _offered_item(make, buy), _offered_item(make, buy)
+    request_id, (bolt_line, nut_line) = buy.approved_request(
+        (bolts, "10", "2.00"), (nuts, "5", "2.00")
+    )
+    bolt_order, nut_order = _sent_order(buy, [bolt_line]), _sent_order(buy, [nut_line])
+    order_closing.cancel_order(buy.buyer, nut_order, "discontinued")
+    _receive(worker, bolt_order, "10")
+    purchase_requests.cancel(buy.buyer, request_id, reason="bolts are enough")
+    assert _status(request_id) == "closed"
+    history = status_changes("purchase_request", request_id)
+
+    receipts.cancel_receipt(worker, _receipt_ids(bolt_order)[0])
+
+    assert purchase_orders.get_order(bolt_order)["status"] == "sent"
+    assert _status(request_id) == "closed"
+    assert status_changes("purchase_request", request_id) == history

@@ -230,6 +230,7 @@ def test_a_rejection_needs_a_reason():
         ("approved", "cancelled"),
         ("ordered", "closed"),
         ("ordered", "cancelled"),
+        ("closed", "ordered"),  # only when an order carrying it reopens
     ],
 )
 def test_legal_transitions(current, target):
@@ -244,7 +245,7 @@ def test_legal_transitions(current, target):
         ("approved", "approved", ["cancelled", "ordered"]),
         ("rejected", "submitted", []),
         ("ordered", "approved", ["cancelled", "closed"]),
-        ("closed", "ordered", []),
+        ("closed", "cancelled", ["ordered"]),
         ("cancelled", "draft", []),
     ],
 )

@@ -92,3 +92,32 @@ def test_dropping_is_refused_while_an_order_carrying_the_request_is_open():
     assert refused.value.status == 409
     assert refused.value.extra["open_orders"] == ["partially_received", "sent"]
     assert "cancel or close those orders first" in refused.value.detail
+
+
+@pytest.mark.parametrize("reopened", ["sent", "partially_received"])
+def test_a_closed_request_reopens_when_an_order_carrying_it_does(reopened):
+    assert rr.reopens(S.CLOSED, [_line("10", "10", reopened)])
+    split = [_line("10", "10", "received"), _line("4", "4", "closed", reopened)]
+    assert rr.reopens(S.CLOSED, split)
+    rr.check_request_transition(S.CLOSED, S.ORDERED)
+
+
+def test_a_closed_request_whose_orders_are_all_done_stays_closed():
+    assert not rr.reopens(S.CLOSED, [_line("10", "10", "received"), _line("4", "4", "closed")])
+    assert not rr.reopens(S.CLOSED, [])
+
+
+def test_a_request_closed_by_dropping_its_need_stays_closed():
+    # The buyer cancelled what was still needed after 6 of 10 came: reopening would revive it.
+    assert not rr.reopens(S.CLOSED, [_line("10", "6", "partially_received")])
+
+
+@pytest.mark.parametrize("status", sorted(set(S) - {S.CLOSED}))
+def test_only_a_closed_request_reopens(status):
+    assert not rr.reopens(status, [_line("10", "10", "sent")])
+
+
+def test_a_closed_request_reopens_only_to_ordered():
+    for target in set(S) - {S.ORDERED}:
+        with pytest.raises(InvalidTransition):
+            rr.check_request_transition(S.CLOSED, target)
