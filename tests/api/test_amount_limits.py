@@ -197,9 +197,12 @@ def test_receipts_returns_scores_and_exports_at_the_largest_values(backend, clie
         for query in ({}, {"as_of": today}):  # stored, and computed live
             scores = client.get(url, query_string=query, headers=admin)
             assert scores.status_code == 200, scores.get_json()
-    for url in (PO, "/api/v1/stock-balances", "/api/v1/supplier-scores"):
+    orders = client.get(PO, headers=admin)
+    assert orders.status_code == 200, orders.get_json()
+    for url in ("/api/v1/stock-balances", "/api/v1/supplier-scores"):  # the two exports
         export = client.get(url, query_string={"format": "csv"}, headers=admin)
         assert export.status_code == 200, (url, export.get_data(as_text=True))
+        assert export.mimetype == "text/csv"
 
 
 def test_a_currency_at_the_largest_rate(backend, client, make, p, buyer):
