@@ -10,6 +10,7 @@ from flask import Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -209,7 +210,7 @@ def check_body() -> None:
 def register(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, _integrity_error)
-    for error in (OperationalError, InterfaceError, DisconnectionError):
+    for error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
         app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _unhandled)
 

@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING = {
@@ -54,7 +55,9 @@ def is_unreachable(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be reached right now (down, restarting,
     the connection dropped), so the same request may succeed in a few seconds; not a statement
     the database refused, which no retry will fix."""
-    if isinstance(error, DisconnectionError):
+    if isinstance(error, DisconnectionError | PoolTimeout):
+        # A pool with every connection busy past its timeout: the database is up but this
+        # process cannot reach it now, and a retry in seconds is the right answer, as above.
         return True
     if not isinstance(error, (OperationalError, InterfaceError)):
         return False

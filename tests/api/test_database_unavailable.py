@@ -4,6 +4,7 @@ tests/e2e/test_database_outage.py."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 
 import psycopg
@@ -11,6 +12,7 @@ import pytest
 import redis
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import create_app
 from api.auth import public
@@ -99,8 +101,9 @@ def _wrapped(cls, orig, *, invalidated=False):
         _wrapped(OperationalError, psycopg.errors.ConnectionFailure("08006")),
         _wrapped(OperationalError, psycopg.errors.TooManyConnections("too many clients")),
         _wrapped(InterfaceError, psycopg.InterfaceError("closed"), invalidated=True),
+        PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out"),
     ],
-    ids=["refused", "57P01", "57P02", "57P03", "08006", "53300", "invalidated"],
+    ids=["refused", "57P01", "57P02", "57P03", "08006", "53300", "invalidated", "pool-timeout"],
 )
 def test_connectivity_errors_are_unreachable(error):
     assert is_unreachable(error)
@@ -169,3 +172,33 @@ def test_a_reachable_broker_is_ok():
             "broker": {"status": "ok", "required": False},
         },
     }
+
+
+def test_a_pool_with_every_connection_busy_is_a_503_not_a_500(sqlite_template, tmp_path):
+    """The database is up but this process has no free connection within the pool's timeout."""
+    path = tmp_path / "db.sqlite3"
+    shutil.copy(sqlite_template, path)
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.1},
+            "TESTING": True,
+            "LOG_LEVEL": "CRITICAL",
+        }
+    )
+    with application.app_context():
+        held = db.engine.connect()  # the pool's only connection
+        try:
+            response = application.test_client().get(
+                "/api/v1/items", headers={"Authorization": "Bearer some-token"}
+            )
+            assert_problem(response, 503, "database_unavailable")
+            assert response.headers["Retry-After"] == "3"
+        finally:
+            held.close()
+        response = application.test_client().get(
+            "/api/v1/items", headers={"Authorization": "Bearer some-token"}
+        )
+        assert_problem(response, 401)  # a free connection again: the token lookup answers
+        db.session.remove()
+        db.engine.dispose()
