@@ -19,6 +19,10 @@ def _cores() -> int:
 
 workers = int(os.environ.get("WORKERS") or 2 * _cores() + 1)
 worker_class = "sync"
+# gunicorn's largest request line (its default is 4094). Every query the API documents fits in
+# it even with each text parameter at its maxLength in 4-byte UTF-8, percent-encoded; under the
+# default such a request got gunicorn's own 414 page (text/html) instead of the API's 422 problem.
+limit_request_line = 8190
 
 
 def post_worker_init(worker):

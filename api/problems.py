@@ -8,6 +8,7 @@ import logging
 import marshmallow as ma
 from flask import Response, current_app, g, json, request
 from flask_smorest import Api
+from flask_smorest import etag as smorest_etag
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,6 +24,8 @@ from inventory.db.base import is_unreachable
 from inventory.errors import DatabaseUnavailable, DomainError, ValidationFailed
 
 PROBLEM = "application/problem+json"
+# One or more entity tags, strong or weak, or "*" (RFC 9110 section 13.1.1).
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$'
 # A restart or failover takes seconds; sooner only adds load to a database coming back.
 RETRY_AFTER_SECONDS = 3
 log = logging.getLogger("quartermaster.errors")
@@ -141,6 +144,17 @@ class ProblemApi(Api):
             errors=_unwrap(errors) if errors else None,
             headers=headers,
         )
+
+    def _register_etag_headers(self):
+        super()._register_etag_headers()
+        # flask-smorest documents If-Match as any string, but a blank or unquoted value holds no
+        # entity tag and is answered 428 like a missing one: the document says what a tag is.
+        if_match = {
+            **smorest_etag.IF_MATCH_HEADER,
+            "description": 'The ETag of your last GET of the record, e.g. "3f2a…" (or *).',
+            "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+        }
+        self.spec.components.parameter("IF_MATCH", "header", if_match, lazy=True)
 
     def _register_responses(self):
         # As flask-smorest registers them, but error bodies are problem documents.
