@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,33 @@ def _wait_for_health(client: Client, process: subprocess.Popen, err_path: Path) 
 def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=20)
+
+
+@contextmanager
+def gunicorn_on(env: dict, port: int, tmp_path: Path, workers: int = 2):
+    """gunicorn serving ``wsgi:app`` with ``env`` on 127.0.0.1:``port`` until the block ends;
+    yields its base URL and the path of its stderr (the app's JSON log lines)."""
+    err_path = tmp_path / "gunicorn.stderr"
+    with open(err_path, "wb") as err:
+        process = subprocess.Popen(
+            [BIN / "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+            + ["--graceful-timeout", "5", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(Client(base), process, err_path)
+        yield base, err_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def test_gunicorn_serves_the_api_on_postgresql(server):

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.test_gunicorn import BIN, ROOT, Client, _free_port, _stop, _wait_for_health
+from tests.e2e.test_gunicorn import BIN, ROOT, _free_port, gunicorn_on
 
 pytestmark = pytest.mark.e2e
 
@@ -53,18 +53,7 @@ def test_schemathesis_finds_nothing_against_a_live_server(tmp_path):
     roles = [arg for role in EVERY_ROLE for arg in ("--role", role)]
     _flask(env, "users", "create", "--username", "fuzz", "--password", FUZZ_PASSWORD, *roles)
 
-    err_path = tmp_path / "gunicorn.stderr"
-    with open(err_path, "wb") as err:
-        process = subprocess.Popen(
-            [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(Client(base), process, err_path)
+    with gunicorn_on(env, port, tmp_path) as (base, err_path):
         login = urllib.request.Request(
             base + "/api/v1/auth/token",
             data=json.dumps({"username": "fuzz", "password": FUZZ_PASSWORD}).encode(),
@@ -80,8 +69,6 @@ def test_schemathesis_finds_nothing_against_a_live_server(tmp_path):
             text=True,
             timeout=600,
         )
-    finally:
-        _stop(process)
     summary = done.stdout[done.stdout.find("SUMMARY") :]
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     assert "Stateful" in summary and "Coverage" in summary, summary

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.test_gunicorn import BIN, ROOT, Client, _free_port, _wait_for_health
+from tests.e2e.test_gunicorn import BIN, ROOT, _free_port, gunicorn_on
 
 pytestmark = pytest.mark.e2e
 
@@ -42,27 +42,8 @@ def newcomer_server(tmp_path):
     assert f"http://127.0.0.1:{port}/api/v1/auth/token" in hint
     password = json.loads(hint.split(" -d '")[1].rstrip("'"))["password"]
 
-    err_path = tmp_path / "gunicorn.stderr"
-    with open(err_path, "wb") as err:
-        process = subprocess.Popen(
-            [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5"]
-            + ["wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(Client(base), process, err_path)
+    with gunicorn_on(env, port, tmp_path) as (base, _):
         yield base, password, env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _tour(script: str, base: str, password: str, env: dict, cwd) -> str:
