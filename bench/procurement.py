@@ -51,15 +51,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ledger import (  # noqa: E402
-    _flask,
-    _free_port,
-    _percentile,
-    _url_for,
-    call,
-    start_gunicorn,
-    stop,
-)
+from bench.ledger import _percentile  # noqa: E402
 from bench.procurement_data import (  # noqa: E402
     ITEMS,
     OPEN_REQUESTS,
@@ -68,6 +60,7 @@ from bench.procurement_data import (  # noqa: E402
     seed_open_requests,
     seed_receipts,
 )
+from bench.server import _flask, _free_port, _url_for, call, start_gunicorn, stop  # noqa: E402
 
 ADMIN_URL = os.environ.get("PG_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-" + uuid.uuid4().hex
