@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from contextlib import contextmanager
 
 import click
 from flask import Flask
@@ -17,6 +18,15 @@ from inventory.services import users as user_service
 
 users_cli = AppGroup("users", help="Manage users.")
 jobs_cli = AppGroup("jobs", help="Run scheduled jobs by hand (cron uses the same commands).")
+
+
+@contextmanager
+def refusals_as_cli_errors():
+    """A service's refusal ends the command with its message and exit status 1, no traceback."""
+    try:
+        yield
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
 
 
 @jobs_cli.command("run")
@@ -55,20 +65,16 @@ def list_jobs():
 @click.option("--full-name", default="")
 def create_user(username, roles, password, full_name):
     """Create a user (the first admin, for instance)."""
-    try:
+    with refusals_as_cli_errors():
         user = user_service.create_user(
             None, username=username, password=password, roles=list(roles), full_name=full_name
         )
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
     click.echo(f"Created user {user.username} (id {user.id}) with roles {', '.join(roles)}.")
 
 
 def _change(username: str, changes: dict) -> dict:
-    try:
+    with refusals_as_cli_errors():
         return user_admin.update_user(None, user_admin.user_id_for(username), changes)
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
 
 
 @users_cli.command("set-email")
@@ -127,10 +133,8 @@ def reset_password(username, ask, from_stdin):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = secrets.token_urlsafe(12)
-    try:
+    with refusals_as_cli_errors():
         user_admin.reset_password(None, user_admin.user_id_for(username), password)
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
     if ask or from_stdin:
         click.echo(f"{username}: password changed; their tokens are revoked.")
     else:

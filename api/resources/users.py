@@ -31,15 +31,7 @@ class Users(MethodView):
     @blp.response(201, UserSchema)
     def post(self, data):
         """Create a user with a password and at least one role."""
-        user = users.create_user(current_actor(), **data)
-        return {
-            "id": user.id,
-            "username": user.username,
-            "full_name": user.full_name,
-            "email": user.email,
-            "active": user.active,
-            "roles": sorted(set(data["roles"])),
-        }
+        return user_admin.get_user(users.create_user(current_actor(), **data).id)
 
 
 @blp.route(f"/{ID}")

@@ -33,6 +33,7 @@ from inventory.db.base import db
 from inventory.services import users
 from tests.api.helpers import assert_problem
 from tests.conftest import _migrated_app
+from tests.e2e.test_gunicorn import _stop
 
 # One cluster per module, so both tests must run in the same xdist worker.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("database-outage")]
@@ -389,12 +390,7 @@ def test_a_restart_under_steady_posting_answers_no_500_and_loses_or_duplicates_n
         stop.set()
         for thread in threads:
             thread.join(timeout=WAIT)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process)
 
     # One document per key, whatever the retries; the ledger and the balance agree.
     assert len(set().union(*(p.ids for p in posters))) == len(keys)

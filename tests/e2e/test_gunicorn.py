@@ -110,13 +110,7 @@ def server(e2e_database, tmp_path):
         _wait_for_health(client, process, err_path)
         yield client, process, err_path
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        _stop(process)
 
 
 def _wait_for_health(client: Client, process: subprocess.Popen, err_path: Path) -> None:
@@ -136,8 +130,15 @@ def _wait_for_health(client: Client, process: subprocess.Popen, err_path: Path) 
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn (its master stops the workers); kill it if it hangs past 20 s."""
+    if process.poll() is not None:
+        return
     process.terminate()
-    process.wait(timeout=20)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @contextmanager
@@ -159,12 +160,7 @@ def gunicorn_on(env: dict, port: int, tmp_path: Path, workers: int = 2):
         _wait_for_health(Client(base), process, err_path)
         yield base, err_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process)
 
 
 def test_gunicorn_serves_the_api_on_postgresql(server):
