@@ -204,7 +204,7 @@ def test_the_case_insensitive_codes_upgrade_stops_on_existing_twins(empty_databa
         db.session.execute(text("UPDATE warehouse SET code = 'MAIN-2' WHERE id = 2"))
         db.session.commit()
         db.session.remove()
-        upgrade()
+        upgrade(revision="0003_case_insensitive_codes")
         assert db.session.scalar(version) == "0003_case_insensitive_codes"
         with pytest.raises(IntegrityError):
             _insert_code("cost_centre", "ops")
