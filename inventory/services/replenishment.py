@@ -62,7 +62,10 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     merged = pairs.merge(totals, on=["item_id", "warehouse_id"], how="left")
     value = merged["qty"].fillna(0).clip(lower=0) * merged["valuation_cost"].astype(float)
     abc = abc_classes(pd.Series(value.to_numpy(), index=merged.index)) if len(merged) else []
-    rows = [[int(i), int(w), str(c)] for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc)]
+    rows = [
+        [int(i), int(w), str(c)]
+        for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc, strict=True)
+    ]
     chunks = [rows[k : k + chunk_size] for k in range(0, len(rows), chunk_size)]
     parameters = {
         "run_date": run_date.isoformat(),
