@@ -102,8 +102,8 @@ def forecasting_alone(history: pd.DataFrame, copies: int, horizon: int) -> tuple
     import forecasting
 
     rng = np.random.default_rng(5)
-    base = history.assign(item_id=history["item_id"].astype(str) + "@"
-                          + history["warehouse_id"].astype(str))[["item_id", "period", "qty"]]  # fmt: skip
+    series_id = history["item_id"].astype(str) + "@" + history["warehouse_id"].astype(str)
+    base = history.assign(item_id=series_id)[["item_id", "period", "qty"]]
     frames = []
     for copy in range(copies):
         noisy = rng.poisson(base["qty"].to_numpy() * rng.uniform(0.8, 1.2))
