@@ -119,10 +119,26 @@ def _celery_workers(url: str, broker: str) -> list[subprocess.Popen]:
            "LOG_LEVEL": "WARNING"}  # fmt: skip
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--concurrency", "1",
-             "-n", f"bench{n}@%h", "--loglevel", "WARNING", "--without-gossip",
-             "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker",
+                "worker",
+                "--concurrency",
+                "1",
+                "-n",
+                f"bench{n}@%h",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
         for n in (1, 2)
     ]

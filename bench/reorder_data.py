@@ -104,11 +104,14 @@ def seed(conn, items: int, today: date, user_id: int, seed: int = 11) -> dict:
     issued, received = sim["issued"], sim["received"]
     s_in, d_in = np.nonzero(received)
     s_out, d_out = np.nonzero(issued)
-    events = pd.DataFrame({
-        "series": np.concatenate([s_in, s_out]), "day": np.concatenate([d_in, d_out]),
-        "inbound": np.concatenate([np.ones(len(s_in), bool), np.zeros(len(s_out), bool)]),
-        "units": np.concatenate([received[s_in, d_in], -issued[s_out, d_out]]),
-    }).sort_values(["series", "day", "inbound"], ascending=[True, True, False], kind="stable")
+    events = pd.DataFrame(
+        {
+            "series": np.concatenate([s_in, s_out]),
+            "day": np.concatenate([d_in, d_out]),
+            "inbound": np.concatenate([np.ones(len(s_in), bool), np.zeros(len(s_out), bool)]),
+            "units": np.concatenate([received[s_in, d_in], -issued[s_out, d_out]]),
+        }
+    ).sort_values(["series", "day", "inbound"], ascending=[True, True, False], kind="stable")
     events["item_id"] = events["series"] // WAREHOUSES + 1
     events["warehouse_id"] = events["series"] % WAREHOUSES + 1
     # One document per warehouse, day and kind (receipt or issue), as a day's paperwork.
