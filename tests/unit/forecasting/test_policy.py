@@ -187,3 +187,37 @@ def test_abc_refuses_negative_values_and_bad_cuts():
 def test_default_service_levels_by_class():
     levels = policy.default_service_levels(pd.Series(["A", "B", "C"]))
     assert levels.tolist() == [0.98, 0.95, 0.90]
+
+
+def _poisson_loss(k, mean):
+    # E[(D - k)+] = E[D] - k + sum_{j<k} (k - j) P(D = j)
+    return mean - k + sum((k - j) * exp(-mean) * mean**j / factorial(j) for j in range(k))
+
+
+def test_expected_shortfall_hand_computed():
+    # Poisson(4): E[(D-1)+] = 4 - 1 + P(D=0) = 3 + e^-4; NB(4, 0.5): 3 + P(D=0) = 3 + 1/16
+    assert policy.expected_shortfall(4.0, 4.0, 1) == pytest.approx(3 + exp(-4))
+    assert policy.expected_shortfall(4.0, 8.0, 1) == pytest.approx(3.0625)
+    assert policy.expected_shortfall(4.0, 8.0, 0) == pytest.approx(4.0)
+    assert policy.expected_shortfall(4.0, 4.0, 7) == pytest.approx(_poisson_loss(7, 4))
+    assert policy.expected_shortfall(0.0, 0.0, 3) == 0
+
+
+def test_fill_rate_reorder_point_hand_computed():
+    # Lead-time demand Poisson(4), cycle demand Q = 4, fill rate 0.95: shortage allowed per
+    # cycle 0.2. ESC(s) = L(s) - L(s + 4): ESC(5) = 0.398 > 0.2, ESC(6) = 0.191 <= 0.2 -> s = 6.
+    esc = [_poisson_loss(s, 4) - _poisson_loss(s + 4, 4) for s in (5, 6)]
+    assert esc[0] > 0.2 >= esc[1]
+    assert policy.fill_rate_reorder_point(4.0, 4.0, 4.0, 0.95) == 6
+    # A slow cycle (Q below one unit counts as 1): ESC(s) = P(D > s) <= 0.05 -> s = 8.
+    assert policy.fill_rate_reorder_point(4.0, 4.0, 0.2, 0.95) == 8
+    assert policy.fill_rate_reorder_point(0.0, 0.0, 0.0, 0.95) == 0
+
+
+def test_fill_rate_levels_add_the_review_demand_to_the_reorder_point():
+    # mu = var = 2 per period, L = 2 -> Poisson(4); R = 2 -> Q = 4: s = 6, S = 6 + 4 = 10.
+    frame = _series(review_periods=2.0, service_level=0.95)
+    row = policy.reorder_levels(frame, measure="fill_rate").iloc[0]
+    assert (row.reorder_point, row.order_up_to) == (6, 10)
+    with pytest.raises(ValueError, match="measure"):
+        policy.reorder_levels(frame, measure="nonsense")
