@@ -20,11 +20,14 @@ import numpy as np
 import pandas as pd
 
 import forecasting
+from forecasting.policy import lead_time_demand
 from inventory.db import demand_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
 from inventory.db.base import db
 from inventory.db.replenishment_models import FORECAST_QUANTILES, ReorderRun, quantile_column
+from inventory.domain import reorder
+from inventory.domain.pricing import Offer, PriceBreak
 from inventory.services.tx import transaction
 
 log = logging.getLogger("quartermaster.reorder")
@@ -96,10 +99,6 @@ def _num(value) -> float | None:
 
 def compute(pairs: list[tuple[int, int]], abc: dict, params: dict) -> Rows:
     """The chunk's rows, from the database's inputs and the run's parameters."""
-    from forecasting.policy import lead_time_demand
-
-    from inventory.domain import reorder
-
     today = date.fromisoformat(params["run_date"])
     freq, horizon = params["freq"], int(params["horizon"])
     items = sorted({i for i, _ in pairs})
@@ -126,13 +125,13 @@ def compute(pairs: list[tuple[int, int]], abc: dict, params: dict) -> Rows:
         fc_rows = pd.DataFrame(columns=["item_id", "period", "mean"])
 
     state = _state(items, wanted, today)
-    levels = _levels(fc_series, state, params, abc, lead_time_demand)
+    levels = _levels(fc_series, state, params, abc)
     rows = Rows([], _forecast_rows(fc_rows), [], [])
     by_series = fc_series.set_index("item_id").to_dict("index") if len(fc_series) else {}
     for key in pairs:
         fc = by_series.get(series_id(*key))
         try:
-            decision = _decide(reorder, key, fc, levels.get(series_id(*key)), state, today,
+            decision = _decide(key, fc, levels.get(series_id(*key)), state, today,
                                params, abc)  # fmt: skip
         except Exception as exc:  # one item's refusal is that item's error, never the run's
             rows.series.append(_failed(*key, abc[key], _message(exc), **(fc or {})))
@@ -167,8 +166,6 @@ def _message(exc: Exception) -> str:
 def _state(items: list[int], wanted: set, today: date) -> dict:
     """Per item-warehouse: on hand, open receipts, requested; per item: offers; per supplier and
     item: measured lead time; per pair: policy overrides."""
-    from inventory.domain import reorder
-
     stock = q.item_warehouses(items)
     orders = q.open_order_lines(items)
     asked = q.requested(items)
@@ -243,9 +240,7 @@ def review_days(item_id: int, warehouse_id: int, state: dict, params: dict) -> i
     return int(params["settings"]["review_period_days"])
 
 
-def _levels(
-    fc_series: pd.DataFrame, state: dict, params: dict, abc: dict, lead_time_demand
-) -> dict:
+def _levels(fc_series: pd.DataFrame, state: dict, params: dict, abc: dict) -> dict:
     """Reorder point and order-up-to per series id, for every series with a lead time and a
     valid service level: two vectorised calls over the chunk."""
     if fc_series.empty:
@@ -277,7 +272,7 @@ def _levels(
     }
 
 
-def _decide(reorder, key: tuple[int, int], fc: dict | None, levels, state, today, params, abc):
+def _decide(key: tuple[int, int], fc: dict | None, levels, state, today, params, abc):
     item_id, warehouse_id = key
     fc = fc or {}
     freq = params["freq"]
@@ -322,8 +317,6 @@ def _decide(reorder, key: tuple[int, int], fc: dict | None, levels, state, today
 
 
 def _offer(row):
-    from inventory.domain.pricing import Offer, PriceBreak
-
     return Offer(
         supplier_id=row.supplier_id,
         supplier_item_id=row.supplier_item_id,

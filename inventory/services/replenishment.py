@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
+from forecasting.policy import abc_classes
 from inventory import clock
 from inventory.db import demand_queries, reorder_queries
 from inventory.db import replenishment_queries as q
@@ -50,8 +51,6 @@ def _celery():
 
 def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     """Everything the run is started from: settings, window, fingerprint, the chunks."""
-    from forecasting.policy import abc_classes
-
     settings = q.settings()
     end = run_date - timedelta(days=1)
     start = end - timedelta(days=int(settings["history_days"]) - 1)
