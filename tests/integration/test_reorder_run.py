@@ -206,3 +206,27 @@ def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch
     db.session.rollback()
     errors = db.session.scalars(select(ForecastSeries.error).where(ForecastSeries.error != ""))
     assert len(list(errors)) == 1
+
+
+def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
+    from inventory.db.models import JobRun
+
+    shop.item()
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["jobs", "list"])
+    assert listed.output.split() == ["deliver-notifications", "reorder", "rescore-suppliers"]
+
+    result = runner.invoke(args=["jobs", "run", "reorder"])
+
+    assert result.exit_code == 0, result.output
+    # Off a terminal click's bar prints just its label; the report follows on stdout.
+    assert result.output.splitlines()[0] == "reorder"
+    assert result.output.splitlines()[1].startswith("reorder: succeeded {'run_id': ")
+    db.session.rollback()
+    (job,) = db.session.scalars(select(JobRun).where(JobRun.name == "reorder")).all()
+    assert job.outcome == "succeeded" and job.detail["status"] == "succeeded"
+    assert job.detail["progress"]["done"] == 1
+    again = runner.invoke(args=["jobs", "run", "reorder"])  # same day, same inputs: same run
+    assert again.exit_code == 0 and f"'run_id': {job.detail['run_id']}" in again.output
+    missing = runner.invoke(args=["jobs", "run", "reorder-nightly"])
+    assert missing.exit_code == 1 and "No job 'reorder-nightly'" in missing.output
