@@ -12,7 +12,7 @@ import pandas as pd
 from . import models as M
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
-from .quantiles import path_variance
+from .quantiles import interval, path_variance
 from .quantiles import quantiles as distribution_quantiles
 from .select import choose, pick
 
@@ -150,19 +150,15 @@ def forecast(
     rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
     count = rep(scales["count"]).astype(bool)
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
-    tails = sorted({(100 - lv) / 200 for lv in levels} | {(100 + lv) / 200 for lv in levels})
-    allp = sorted(set(probs) | set(tails))
-    qs = distribution_quantiles(mean, pvar, allp, count)
-    col = {p: i for i, p in enumerate(allp)}
+    qs = distribution_quantiles(mean, pvar, sorted(probs), count)
+    col = {p: i for i, p in enumerate(sorted(probs))}
 
     last = int(full["tick"].max())
     periods = from_tick(np.tile(np.arange(last + 1, last + 1 + horizon), len(ids)), freq)
     out = pd.DataFrame({"item_id": np.repeat(ids.to_numpy(), horizon), "period": periods})
     out["mean"] = mean
     for lv in levels:
-        lo, hi = (100 - lv) / 200, (100 + lv) / 200
-        out[f"lo_{lv:g}"] = qs[:, col[lo]]
-        out[f"hi_{lv:g}"] = qs[:, col[hi]]
+        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = interval(mean, pvar, float(lv), count)
     for p in probs:
         out[quantile_column(p)] = qs[:, col[p]]
     out["model"] = rep(table["label"])

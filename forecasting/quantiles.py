@@ -24,27 +24,47 @@ def path_variance(mean: np.ndarray, level: np.ndarray, var: np.ndarray, count: n
     return np.where(count, nb, gamma)
 
 
-def quantiles(mean, var, probs, count) -> np.ndarray:
-    """(rows × probs) quantiles; non-decreasing along probs, zero where the mean is zero."""
+def _apply(method: str, x, mean, var, count) -> np.ndarray:
+    """scipy's `method` ("ppf" or "cdf") of each row's distribution at x (rows × k)."""
     mean = np.clip(np.asarray(mean, float), 0, None)
-    var = np.asarray(var, float)
+    var = np.fmax(np.asarray(var, float), 0)
     count = np.broadcast_to(np.asarray(count, bool), mean.shape)
-    p = np.asarray(probs, float)[None, :]
-    m = mean[:, None]
-    v = np.fmax(var, 0)[:, None]
-    out = np.zeros((len(mean), p.shape[1]))
+    x = np.broadcast_to(np.asarray(x, float), (len(mean), np.shape(x)[-1]))
+    m, v = mean[:, None], var[:, None]
+    # A zero mean is a point mass at zero.
+    out = np.zeros(x.shape) if method == "ppf" else np.where(x >= 0, 1.0, 0.0)
     pos = mean > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         over = count & pos & (var > mean * (1 + 1e-9))
         pois = count & pos & ~over
+        cont = ~count & pos
         if over.any():
             r = m[over] ** 2 / (v[over] - m[over])
-            out[over] = stats.nbinom.ppf(p, r, r / (r + m[over]))
+            out[over] = getattr(stats.nbinom, method)(x[over], r, r / (r + m[over]))
         if pois.any():
-            out[pois] = stats.poisson.ppf(p, m[pois])
-        cont = ~count & pos
+            out[pois] = getattr(stats.poisson, method)(x[pois], m[pois])
         if cont.any():
             shape = m[cont] ** 2 / np.fmax(v[cont], 1e-12 * m[cont] ** 2)
-            out[cont] = stats.gamma.ppf(p, shape, scale=m[cont] / shape)
-    out = np.nan_to_num(out, nan=0.0, posinf=0.0)
+            out[cont] = getattr(stats.gamma, method)(x[cont], shape, scale=m[cont] / shape)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0)
+
+
+def quantiles(mean, var, probs, count) -> np.ndarray:
+    """(rows × probs) quantiles; non-decreasing along probs, zero where the mean is zero."""
+    out = _apply("ppf", np.asarray(probs, float)[None, :], mean, var, count)
     return np.maximum.accumulate(np.clip(out, 0, None), axis=1)
+
+
+def interval(mean, var, level: float, count) -> tuple[np.ndarray, np.ndarray]:
+    """The `level`% prediction interval [lo, hi] of each row.
+
+    Equal-tailed where the distribution allows. A count distribution with much of its mass on
+    zero cannot leave (1 − level)/2 below its lower end, and the equal-tailed interval [0, q(1 −
+    (1 − level)/2)] would then cover far more than `level`; there the upper end is the smallest
+    count that brings the interval's mass to `level`, so coverage stays near nominal."""
+    a = (1 - level / 100) / 2
+    lo = quantiles(mean, var, [a], count)[:, 0]
+    below = _apply("cdf", (lo - 1)[:, None], mean, var, count)[:, 0]
+    below = np.where(np.asarray(count, bool), below, a)  # continuous: exactly a below lo
+    hi = _apply("ppf", np.minimum(below + level / 100, 1 - 1e-12)[:, None], mean, var, count)
+    return lo, np.fmax(hi[:, 0], lo)
