@@ -86,7 +86,15 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
         default = {}
     untested = table["label"].isna()
     table.loc[untested, "label"] = [default.get(c, names[0]) for c in cls.reindex(ids[untested])]
-    fc = M.predict(df, refit + forward, horizon, freq)
+    # The costly models are fitted again only on the series whose choice uses them.
+    fc = M.predict(df, refit, horizon, freq)
+    for model in forward:
+        name = repr(model)
+        users = table.index[[name in str(label).split("+") for label in table["label"]]]
+        fc[name] = np.nan
+        if len(users):
+            part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq)
+            fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
     return table, pick(fc, table["label"], horizon)
 
 

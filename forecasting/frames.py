@@ -20,7 +20,7 @@ def check_freq(freq: str) -> str:
 
 
 def period_start(values: pd.Series, freq: str) -> pd.Series:
-    """The first day of the period holding each timestamp: the day, its week's Monday, or the 1st."""
+    """The first day of each timestamp's period: the day, its week's Monday, or the 1st."""
     ts = pd.to_datetime(values).dt.normalize()
     if freq == "D":
         return ts
