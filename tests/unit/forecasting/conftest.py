@@ -7,7 +7,10 @@ def monthly(series: dict, start: str = "2020-01-01") -> pd.DataFrame:
     rows = []
     for item, values in series.items():
         periods = pd.date_range(start, periods=len(values), freq="MS")
-        rows += [{"item_id": item, "period": p, "qty": float(q)} for p, q in zip(periods, values)]
+        rows += [
+            {"item_id": item, "period": p, "qty": float(q)}
+            for p, q in zip(periods, values, strict=True)
+        ]
     return pd.DataFrame(rows)
 
 

@@ -39,7 +39,8 @@ def test_intermittent_at_the_adi_cut():
 
 def test_lumpy_is_intermittent_and_erratic():
     row = one([0, 1, 0, 9, 0, 0, 1, 0, 12, 0, 0, 1])
-    # 12 periods, 5 demands: ADI 2.4; sizes 1, 9, 1, 12, 1: mean 4.8, var 45.6 − 4.8² = 22.56, CV² 0.9792
+    # 12 periods, 5 demands: ADI 2.4; sizes 1, 9, 1, 12, 1: mean 4.8,
+    # variance 45.6 − 4.8² = 22.56, CV² 0.9792
     assert row.adi == pytest.approx(2.4)
     assert row.cv2 == pytest.approx(22.56 / 23.04)
     assert row.demand_class == "lumpy"
