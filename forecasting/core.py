@@ -20,6 +20,8 @@ DEFAULT_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
 DEFAULT_LEVELS = (80, 95)
 MAX_HORIZON = 104
 BACKTEST_WINDOWS = 3
+# Classes whose variance comes from the class's ratio of backtest MSE to level (see forecast()).
+POOLED_VARIANCE = ("intermittent", "lumpy")
 
 
 @dataclass(frozen=True)
@@ -141,14 +143,19 @@ def forecast(
         path.loc[new] = fc["HistoricAverage"].clip(lower=0).to_numpy()
     table.loc[cls.index[cls == "dead"], "label"] = "zero"
 
-    # Variance per series at its backtest level: the backtest MSE of what was chosen, never below
-    # the mean (Poisson); series without a backtest borrow the class's ratio of MSE to level.
+    # Variance per series at its backtest level. Intermittent and lumpy demand is compound-Poisson
+    # like, its variance grows with its mean, and a few dozen backtest errors of a sparse series
+    # say little about its tail: those take their class's median ratio of backtest MSE to level,
+    # times their level. Smooth and erratic series take their own backtest MSE. Never below the
+    # mean (Poisson); series without a backtest use the class ratio.
     bt = table[["bt_mse", "bt_mean"]].astype(float)
     ratio = (bt["bt_mse"] / bt["bt_mean"]).replace(np.inf, np.nan)
     class_ratio = ratio.groupby(cls).median()
     level_h = path.groupby(level=0, sort=False).mean().reindex(ids)
     level = bt["bt_mean"].where(bt["bt_mean"] > 0, level_h)
-    var = bt["bt_mse"].fillna(cls.map(class_ratio).fillna(1.0) * level)
+    pooled = cls.map(class_ratio).fillna(1.0) * level
+    own = bt["bt_mse"].where(~cls.isin(POOLED_VARIANCE))
+    var = own.fillna(pooled)
     var = var.where(cls != "new", np.fmax(scales["hist_var"], scales["hist_mean"]))
     level = level.where(cls != "new", scales["hist_mean"])
     var = np.fmax(var, level).fillna(0.0)

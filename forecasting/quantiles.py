@@ -60,11 +60,18 @@ def interval(mean, var, level: float, count) -> tuple[np.ndarray, np.ndarray]:
 
     Equal-tailed where the distribution allows. A count distribution with much of its mass on
     zero cannot leave (1 − level)/2 below its lower end, and the equal-tailed interval [0, q(1 −
-    (1 − level)/2)] would then cover far more than `level`; there the upper end is the smallest
-    count that brings the interval's mass to `level`, so coverage stays near nominal."""
+    (1 − level)/2)] would then cover far more than `level`; there the upper end is the count that
+    brings the interval's mass nearest to `level`, so coverage stays near nominal."""
     a = (1 - level / 100) / 2
     lo = quantiles(mean, var, [a], count)[:, 0]
     below = _apply("cdf", (lo - 1)[:, None], mean, var, count)[:, 0]
     below = np.where(np.asarray(count, bool), below, a)  # continuous: exactly a below lo
-    hi = _apply("ppf", np.minimum(below + level / 100, 1 - 1e-12)[:, None], mean, var, count)
-    return lo, np.fmax(hi[:, 0], lo)
+    hi = _apply("ppf", np.minimum(below + level / 100, 1 - 1e-12)[:, None], mean, var, count)[:, 0]
+    # A count interval's mass jumps by whole counts: take the upper end whose mass is nearest the
+    # level, so that over many series the coverage lands on it rather than always above it.
+    count = np.broadcast_to(np.asarray(count, bool), hi.shape)
+    shorter = np.fmax(hi - 1, lo)
+    mass_hi = _apply("cdf", hi[:, None], mean, var, count)[:, 0] - below
+    mass_short = _apply("cdf", shorter[:, None], mean, var, count)[:, 0] - below
+    nearer = count & (shorter < hi) & (abs(mass_short - level / 100) < abs(mass_hi - level / 100))
+    return lo, np.fmax(np.where(nearer, shorter, hi), lo)
