@@ -15,7 +15,8 @@ $(error make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.
 endif
 endif
 
-.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement bench-policy install migrate clean
+.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement bench-policy \
+	bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -64,6 +65,16 @@ bench-procurement: $(STAMP)
 
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
+
+# Forecasting: accuracy on bench/data (ours through the CLI beside every single model), then the
+# speed of a full reorder run on PostgreSQL beside a per-item statsmodels loop.
+bench-forecast: bench-forecast-accuracy bench-forecast-speed
+
+bench-forecast-accuracy: $(STAMP)
+	$(BIN)/python bench/forecast_accuracy.py
+
+bench-forecast-speed: $(STAMP)
+	$(BIN)/python bench/reorder.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -1,0 +1,200 @@
+"""forecast(): classify, backtest, choose, forecast and attach a distribution, for all series at
+once (one statsforecast call per model group, never a Python loop over items)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import models as M
+from .classify import MIN_PERIODS, classify_filled
+from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
+from .quantiles import interval, path_variance
+from .quantiles import quantiles as distribution_quantiles
+from .select import choose, pick
+
+DEFAULT_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
+DEFAULT_LEVELS = (80, 95)
+MAX_HORIZON = 104
+BACKTEST_WINDOWS = 3
+# Classes whose variance comes from the class's ratio of backtest MSE to level (see forecast()).
+POOLED_VARIANCE = ("intermittent", "lumpy")
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    forecasts: pd.DataFrame  # item_id, period, mean, lo_<l>/hi_<l>..., q<p>..., model, demand_class
+    series: pd.DataFrame  # item_id, demand_class, model, mean, variance, backtest_mase,
+    # backtest_rmsse, periods
+
+
+def quantile_column(q: float) -> str:
+    return f"q{q:g}"
+
+
+def check_request(horizon: int, levels: Sequence[float], probs: Sequence[float]) -> None:
+    if not isinstance(horizon, int | np.integer) or not 1 <= horizon <= MAX_HORIZON:
+        raise ValueError(
+            f"horizon must be a whole number from 1 to {MAX_HORIZON} (got {horizon!r})"
+        )
+    for level in levels:
+        if not 0 < float(level) < 100:
+            raise ValueError(f"each level must be between 0 and 100, exclusive (got {level!r})")
+    for q in probs:
+        if not 0 < float(q) < 1:
+            raise ValueError(f"each quantile must be between 0 and 1, exclusive (got {q!r})")
+
+
+def _scales(full: pd.DataFrame) -> pd.DataFrame:
+    """In-sample one-step naive errors per series (the MASE/RMSSE scale) and whether it counts."""
+    diff = full["y"].groupby(full["unique_id"], sort=True).diff()
+    g = full["unique_id"]
+    out = pd.DataFrame(
+        {
+            "naive_mse": (diff**2).groupby(g, sort=True).mean(),
+            "naive_mae": diff.abs().groupby(g, sort=True).mean(),
+            "count": (full["y"] % 1 == 0).groupby(g, sort=True).all(),
+            "hist_mean": full["y"].groupby(g, sort=True).mean(),
+            "hist_var": full["y"].groupby(g, sort=True).var(ddof=0),
+        }
+    )
+    return out
+
+
+def _group(df, cls, refit, forward, horizon, season, freq, scales):
+    """Backtest, choose and forecast one model group. Returns (labels, mean path, bt table)."""
+    names = M.names(refit) + M.names(forward)
+    ids = pd.Index(sorted(df["unique_id"].unique()))
+    h_bt = max(1, min(horizon, season))
+    step = max(1, h_bt // 2)
+    test = h_bt + step * (BACKTEST_WINDOWS - 1)
+    periods = df.groupby("unique_id", sort=True).size()
+    testable = periods.index[periods >= test + max(h_bt, MIN_PERIODS["M"])]
+    table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
+    if len(testable):
+        cv = M.backtest(
+            df[df["unique_id"].isin(testable)], refit, forward, h_bt, BACKTEST_WINDOWS, step, freq
+        )
+        default = {}
+        for klass, members in cls.reindex(testable).groupby(cls.reindex(testable)).groups.items():
+            part = cv[cv["unique_id"].isin(members)]
+            choice = choose(part, names, scales["naive_mse"].where(lambda s: s > 0, 1.0))
+            table.loc[choice.table.index] = choice.table
+            default[klass] = choice.order[0]
+    else:
+        default = {}
+    untested = table["label"].isna()
+    table.loc[untested, "label"] = [default.get(c, names[0]) for c in cls.reindex(ids[untested])]
+    # The costly models are fitted again only on the series whose choice uses them.
+    fc = M.predict(df, refit, horizon, freq)
+    for model in forward:
+        name = repr(model)
+        users = table.index[[name in str(label).split("+") for label in table["label"]]]
+        fc[name] = np.nan
+        if len(users):
+            part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq)
+            fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
+    return table, pick(fc, table["label"], horizon)
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    season_length: int | None = None,
+) -> ForecastResult:
+    """Forecast every series in `history` [item_id, period, qty(, stocked_out)] `horizon` periods
+    past the last period in the frame. See docs/forecasting.md for the method."""
+    check_freq(freq)
+    probs = tuple(float(q) for q in quantiles)
+    check_request(horizon, levels, probs)
+    full = fill(history, freq)
+    classes = classify_filled(full, freq).set_index("item_id")
+    cls = classes["demand_class"]
+    season = int(season_length or SEASON_LENGTH[freq])
+    scales = _scales(full)
+    df = full[["unique_id", "ds", "y"]]
+    ids = classes.index
+    table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
+    path = pd.Series(0.0, index=pd.MultiIndex.from_product([ids, range(horizon)]))
+    pfreq = PANDAS_FREQ[freq]
+
+    refit_s, fwd_s = M.smooth_pool(season)
+    groups = [
+        (("smooth", "erratic"), refit_s, fwd_s),
+        (("intermittent", "lumpy"), M.intermittent_pool(), []),
+    ]
+    for members, refit, forward in groups:
+        gid = cls.index[cls.isin(members)]
+        if len(gid):
+            part = df[df["unique_id"].isin(gid)]
+            t, mean = _group(part, cls, refit, forward, horizon, season, pfreq, scales)
+            table.loc[t.index] = t
+            path.loc[t.index] = mean
+    new = cls.index[cls == "new"]
+    if len(new):
+        fc = M.predict(df[df["unique_id"].isin(new)], M.new_pool(), horizon, pfreq)
+        table.loc[new, "label"] = "HistoricAverage"
+        path.loc[new] = fc["HistoricAverage"].clip(lower=0).to_numpy()
+    table.loc[cls.index[cls == "dead"], "label"] = "zero"
+
+    # Variance per series at its backtest level. Intermittent and lumpy demand is compound-Poisson
+    # like, its variance grows with its mean, and a few dozen backtest errors of a sparse series
+    # say little about its tail: those take their class's median ratio of backtest MSE to level,
+    # times their level. Smooth and erratic series take their own backtest MSE. Never below the
+    # mean (Poisson); series without a backtest use the class ratio.
+    bt = table[["bt_mse", "bt_mean"]].astype(float)
+    ratio = (bt["bt_mse"] / bt["bt_mean"]).replace(np.inf, np.nan)
+    class_ratio = ratio.groupby(cls).median()
+    level_h = path.groupby(level=0, sort=False).mean().reindex(ids)
+    level = bt["bt_mean"].where(bt["bt_mean"] > 0, level_h)
+    pooled = cls.map(class_ratio).fillna(1.0) * level
+    own = bt["bt_mse"].where(~cls.isin(POOLED_VARIANCE))
+    var = own.fillna(pooled)
+    var = var.where(cls != "new", np.fmax(scales["hist_var"], scales["hist_mean"]))
+    level = level.where(cls != "new", scales["hist_mean"])
+    var = np.fmax(var, level).fillna(0.0)
+
+    n = len(ids) * horizon
+    mean = path.to_numpy()
+    rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
+    count = rep(scales["count"]).astype(bool)
+    pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
+    qs = distribution_quantiles(mean, pvar, sorted(probs), count)
+    col = {p: i for i, p in enumerate(sorted(probs))}
+
+    last = int(full["tick"].max())
+    periods = from_tick(np.tile(np.arange(last + 1, last + 1 + horizon), len(ids)), freq)
+    out = pd.DataFrame({"item_id": np.repeat(ids.to_numpy(), horizon), "period": periods})
+    out["mean"] = mean
+    for lv in levels:
+        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = interval(mean, pvar, float(lv), count)
+    for p in probs:
+        out[quantile_column(p)] = qs[:, col[p]]
+    out["model"] = rep(table["label"])
+    out["demand_class"] = rep(cls)
+    assert len(out) == n
+
+    series = pd.DataFrame(
+        {
+            "item_id": ids.to_numpy(),
+            "demand_class": cls.to_numpy(),
+            "model": table["label"].to_numpy(),
+            "mean": level_h.to_numpy(),
+            "variance": pvar.reshape(len(ids), horizon).mean(axis=1),
+            "backtest_mase": (bt_float(table, "bt_mae") / scales["naive_mae"]).to_numpy(),
+            "backtest_rmsse": np.sqrt(bt_float(table, "bt_mse") / scales["naive_mse"]).to_numpy(),
+            "periods": classes["periods"].to_numpy(),
+        }
+    )
+    series = series.replace([np.inf, -np.inf], np.nan)
+    return ForecastResult(forecasts=out, series=series)
+
+
+def bt_float(table: pd.DataFrame, col: str) -> pd.Series:
+    return table[col].astype(float)

@@ -1,0 +1,102 @@
+"""forecast(): the frame contract, hand-checked model values, classes `new` and `dead`, refusals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import DEFAULT_QUANTILES, MAX_HORIZON, forecast
+from forecasting.frames import fill
+from forecasting.models import intermittent_pool, predict
+from tests.unit.forecasting.conftest import monthly
+
+QCOLS = [f"q{q:g}" for q in DEFAULT_QUANTILES]
+
+
+def test_croston_sba_tsb_on_a_short_series_match_hand_values():
+    # y = 0 0 4 0 2. Sizes 4, 2 and intervals 3, 2, smoothed with alpha 0.1 from the first value:
+    # size 4 + 0.1(2 − 4) = 3.8, interval 3 + 0.1(2 − 3) = 2.9. Croston 3.8/2.9, SBA × 0.95.
+    # TSB: probability 0,0,.1,.09,.181 (alpha_p .1 from 0) × size 3.8 = 0.6878.
+    full = fill(monthly({"a": [0, 0, 4, 0, 2]}), "M")
+    got = predict(full[["unique_id", "ds", "y"]], intermittent_pool(), 2, "MS").iloc[0]
+    assert got["CrostonClassic"] == pytest.approx(3.8 / 2.9)
+    assert got["CrostonSBA"] == pytest.approx(0.95 * 3.8 / 2.9)
+    assert got["TSB"] == pytest.approx(0.181 * 3.8)
+
+
+def test_frame_contract_one_row_per_item_and_period():
+    rng = np.random.default_rng(1)
+    history = monthly(
+        {
+            "smooth": rng.poisson(20, 36),
+            "sparse": rng.poisson(0.4, 36),
+            "young": [3, 1, 2],
+            "dead": [4, 1] + [0] * 34,
+        }
+    )
+    history.loc[history["item_id"] == "young", "period"] += pd.DateOffset(months=33)
+    result = forecast(history, 6, "M")
+    fc = result.forecasts
+    assert list(fc.columns) == (
+        ["item_id", "period", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+        + QCOLS
+        + ["model", "demand_class"]
+    )
+    assert len(fc) == 4 * 6
+    assert fc["period"].min() == pd.Timestamp("2023-01-01")
+    assert fc.groupby("item_id")["period"].nunique().eq(6).all()
+    by_item = fc.groupby("item_id").first()
+    assert by_item.loc["dead", "model"] == "zero"
+    assert (fc.loc[fc["item_id"] == "dead", ["mean", "hi_95"] + QCOLS] == 0).all().all()
+    assert by_item.loc["young", "demand_class"] == "new"
+    assert by_item.loc["young", "mean"] == pytest.approx(2.0)
+    assert by_item.loc["smooth", "mean"] == pytest.approx(20, rel=0.25)
+    assert (np.diff(fc[QCOLS].to_numpy(), axis=1) >= 0).all()
+    assert (fc["lo_95"] <= fc["lo_80"]).all() and (fc["hi_80"] <= fc["hi_95"]).all()
+    series = result.series.set_index("item_id")
+    assert set(series.columns) >= {"demand_class", "model", "mean", "variance", "backtest_rmsse"}
+    assert series.loc["smooth", "variance"] >= series.loc["smooth", "mean"] * 0.5
+    assert np.isnan(series.loc["young", "backtest_rmsse"])
+    assert series.loc["smooth", "backtest_rmsse"] > 0
+
+
+def test_all_zero_history_forecasts_zero():
+    result = forecast(monthly({"z": [0] * 30}), 4, "M")
+    assert (result.forecasts[["mean", "lo_80", "hi_95"] + QCOLS] == 0).all().all()
+
+
+def test_stocked_out_periods_are_not_read_as_zero_demand():
+    values = [6, 5, 7, 6, 0, 0, 0, 6, 5, 7, 6, 6] * 2
+    plain = monthly({"a": values})
+    flagged = plain.assign(stocked_out=plain["qty"] == 0)
+    assert (
+        forecast(flagged, 3, "M").forecasts["mean"].iloc[0]
+        > forecast(plain, 3, "M").forecasts["mean"].iloc[0]
+    )
+    filled = fill(flagged, "M")
+    assert filled.loc[filled["stocked_out"], "y"].round(4).unique().tolist() == [6.0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"horizon": MAX_HORIZON + 1}, "horizon"),
+        ({"horizon": 0}, "horizon"),
+        ({"levels": (80, 100)}, "level"),
+        ({"quantiles": (0.5, 1.0)}, "quantile"),
+        ({"freq": "Q"}, "freq"),
+    ],
+)
+def test_refusals_name_the_argument(kwargs, message):
+    args = {"history": monthly({"a": [1, 2, 3] * 4}), "horizon": 3, "freq": "M", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        forecast(**args)
+
+
+def test_bad_history_is_refused():
+    good = monthly({"a": [1, 2, 3, 4, 5, 6]})
+    with pytest.raises(ValueError, match="negative"):
+        forecast(good.assign(qty=-1.0), 3, "M")
+    with pytest.raises(ValueError, match="duplicate"):
+        forecast(pd.concat([good, good.head(1)]), 3, "M")
+    with pytest.raises(ValueError, match="qty"):
+        forecast(good.drop(columns="qty"), 3, "M")
