@@ -95,6 +95,8 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         master_data,
         procurement_setup,
         purchase_requests,
+        replenishment,
+        replenishment_settings,
         stock,
         stocktakes,
         users,
@@ -125,5 +127,9 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         receipts_resource.plans_blp,
         suppliers_resource.blp,
         purchase_orders_resource.blp,
+        replenishment.runs_blp,
+        replenishment.review_blp,
+        replenishment_settings.settings_blp,
+        replenishment_settings.policies_blp,
     ):
         api.register_blueprint(blueprint)
