@@ -20,7 +20,7 @@ from inventory.db.replenishment_models import (
     ReorderSuggestion,
     quantile_column,
 )
-from inventory.domain.reorder_review import URGENCIES, RunStatus
+from inventory.domain.reorder_review import DEFAULT_SETTINGS, URGENCIES, RunStatus
 
 SETTINGS_ID = 1
 _RUN_LIST_COLUMNS = (
@@ -256,6 +256,8 @@ POLICY_FIELDS = (
 def settings() -> dict:
     """The defaults of every run (the one settings row)."""
     row = db.session.get(ReorderSetting, SETTINGS_ID)
+    if row is None:
+        return {**DEFAULT_SETTINGS, "updated_at": None, "updated_by": None}
     return {
         **{name: getattr(row, name) for name in SETTING_FIELDS},
         "updated_at": row.updated_at,

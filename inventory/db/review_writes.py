@@ -17,7 +17,7 @@ from inventory.db.replenishment_models import (
     ReorderSetting,
     ReorderSuggestion,
 )
-from inventory.domain.reorder_review import RunStatus
+from inventory.domain.reorder_review import DEFAULT_SETTINGS, RunStatus
 
 SETTINGS_ID = 1
 
@@ -85,7 +85,13 @@ def record_decision(
 
 
 def locked_settings(session) -> ReorderSetting:
-    return session.get(ReorderSetting, SETTINGS_ID, with_for_update=True)
+    """The settings row, locked; written with the defaults first should it be missing."""
+    row = session.get(ReorderSetting, SETTINGS_ID, with_for_update=True)
+    if row is None:
+        row = ReorderSetting(id=SETTINGS_ID, **DEFAULT_SETTINGS)
+        session.add(row)
+        session.flush()
+    return row
 
 
 def change_settings(session, row: ReorderSetting, values: dict, actor_id: int, at) -> None:

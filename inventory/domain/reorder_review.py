@@ -42,6 +42,17 @@ EXCEPTION_KINDS = ("expedite", "late_order", "overstock")
 REVIEW_PERIOD_DAYS = (1, 365)
 HISTORY_DAYS = (28, 3650)
 LEAD_TIME_DAYS = (0, 730)
+# The defaults migration 0004 writes; they hold again should the settings row be missing.
+DEFAULT_SETTINGS = {
+    "service_level_a": Decimal("0.98"),
+    "service_level_b": Decimal("0.95"),
+    "service_level_c": Decimal("0.90"),
+    "review_period_days": 7,
+    "history_days": 1095,
+    "freq": "W",
+    "horizon": 26,
+    "demand_kinds": ["issue"],
+}
 
 
 class SuggestionStatus(StrEnum):
