@@ -15,7 +15,7 @@ $(error make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.
 endif
 endif
 
-.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement install migrate clean
+.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement bench-policy install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -61,6 +61,9 @@ bench-ledger: $(STAMP)
 
 bench-procurement: $(STAMP)
 	$(BIN)/python bench/procurement.py
+
+bench-policy: $(STAMP)
+	$(BIN)/python bench/policy.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -1,0 +1,281 @@
+"""Reorder-policy figures from forecasts: demand over the lead time as a count distribution, the
+reorder point and order-up-to level as its quantiles, and ABC classes of consumption value.
+
+Everything here works on whole columns at once (numpy/scipy over every series), never item by
+item, so a run over 100,000 item-warehouses costs a few vector operations.
+
+The model, in full:
+- Per period (the forecast's frequency: day, week or month) demand has mean ``mu`` and variance
+  ``var`` (the forecast's ``series`` frame gives both). Periods are taken as independent.
+- The lead time is ``L`` periods on average with standard deviation ``s_L`` (from the supplier
+  item and as measured from receipts; the caller converts days to periods). Demand over a random
+  lead time then has mean ``mu * L`` and variance ``L * var + mu**2 * s_L**2`` (the law of total
+  variance), so lead-time variability widens the safety stock.
+- That demand is read as a count distribution: negative binomial with the same mean and variance
+  when the variance exceeds the mean, Poisson with that mean otherwise (a Poisson is the
+  narrowest count distribution we allow, so an under-dispersed forecast is widened to it).
+  Never a normal: intermittent demand is skewed and never negative, and so are these quantiles.
+- The reorder point is the quantile at the service level of demand over ``L``; the order-up-to
+  level is that quantile of demand over ``L + R`` (``R`` the review period: how often an item is
+  meant to be ordered), whose lead-time spread is still ``s_L`` alone. The quantile of a count
+  distribution is the smallest whole ``k`` with ``P(D <= k) >= p``: the service level read as
+  the chance that a replenishment cycle has no stock-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# Default target service level (chance of no stock-out per cycle) by ABC class of consumption value.
+DEFAULT_SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+ABC_CUTS = (0.80, 0.95)
+
+# A variance within this relative margin of the mean is read as Poisson: a negative binomial with
+# a huge shape parameter is a Poisson anyway, and scipy's ppf loses precision there.
+_OVERDISPERSION_MARGIN = 1e-6
+
+# Below this mean, demand is read as none: the quantile at any service level we allow is 0 there
+# anyway, and a negative binomial's shape parameter (mean**2 / excess variance) would underflow.
+_NEGLIGIBLE_MEAN = 1e-9
+
+_REQUIRED = ("item_id", "mean", "variance", "lead_periods", "lead_periods_sd")
+
+
+def demand_over(
+    mean: np.ndarray, variance: np.ndarray, periods: np.ndarray, periods_sd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of demand over a random number of periods (mean ``periods``, standard
+    deviation ``periods_sd``): ``mean * periods`` and ``periods * variance + mean**2 *
+    periods_sd**2``. Arrays broadcast; inputs must be non-negative and finite."""
+    mean, variance, periods, periods_sd = (
+        np.asarray(x, dtype=float) for x in (mean, variance, periods, periods_sd)
+    )
+    return mean * periods, periods * variance + mean**2 * periods_sd**2
+
+
+def count_quantile(mean: np.ndarray, variance: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """The ``prob`` quantile of a count with this mean and variance: negative binomial when the
+    variance exceeds the mean, Poisson otherwise; 0 when the mean is (nearly) 0. Whole numbers
+    (a float array), never negative. Arrays broadcast; ``prob`` must lie in (0, 1)."""
+    mean, variance, prob = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (mean, variance, prob))
+    )
+    out = np.zeros(mean.shape, dtype=float)
+    positive = mean > _NEGLIGIBLE_MEAN
+    overdispersed = positive & (variance > mean * (1 + _OVERDISPERSION_MARGIN))
+    poisson = positive & ~overdispersed
+    if poisson.any():
+        out[poisson] = stats.poisson.ppf(prob[poisson], mean[poisson])
+    if overdispersed.any():
+        m, v = mean[overdispersed], variance[overdispersed]
+        # scipy's nbinom(n, p): mean n(1-p)/p, variance n(1-p)/p**2, so p = m/v, n = m**2/(v-m).
+        out[overdispersed] = stats.nbinom.ppf(prob[overdispersed], m * m / (v - m), m / v)
+    return out
+
+
+def _check(series: pd.DataFrame, probs: Mapping[str, float | str]) -> None:
+    missing = [c for c in _REQUIRED if c not in series.columns]
+    if missing:
+        raise ValueError(f"lead_time_demand needs the columns {', '.join(missing)}.")
+    numbers = series[[c for c in _REQUIRED if c != "item_id"]]
+    if numbers.isna().to_numpy().any() or (numbers.to_numpy(dtype=float) < 0).any():
+        bad = numbers.columns[(numbers.isna() | (numbers < 0)).any()].tolist()
+        raise ValueError(f"Negative or missing values in {', '.join(bad)}.")
+    for name, prob in probs.items():
+        values = series[prob].to_numpy(dtype=float) if isinstance(prob, str) else np.array([prob])
+        if not ((values > 0) & (values < 1)).all():
+            raise ValueError(f"The probability for {name} must lie strictly between 0 and 1.")
+
+
+def lead_time_demand(
+    series: pd.DataFrame,
+    probs: Mapping[str, float | str],
+    *,
+    include_review: bool = False,
+) -> pd.DataFrame:
+    """Demand over the lead time (plus the review period when ``include_review``) per series.
+
+    ``series``: one row per series with ``item_id``, ``mean`` and ``variance`` (per period, as in
+    ``ForecastResult.series``), ``lead_periods`` and ``lead_periods_sd`` (lead time in periods
+    of the forecast's frequency), and ``review_periods`` when ``include_review``. No value may be
+    negative or missing.
+    ``probs``: output column name -> probability in (0, 1), either a number for every row or the
+    name of a column of ``series`` holding each row's probability (e.g. ``"service_level"``).
+
+    Returns ``[item_id, demand_mean, demand_var, <one column per probs entry>]`` in the order of
+    ``series``; each probs column is that quantile of the count distribution (see the module).
+    """
+    needed = {"review_periods"} if include_review else set()
+    if needed - set(series.columns):
+        raise ValueError("include_review needs the column review_periods.")
+    _check(series, probs)
+    periods = series["lead_periods"].to_numpy(dtype=float)
+    if include_review:
+        periods = periods + series["review_periods"].to_numpy(dtype=float)
+    demand_mean, demand_var = demand_over(
+        series["mean"].to_numpy(dtype=float),
+        series["variance"].to_numpy(dtype=float),
+        periods,
+        series["lead_periods_sd"].to_numpy(dtype=float),
+    )
+    out = pd.DataFrame(
+        {
+            "item_id": series["item_id"].to_numpy(),
+            "demand_mean": demand_mean,
+            "demand_var": demand_var,
+        }
+    )
+    for name, prob in probs.items():
+        p = series[prob].to_numpy(dtype=float) if isinstance(prob, str) else float(prob)
+        out[name] = count_quantile(demand_mean, demand_var, p)
+    return out
+
+
+def reorder_levels(
+    series: pd.DataFrame,
+    service_level: float | str = "service_level",
+    *,
+    measure: str = "cycle",
+) -> pd.DataFrame:
+    """Reorder point and order-up-to level of every series at its service level.
+
+    ``series`` as for ``lead_time_demand`` with ``review_periods``, and ``service_level`` either a
+    number or the name of a column (default ``"service_level"``). Returns ``[item_id,
+    lead_demand_mean, lead_demand_var, reorder_point, cover_demand_mean, cover_demand_var,
+    order_up_to]``: the first three over the lead time, the last three over lead time + review.
+    ``order_up_to >= reorder_point`` always.
+
+    ``measure`` says what the service level promises:
+    - ``"cycle"`` (the default): the chance that a replenishment cycle has no stock-out. The
+      reorder point is the service-level quantile of demand over the lead time and the
+      order-up-to level that quantile over lead time + review.
+    - ``"fill_rate"``: the share of demand served from stock. The reorder point is the smallest
+      whole ``s`` whose expected shortage per cycle, ``E(D_L - s)+ - E(D_L - s - Q)+``, is at
+      most ``(1 - service_level) * Q``, with ``Q`` the mean demand over the review period (at
+      least 1 unit) and ``D_L`` the count distribution over the lead time; the order-up-to
+      level is ``s`` + the review period's mean demand rounded up. Slow movers ordered a unit
+      at a time need a far higher cycle service for the same fill rate, fast movers ordered in
+      large lots far lower; this spends the stock where it buys the most service.
+    """
+    if measure not in ("cycle", "fill_rate"):
+        raise ValueError('measure must be "cycle" or "fill_rate".')
+    lead = lead_time_demand(series, {"reorder_point": service_level})
+    cover = lead_time_demand(series, {"order_up_to": service_level}, include_review=True)
+    reorder_point, order_up_to = lead["reorder_point"], cover["order_up_to"]
+    if measure == "fill_rate":
+        level = (
+            series[service_level].to_numpy(dtype=float)
+            if isinstance(service_level, str)
+            else float(service_level)
+        )
+        review_mean = series["mean"].to_numpy(dtype=float) * series["review_periods"].to_numpy(
+            dtype=float
+        )
+        reorder_point = fill_rate_reorder_point(
+            lead["demand_mean"].to_numpy(), lead["demand_var"].to_numpy(), review_mean, level
+        )
+        order_up_to = reorder_point + np.ceil(review_mean)
+    return pd.DataFrame(
+        {
+            "item_id": lead["item_id"],
+            "lead_demand_mean": lead["demand_mean"],
+            "lead_demand_var": lead["demand_var"],
+            "reorder_point": reorder_point,
+            "cover_demand_mean": cover["demand_mean"],
+            "cover_demand_var": cover["demand_var"],
+            "order_up_to": np.maximum(order_up_to, reorder_point),
+        }
+    )
+
+
+def expected_shortfall(mean: np.ndarray, variance: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``E[(D - k)+]`` for the count distribution of ``count_quantile`` (whole ``k >= 0``).
+
+    From ``j * P(D = j) = mean * P(D' = j - 1)``, where ``D'`` is the same Poisson, or for a
+    negative binomial ``NB(r, p)`` the ``NB(r + 1, p)``: ``E[D; D > k] = mean * P(D' >= k)``,
+    so ``E[(D - k)+] = mean * P(D' >= k) - k * P(D > k)``.
+    """
+    mean, variance, k = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (mean, variance, k))
+    )
+    out = np.zeros(mean.shape, dtype=float)
+    positive = mean > _NEGLIGIBLE_MEAN
+    over = positive & (variance > mean * (1 + _OVERDISPERSION_MARGIN))
+    pois = positive & ~over
+    if pois.any():
+        m, kk = mean[pois], k[pois]
+        out[pois] = m * stats.poisson.sf(kk - 1, m) - kk * stats.poisson.sf(kk, m)
+    if over.any():
+        m, v, kk = mean[over], variance[over], k[over]
+        r, prob = m * m / (v - m), m / v
+        out[over] = m * stats.nbinom.sf(kk - 1, r + 1, prob) - kk * stats.nbinom.sf(kk, r, prob)
+    return np.maximum(out, 0)  # rounding can leave a hair below 0 far in the tail
+
+
+def fill_rate_reorder_point(
+    lead_mean: np.ndarray, lead_var: np.ndarray, cycle_demand: np.ndarray, fill_rate
+) -> np.ndarray:
+    """The smallest whole ``s >= 0`` with expected shortage per cycle at most ``(1 - fill_rate)
+    * Q``, ``Q = max(cycle_demand, 1)`` (see ``reorder_levels``); a vectorised bisection."""
+    lead_mean, lead_var, cycle, rate = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (lead_mean, lead_var, cycle_demand, fill_rate))
+    )
+    if not ((rate > 0) & (rate < 1)).all():
+        raise ValueError("The fill rate must lie strictly between 0 and 1.")
+    q = np.maximum(cycle, 1.0)
+    allowed = (1 - rate) * q
+
+    def short(s):
+        return expected_shortfall(lead_mean, lead_var, s) - expected_shortfall(
+            lead_mean, lead_var, s + q
+        )
+
+    # Start the search under a bound that meets the target: the 0.999 quantile usually does,
+    # and doubling it where it does not soon will (the shortfall falls to 0 in the tail).
+    low = np.zeros(lead_mean.shape)
+    high = count_quantile(lead_mean, lead_var, 0.999) + 1
+    while (grow := short(high) > allowed).any():
+        high = np.where(grow, high * 2 + 1, high)
+    while (open_ := low < high).any():
+        mid = np.floor((low + high) / 2)
+        ok = short(mid) <= allowed
+        high = np.where(open_ & ok, mid, high)
+        low = np.where(open_ & ~ok, mid + 1, low)
+    return high
+
+
+def abc_classes(consumption_value: pd.Series, cuts: tuple[float, float] = ABC_CUTS) -> pd.Series:
+    """'A', 'B' or 'C' per entry of ``consumption_value`` (e.g. annual quantity × unit cost).
+
+    Entries are ranked by value, largest first (ties keep their order in the series). An entry
+    is 'A' when the cumulative share of the entries ranked before it is below ``cuts[0]`` (so
+    the entries that make up the first 80% of the value are A, including the one that crosses
+    80%), 'B' when it is below ``cuts[1]``, else 'C'. Entries worth 0 are always 'C', and so is
+    everything when the total is 0. Missing values count as 0; negative values are refused.
+    """
+    low, high = cuts
+    if not 0 < low < high <= 1:
+        raise ValueError("cuts must satisfy 0 < first < second <= 1.")
+    values = consumption_value.fillna(0).astype(float)
+    if (values < 0).any():
+        raise ValueError("Consumption values cannot be negative.")
+    total = values.sum()
+    labels = np.full(len(values), "C", dtype=object)
+    if total > 0:
+        # Positions, not index labels, so a series with repeated labels is classed correctly.
+        order = np.argsort(-values.to_numpy(), kind="stable")
+        ranked = values.to_numpy()[order]
+        share_before = (np.cumsum(ranked) - ranked) / total
+        ranked_labels = np.where(share_before < low, "A", np.where(share_before < high, "B", "C"))
+        labels[order] = np.where(ranked > 0, ranked_labels, "C")
+    classes = pd.Series(labels, index=consumption_value.index, dtype=object)
+    return classes
+
+
+def default_service_levels(classes: pd.Series) -> pd.Series:
+    """The default service level of each ABC class (A 0.98, B 0.95, C 0.90)."""
+    return classes.map(DEFAULT_SERVICE_LEVELS).astype(float)
