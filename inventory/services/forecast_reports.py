@@ -1,8 +1,9 @@
 """An item's forecast as the API shows it: its demand history beside what the newest succeeded
 reorder run forecast, per warehouse.
 
-A read composed of several reads (the ledger's demand history, the run's stored series and
-forecast) and, for a warehouse the run did not see, a classification of the history shown.
+A read composed of several reads: the ledger's demand history, the run's stored series and
+forecast. A warehouse the run did not forecast (no run yet, or stock there since) shows class
+``new`` until a run classifies it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from forecasting import classify
 from inventory import clock
 from inventory.db import demand_queries
 from inventory.db import review_queries as rq
@@ -47,15 +47,6 @@ def _forecast_point(row: dict) -> dict:
     return point
 
 
-def _classes(history: pd.DataFrame, freq: str) -> dict[int, str]:
-    """The demand class of each warehouse's history (for warehouses the run did not see)."""
-    if history.empty:
-        return {}
-    frame = history.rename(columns={"warehouse_id": "item_id"})[["item_id", "period", "qty"]]
-    found = classify(frame, freq)
-    return dict(zip(found["item_id"].astype(int), found["demand_class"], strict=True))
-
-
 def item_forecast(item_id: int, warehouse_id: int | None = None) -> dict:
     """History and the newest succeeded run's forecast of the item, per warehouse that holds
     either. With ``warehouse_id`` that warehouse alone; an item with no history there is class
@@ -74,29 +65,35 @@ def item_forecast(item_id: int, warehouse_id: int | None = None) -> dict:
         item_ids=[item_id],
         warehouse_ids=None if warehouse_id is None else [warehouse_id],
     )
-    series = {s["warehouse_id"]: s for s in rq.item_series(run["id"], item_id, warehouse_id)} if run else {}
+    series = (
+        {s["warehouse_id"]: s for s in rq.item_series(run["id"], item_id, warehouse_id)}
+        if run
+        else {}
+    )
     forecasts = rq.item_forecasts(run["id"], item_id, warehouse_id) if run else []
-    places = set(series) | set(history["warehouse_id"].astype(int)) | {f["warehouse_id"] for f in forecasts}
+    places = (
+        set(series)
+        | set(history["warehouse_id"].astype(int))
+        | {f["warehouse_id"] for f in forecasts}
+    )
     if warehouse_id is not None:
         places.add(warehouse_id)
-    classes = _classes(history, window["freq"])
     return {
         "item_id": item_id,
         "run_id": run["id"] if run else None,
         "run_date": run["run_date"] if run else None,
         "freq": window["freq"],
         "series": [
-            _one_place(place, series.get(place), history, forecasts, classes)
-            for place in sorted(places)
+            _one_place(place, series.get(place), history, forecasts) for place in sorted(places)
         ],
     }
 
 
-def _one_place(place: int, found: dict | None, history, forecasts, classes) -> dict:
+def _one_place(place: int, found: dict | None, history, forecasts) -> dict:
     shown = history[history["warehouse_id"] == place]
     return {
         "warehouse_id": place,
-        "demand_class": found["demand_class"] if found else classes.get(place, "new"),
+        "demand_class": found["demand_class"] if found else "new",
         "abc_class": found["abc_class"] if found else None,
         "model": found["model"] if found else "",
         "backtest_mase": found["backtest_mase"] if found else None,
