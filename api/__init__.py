@@ -96,6 +96,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         procurement_setup,
         purchase_requests,
         replenishment,
+        replenishment_forecasts,
         replenishment_settings,
         stock,
         stocktakes,
@@ -131,5 +132,6 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment.review_blp,
         replenishment_settings.settings_blp,
         replenishment_settings.policies_blp,
+        replenishment_forecasts.blp,
     ):
         api.register_blueprint(blueprint)
