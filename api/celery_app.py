@@ -1,5 +1,7 @@
 """Celery for the jobs: one generic task runs any job inside the Flask app context; beat runs
-them on the schedule below, which ``JOB_SCHEDULE`` adjusts.
+them on the schedule below, which ``JOB_SCHEDULE`` adjusts. A reorder run fans out over the
+workers: one task per chunk of item-warehouses, gathered by a chord callback that closes the run
+(``inventory.services.replenishment``).
 
 Set up by ``create_app`` only when ``CELERY_BROKER_URL`` is set; ``worker.py`` is the entry point
 for ``celery -A worker worker`` and ``celery -A worker beat``.
@@ -19,7 +21,12 @@ from flask import Flask
 RUN_JOB = "quartermaster.run_job"
 
 # The same syntax as JOB_SCHEDULE, so the documentation and the defaults cannot drift apart.
-DEFAULT_SCHEDULE = "deliver-notifications=60; rescore-suppliers=cron:30 2 * * *"
+# The reorder run follows the nightly rescoring, so it ranks suppliers on fresh scores.
+DEFAULT_SCHEDULE = (
+    "deliver-notifications=60; rescore-suppliers=cron:30 2 * * *; reorder=cron:0 3 * * *"
+)
+# What the messages offer as an example of the syntax.
+EXAMPLE_SCHEDULE = "deliver-notifications=60; rescore-suppliers=cron:30 2 * * *"
 
 _SCHEDULE_FORMS = (
     "write a number of seconds (e.g. 60), cron:MINUTE HOUR DAY MONTH WEEKDAY in UTC "
@@ -54,7 +61,7 @@ def parse_schedule(text: str, jobs: Iterable[str]) -> dict[str, schedule | None]
         name, sep, when = (part.strip() for part in entry.partition("="))
         if not sep:
             raise ScheduleError(
-                f"JOB_SCHEDULE: {entry!r} has no '='; write NAME=WHEN, e.g. {DEFAULT_SCHEDULE}"
+                f"JOB_SCHEDULE: {entry!r} has no '='; write NAME=WHEN, e.g. {EXAMPLE_SCHEDULE}"
             )
         if name not in known:
             raise ScheduleError(
@@ -80,7 +87,7 @@ def _when(name: str, when: str) -> schedule | None:
     if "=" in when:
         raise ScheduleError(
             f"JOB_SCHEDULE: {name}={when!r} holds more than one entry; "
-            f"separate entries with ';', e.g. {DEFAULT_SCHEDULE}"
+            f"separate entries with ';', e.g. {EXAMPLE_SCHEDULE}"
         )
     raise ScheduleError(f"JOB_SCHEDULE: {name}={when!r} is not a schedule; {_SCHEDULE_FORMS}.")
 
@@ -178,5 +185,28 @@ def init_celery(app: Flask) -> Celery:
         """Run job ``name`` (recorded as a job_run row) and return what it reported."""
         return json_safe(jobs.run(name))
 
+    _reorder_tasks(celery)
     app.extensions["celery"] = celery
     return celery
+
+
+def _reorder_tasks(celery: Celery) -> None:
+    from inventory.services import replenishment as r
+
+    # Chunk results feed the chord callback, so these keep their results (run_job's backend).
+    @celery.task(name=r.REORDER_CHUNK, bind=True, ignore_result=False, shared=False)
+    def reorder_chunk(self, run_id: int, chunk: dict) -> dict:
+        """Forecast, decide and write one chunk of run ``run_id``; say which worker did."""
+        return r.run_chunk(run_id, chunk, worker=self.request.hostname or "unknown")
+
+    @celery.task(name=r.REORDER_FINISH, ignore_result=False, shared=False)
+    def reorder_finish(results: list[dict], run_id: int) -> dict:
+        """The chord callback: close the run with its counts, errors and per-chunk workers."""
+        return json_safe(r.finish_run(run_id, results))
+
+    @celery.task(name=r.REORDER_FAILED, shared=False)
+    def reorder_failed(*args, **kwargs) -> None:
+        """A chunk task raised (not an item's error: those are written): close the run as
+        failed so the next one may start."""
+        run_id = args[-1]
+        r.fail_run(run_id, "a chunk task failed; see the worker's log")

@@ -35,11 +35,32 @@ def run_job(name):
     """Run job NAME now and print what it did."""
     from inventory import jobs
 
-    try:
-        detail = jobs.run(name)
-    except jobs.UnknownJob as exc:
-        raise click.ClickException(str(exc.args[0])) from exc
+    known = jobs.registry()
+    if name not in known:
+        raise click.ClickException(_unknown(name, known))
+    with refusals_as_cli_errors():
+        detail = _with_progress_bar(name) if known[name].reports_progress else jobs.run(name)
     click.echo(f"{name}: succeeded {detail}")
+
+
+def _unknown(name: str, known: dict) -> str:
+    return f"No job {name!r}; known jobs: {', '.join(sorted(known)) or 'none'}."
+
+
+def _with_progress_bar(name: str) -> dict:
+    """Run the job with a bar of its items done out of its total (stderr, so the report on
+    stdout stays one line a script can read)."""
+    from inventory import jobs
+
+    with click.progressbar(length=0, label=name, show_pos=True, file=sys.stderr) as bar:
+        seen = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - seen["done"])
+            seen["done"] = done
+
+        return jobs.run(name, progress=progress)
 
 
 @jobs_cli.command("list")

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 _pinned: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
@@ -27,3 +28,17 @@ def pinned(moment: datetime) -> Iterator[datetime]:
         yield moment
     finally:
         _pinned.reset(token)
+
+
+def service_zone() -> tzinfo:
+    """The zone whose calendar days are the service's days (``SERVICE_TIME_ZONE``, UTC when no
+    app is running): demand periods and a run's date are days of this zone."""
+    from flask import current_app, has_app_context
+
+    name = current_app.config.get("SERVICE_TIME_ZONE", "UTC") if has_app_context() else "UTC"
+    return ZoneInfo(name)
+
+
+def today() -> date:
+    """Today in the service time zone."""
+    return now().astimezone(service_zone()).date()

@@ -2,14 +2,15 @@
 
 Entry points: ``flask jobs run NAME`` (cron, tests) and, when ``CELERY_BROKER_URL`` is set, the
 Celery task ``quartermaster.run_job`` with its beat schedule in ``api.celery_app`` (a worker runs
-them: ``celery -A worker worker``). Never inside gunicorn workers.
+them: ``celery -A worker worker``). Never inside gunicorn workers. The jobs are listed in one
+table, ``registry()``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from inventory import clock
 from inventory.db.models import JobRun
@@ -17,46 +18,43 @@ from inventory.services.tx import transaction
 
 log = logging.getLogger("quartermaster.jobs")
 
-# Modules that register jobs with @job; imported on first use so this module stays cheap.
-JOB_MODULES = (
-    "inventory.services.notifications",
-    "inventory.services.scoring",
-)
-_REGISTRY: dict[str, Callable[[], dict]] = {}
+
+@dataclass(frozen=True)
+class Job:
+    func: Callable[..., dict]
+    # Takes ``progress=callable(done, total)``: the CLI shows a bar for it.
+    reports_progress: bool = False
 
 
-def job(name: str):
-    def decorator(func: Callable[[], dict]):
-        _REGISTRY[name] = func
-        return func
+def registry() -> dict[str, Job]:
+    """Every job, by name: an explicit table, so a misspelt function fails at import rather
+    than silently dropping its job. The services are imported here, on first use, so importing
+    this module stays cheap."""
+    from inventory.services import notifications, replenishment, scoring
 
-    return decorator
-
-
-def registry() -> dict[str, Callable[[], dict]]:
-    for module in JOB_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return dict(_REGISTRY)
+    return {
+        "deliver-notifications": Job(notifications.deliver_notifications),
+        "rescore-suppliers": Job(scoring.rescore_suppliers_job),
+        "reorder": Job(replenishment.reorder_job, reports_progress=True),
+    }
 
 
 class UnknownJob(KeyError):
     pass
 
 
-def run(name: str) -> dict:
-    """Run job ``name`` now and record its outcome; returns what the job reported."""
+def run(name: str, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run job ``name`` now and record its outcome; returns what the job reported.
+    ``progress`` reaches jobs that report it (ignored by the others)."""
     jobs = registry()
     if name not in jobs:
         raise UnknownJob(f"No job {name!r}; known jobs: {', '.join(sorted(jobs)) or 'none'}.")
+    entry = jobs[name]
     with transaction() as session:
         record = JobRun(name=name, started_at=clock.now(), outcome="running")
         session.add(record)
     try:
-        detail = jobs[name]() or {}
+        detail = (entry.func(progress=progress) if entry.reports_progress else entry.func()) or {}
     except Exception as exc:
         with transaction() as session:
             row = session.get(JobRun, record.id)

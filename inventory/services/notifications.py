@@ -24,7 +24,6 @@ from inventory import clock
 from inventory.db.base import is_postgresql
 from inventory.db.models import User, UserRole
 from inventory.db.procurement_models import Notification
-from inventory.jobs import job
 from inventory.services.tx import transaction
 
 MAX_ATTEMPTS = 5
@@ -106,7 +105,6 @@ def smtp_settings(env=os.environ) -> dict | None:
     }
 
 
-@job("deliver-notifications")
 def deliver_notifications(env=os.environ) -> dict:
     """Send up to BATCH_SIZE unsent notices by e-mail; report what was sent and what waits."""
     settings = smtp_settings(env)

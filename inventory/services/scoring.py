@@ -25,7 +25,6 @@ from inventory.db.queries import first_rows, page
 from inventory.domain import scoring as rules
 from inventory.domain.pricing import BASE_CURRENCY
 from inventory.errors import NotFound, ValidationFailed
-from inventory.jobs import job
 from inventory.services import audit
 from inventory.services.score_frame import RATE_COLUMNS, RAW_OF, Scores, score_frame
 from inventory.services.tx import transaction
@@ -317,6 +316,5 @@ def rescore(as_of: date | None = None, config: rules.ScoringConfig | None = None
     return detail
 
 
-@job("rescore-suppliers")
 def rescore_suppliers_job() -> dict:
     return rescore(None, config_from_environment())

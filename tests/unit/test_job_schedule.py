@@ -10,7 +10,7 @@ from celery.schedules import crontab, schedule
 
 from api.celery_app import RUN_JOB, ScheduleError, beat_schedule, json_safe, parse_schedule
 
-JOBS = ("deliver-notifications", "rescore-suppliers")
+JOBS = ("deliver-notifications", "rescore-suppliers", "reorder")
 SECONDS_OR_CRON = (
     "write a number of seconds (e.g. 60), cron:MINUTE HOUR DAY MONTH WEEKDAY in UTC "
     "(e.g. cron:30 2 * * *) or off."
@@ -47,6 +47,12 @@ def test_the_default_schedule():
             "args": ("rescore-suppliers",),
             "options": {"ignore_result": True},
         },
+        "reorder": {  # after the rescoring, so suppliers are ranked on fresh scores
+            "task": RUN_JOB,
+            "schedule": crontab(minute="0", hour="3"),
+            "args": ("reorder",),
+            "options": {"ignore_result": True},
+        },
     }
 
 
@@ -54,17 +60,22 @@ def test_entries_replace_only_their_own_job_and_off_removes_it():
     entries = beat_schedule("deliver-notifications=5", JOBS)
     assert entries["deliver-notifications"]["schedule"] == schedule(timedelta(seconds=5))
     assert entries["rescore-suppliers"]["schedule"] == crontab(minute="30", hour="2")
-    assert list(beat_schedule("rescore-suppliers=off", JOBS)) == ["deliver-notifications"]
-    assert beat_schedule("deliver-notifications=off; rescore-suppliers=off", JOBS) == {}
+    assert list(beat_schedule("rescore-suppliers=off", JOBS)) == [
+        "deliver-notifications",
+        "reorder",
+    ]
+    assert (
+        beat_schedule("deliver-notifications=off; rescore-suppliers=off; reorder=off", JOBS) == {}
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         (
-            "reorder=60",
-            "JOB_SCHEDULE: there is no job 'reorder'; "
-            "known jobs: deliver-notifications, rescore-suppliers.",
+            "reorder-nightly=60",
+            "JOB_SCHEDULE: there is no job 'reorder-nightly'; "
+            "known jobs: deliver-notifications, reorder, rescore-suppliers.",
         ),
         (
             "deliver-notifications",

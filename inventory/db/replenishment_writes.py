@@ -1,0 +1,121 @@
+"""The writers of a reorder run: start it, write one chunk's rows in bulk, finish it.
+
+Rows go in as one executemany per table (``session.execute(insert(Model), rows)``), never one
+ORM object per row. A chunk's writer first deletes what an earlier attempt at the same chunk
+wrote (a Celery task redelivered after its worker died), so writing a chunk twice leaves it
+written once, and progress counts each item-warehouse once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+
+from inventory import clock
+from inventory.db.replenishment_models import (
+    DemandForecast,
+    ForecastSeries,
+    ReorderException,
+    ReorderRun,
+    ReorderSuggestion,
+)
+
+
+def start_run(
+    session, *, run_date, fingerprint: str, parameters: dict, total: int, actor_id: int | None
+) -> int:
+    """Insert the run as ``running``; the partial unique index refuses a second one
+    (IntegrityError, raised at the flush)."""
+    run = ReorderRun(
+        run_date=run_date,
+        status="running",
+        fingerprint=fingerprint,
+        parameters=parameters,
+        progress_done=0,
+        progress_total=total,
+        started_at=clock.now(),
+        started_by=actor_id,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def _pair_filter(model, pairs: list[tuple[int, int]]):
+    # item_id first narrows by the (run_id, item_id, warehouse_id) indexes
+    items = sorted({i for i, _ in pairs}) or [-1]
+    return and_(model.item_id.in_(items), tuple_(model.item_id, model.warehouse_id).in_(pairs))
+
+
+def write_chunk(
+    session,
+    run_id: int,
+    pairs: list[tuple[int, int]],
+    *,
+    series: list[dict],
+    forecasts: list[dict],
+    suggestions: list[dict],
+    exceptions: list[dict],
+) -> int:
+    """Replace the chunk's rows of run ``run_id`` and advance its progress by the pairs not
+    written before; returns that number."""
+    already = 0
+    for model in (DemandForecast, ReorderSuggestion, ReorderException, ForecastSeries):
+        result = session.execute(
+            delete(model).where(model.run_id == run_id, _pair_filter(model, pairs))
+        )
+        if model is ForecastSeries:
+            already = result.rowcount or 0
+    for model, rows in (
+        (ForecastSeries, series),
+        (DemandForecast, forecasts),
+        (ReorderSuggestion, suggestions),
+        (ReorderException, exceptions),
+    ):
+        if rows:
+            session.execute(insert(model), [{"run_id": run_id, **row} for row in rows])
+    new = len(series) - already
+    session.execute(
+        update(ReorderRun)
+        .where(ReorderRun.id == run_id)
+        .values(progress_done=ReorderRun.progress_done + new)
+    )
+    return new
+
+
+def run_totals(session, run_id: int) -> tuple[dict, list[dict]]:
+    """What the run wrote, counted in the database: ``(counts, errors)``."""
+
+    def count(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    series = ForecastSeries
+    counts = {
+        "series": count(series, series.run_id == run_id),
+        "forecasts": count(DemandForecast, DemandForecast.run_id == run_id),
+        "suggestions": count(ReorderSuggestion, ReorderSuggestion.run_id == run_id),
+        "exceptions": count(ReorderException, ReorderException.run_id == run_id),
+        "errors": count(series, series.run_id == run_id, series.error != ""),
+    }
+    by_class = session.execute(
+        select(series.demand_class, func.count())
+        .where(series.run_id == run_id, series.error == "")
+        .group_by(series.demand_class)
+    ).all()
+    counts["classes"] = {name: n for name, n in sorted(by_class)}
+    errors = [
+        {"item_id": i, "warehouse_id": w, "error": e}
+        for i, w, e in session.execute(
+            select(series.item_id, series.warehouse_id, series.error)
+            .where(series.run_id == run_id, series.error != "")
+            .order_by(series.item_id, series.warehouse_id)
+        )
+    ]
+    return counts, errors
+
+
+def finish_run(session, run_id: int, *, status: str, counts: dict, errors: list) -> None:
+    session.execute(
+        update(ReorderRun)
+        .where(ReorderRun.id == run_id)
+        .values(status=status, counts=counts, errors=errors, finished_at=clock.now())
+    )

@@ -1,0 +1,226 @@
+"""The reorder run: plan it, record it, run its chunks (in-process, or fanned out over Celery
+workers when a broker is configured), gather it.
+
+Steps: read the settings and every active item-warehouse; class each by consumption value (ABC
+over the last year's demand × valuation cost, across all of them, before chunking); hash the
+inputs (same run date + same hash as a succeeded run: that run is the answer, nothing new is
+written); record the run as ``running`` (a partial unique index lets only one run at a time: a
+second is a 409); then each chunk of ``CHUNK_SIZE`` item-warehouses is forecast, decided and
+written in its own transaction (``reorder_chunk``), advancing the run's progress; finally the
+counts and per-item errors are read back from what the chunks wrote and the run is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from forecasting.policy import abc_classes
+from inventory import clock
+from inventory.db import demand_queries, reorder_queries
+from inventory.db import replenishment_queries as q
+from inventory.db import replenishment_writes as writes
+from inventory.domain.actors import Actor
+from inventory.errors import Conflict
+from inventory.services import audit
+from inventory.services.reorder_chunk import process_chunk
+from inventory.services.tx import transaction
+
+log = logging.getLogger("quartermaster.reorder")
+
+CHUNK_SIZE = 500
+ABC_WINDOW_DAYS = 365
+REORDER_CHUNK = "quartermaster.reorder_chunk"
+REORDER_FINISH = "quartermaster.reorder_finish"
+REORDER_FAILED = "quartermaster.reorder_failed"
+POLL_SECONDS = 0.5
+
+Progress = Callable[[int, int], None]
+
+
+def _celery():
+    from flask import current_app, has_app_context
+
+    return current_app.extensions.get("celery") if has_app_context() else None
+
+
+def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
+    """Everything the run is started from: settings, window, fingerprint, the chunks."""
+    settings = q.settings()
+    end = run_date - timedelta(days=1)
+    start = end - timedelta(days=int(settings["history_days"]) - 1)
+    pairs = q.item_warehouses()
+    totals = demand_queries.demand_totals(
+        start=end - timedelta(days=ABC_WINDOW_DAYS - 1), end=end, kinds=settings["demand_kinds"]
+    )
+    merged = pairs.merge(totals, on=["item_id", "warehouse_id"], how="left")
+    value = merged["qty"].fillna(0).clip(lower=0) * merged["valuation_cost"].astype(float)
+    abc = abc_classes(pd.Series(value.to_numpy(), index=merged.index)) if len(merged) else []
+    rows = [
+        [int(i), int(w), str(c)]
+        for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc, strict=True)
+    ]
+    chunks = [rows[k : k + chunk_size] for k in range(0, len(rows), chunk_size)]
+    parameters = {
+        "run_date": run_date.isoformat(),
+        "settings": settings,
+        "freq": settings["freq"],
+        "horizon": settings["horizon"],
+        "demand_kinds": settings["demand_kinds"],
+        "history_start": start.isoformat(),
+        "history_end": end.isoformat(),
+        "chunk_size": chunk_size,
+        "chunks": len(chunks),
+    }
+    return {
+        "parameters": parameters,
+        "fingerprint": q.inputs_fingerprint(settings, end),
+        "chunks": chunks,
+        "total": len(rows),
+    }
+
+
+def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):
+    """Record the run, or find the succeeded run it repeats: ``(run_id, chunks, repeated)``."""
+    planned = plan(run_date, chunk_size)
+    existing = reorder_queries.succeeded_run(run_date, planned["fingerprint"])
+    if existing is not None:
+        return existing, [], True
+    parameters = {**planned["parameters"], "mode": mode}
+    try:
+        with transaction() as session:
+            run_id = writes.start_run(
+                session,
+                run_date=run_date,
+                fingerprint=planned["fingerprint"],
+                parameters=parameters,
+                total=planned["total"],
+                actor_id=actor.id if actor else None,
+            )
+            audit.record(actor, "reorder_run.start", "reorder_run", run_id, after=parameters)
+    except IntegrityError:
+        running = reorder_queries.running_run()
+        raise Conflict(
+            f"A reorder run is already in progress (run {running}); wait for it to finish.",
+            extra={"run_id": running},
+        ) from None
+    return run_id, planned["chunks"], False
+
+
+def run_reorder(
+    actor: Actor | None = None,
+    *,
+    run_date: date | None = None,
+    progress: Progress | None = None,
+    fan_out: bool | None = None,
+    wait: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+) -> dict:
+    """Run the reorder for ``run_date`` (today in the service time zone) and return the run as
+    ``reorder_queries.run`` shows it. ``fan_out`` (default: when a broker is configured) sends
+    one Celery task per chunk and a chord callback that finishes the run; ``wait`` then polls
+    the run until it is done (calling ``progress``), else returns it running. The same day
+    with the same inputs returns the succeeded run; a run in progress is a ``Conflict``."""
+    run_date = run_date or clock.today()
+    celery = _celery()
+    fan_out = celery is not None if fan_out is None else fan_out
+    mode = "celery" if fan_out else "in-process"
+    run_id, chunks, repeated = _begin(actor, run_date, mode, chunk_size)
+    if repeated:
+        return reorder_queries.run(run_id)
+    if fan_out:
+        dispatch(celery, run_id, chunks)
+        return _watch(run_id, progress) if wait else reorder_queries.run(run_id)
+    started = time.monotonic()
+    try:
+        results = []
+        total = sum(len(c) for c in chunks)
+        if progress:
+            progress(0, total)
+        for number, chunk in enumerate(chunks):
+            results.append({"chunk": number, **process_chunk(run_id, chunk), "worker": mode})
+            if progress:
+                progress(reorder_queries.run(run_id)["progress"]["done"], total)
+    except BaseException as exc:
+        fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return finish_run(run_id, results, seconds=time.monotonic() - started)
+
+
+def dispatch(celery, run_id: int, chunks: list) -> None:
+    """One task per chunk, gathered by a chord whose callback finishes the run."""
+    from celery import chord
+
+    header = [
+        celery.signature(REORDER_CHUNK, args=(run_id, {"chunk": n, "pairs": c}))
+        for n, c in enumerate(chunks)
+    ]
+    body = celery.signature(REORDER_FINISH, args=(run_id,))
+    if not header:  # a chord needs a task to wait for
+        finish_run(run_id, [])
+        return
+    chord(header)(body.on_error(celery.signature(REORDER_FAILED, args=(run_id,))))
+
+
+def _watch(run_id: int, progress: Progress | None) -> dict:
+    """Follow a fanned-out run until its chord callback closes it."""
+    while True:
+        shown = reorder_queries.run(run_id)
+        if progress:
+            progress(shown["progress"]["done"], shown["progress"]["total"])
+        if shown["status"] != "running":
+            return shown
+        time.sleep(POLL_SECONDS)
+
+
+def run_chunk(run_id: int, chunk: dict, worker: str) -> dict:
+    """A Celery task's body: process one chunk and say which worker did."""
+    return {"chunk": chunk["chunk"], **process_chunk(run_id, chunk["pairs"]), "worker": worker}
+
+
+def finish_run(run_id: int, chunk_results: list[dict], seconds: float | None = None) -> dict:
+    """Close the run: counts and errors as written, which worker did each chunk, duration."""
+    with transaction() as session:
+        counts, errors = writes.run_totals(session, run_id)
+        row = reorder_queries.run(run_id)
+        elapsed = (clock.now() - row["started_at"]).total_seconds()
+        counts["seconds"] = round(seconds if seconds is not None else elapsed, 3)
+        counts["chunks"] = sorted(
+            ({"chunk": r["chunk"], "worker": r["worker"], "size": r["chunk_size"],
+              "errors": r["errors"]} for r in chunk_results),
+            key=lambda r: r["chunk"],
+        )  # fmt: skip
+        writes.finish_run(session, run_id, status="succeeded", counts=counts, errors=errors)
+    return reorder_queries.run(run_id)
+
+
+def fail_run(run_id: int, error: str) -> None:
+    """Close a run that could not go on, so the next one may start."""
+    with transaction() as session:
+        counts, errors = writes.run_totals(session, run_id)
+        errors.append({"item_id": None, "warehouse_id": None, "error": error[:2000]})
+        writes.finish_run(session, run_id, status="failed", counts=counts, errors=errors)
+
+
+def start_reorder(actor: Actor) -> tuple[dict, bool]:
+    """For the API: ``(run, finished)``. With a broker the run is dispatched and returned at
+    once, still running (202); without one it runs here to the end (201)."""
+    run = run_reorder(actor, wait=False)
+    return run, run["status"] != "running"
+
+
+def reorder_job(progress: Progress | None = None) -> dict:
+    """The scheduled job. A person at the CLI (``progress`` given) waits for a fanned-out run;
+    beat's task does not (its worker must stay free for the chunks)."""
+    run = run_reorder(progress=progress, wait=progress is not None)
+    return {
+        "run_id": run["id"],
+        "status": run["status"],
+        "progress": run["progress"],
+        "counts": run["counts"],
+    }
