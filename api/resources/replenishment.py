@@ -28,7 +28,7 @@ from api.schemas.replenishment import (
 from inventory.db import review_queries as rq
 from inventory.domain.actors import Role
 from inventory.errors import NotFound
-from inventory.services import purchase_requests, reorder_review
+from inventory.services import purchase_requests, reorder_review, replenishment
 
 runs_blp = Blueprint(
     "reorder_runs",
@@ -75,8 +75,6 @@ class Runs(MethodView):
         """Start a reorder run now. Without a job broker it runs here and answers 201 with the
         finished run; with one it is dispatched and answers 202 at once. Either way the
         Location header names the run. The same day and inputs give the existing run."""
-        from inventory.services import replenishment  # Part D's service
-
         run, finished = replenishment.start_reorder(current_actor())
         location = url_for("reorder_runs.RunRecord", run_id=run["id"])
         return run, 201 if finished else 202, {"Location": location}

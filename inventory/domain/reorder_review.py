@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from inventory.domain import numbers as n
+from inventory.domain.demand import DEMAND_KINDS
 from inventory.domain.requests import MAX_REQUEST_LINES
 from inventory.errors import Conflict, ValidationFailed
 
@@ -32,8 +33,6 @@ MAX_REVIEW_BATCH = 500
 # The forecast horizon in periods; forecasting refuses more (two years of weeks).
 MAX_HORIZON = 104
 FREQUENCIES = ("D", "W", "M")
-# What a ledger movement can count as; inventory.domain.demand holds the list the run uses.
-DEMAND_KINDS = ("issue", "supplier_return", "transfer", "adjustment")
 ABC_CLASSES = ("A", "B", "C")
 # As forecasting.DEMAND_CLASSES: Syntetos-Boylan's four, too little history, no demand.
 DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "new", "dead")

@@ -47,7 +47,7 @@ def _period_start(day: date, freq: str) -> date:
 
 def _chosen_forecasts(runs: list[dict], date_from, date_to, warehouse_id, freq) -> pd.DataFrame:
     """The forecast that counts for each item, warehouse and ended period (see the module)."""
-    current = _period_start(clock.now().date(), freq)
+    current = _period_start(clock.today(), freq)
     last = min(date_to, current - timedelta(days=1))
     frame = aq.stored_forecasts([r["id"] for r in runs], date_from, last, warehouse_id)
     if frame.empty:
@@ -153,7 +153,7 @@ def item_accuracy(
     history = demand_queries.demand_history(
         freq=freq,
         start=start,
-        end=min(end, clock.now().date()),
+        end=min(end, clock.today()),
         kinds=settings["demand_kinds"],
         item_ids=sorted(set(chosen["item_id"])),
         warehouse_ids=None if warehouse_id is None else [warehouse_id],

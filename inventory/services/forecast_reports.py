@@ -28,7 +28,7 @@ def _window(run: dict | None, settings: dict) -> dict:
     parameters = (run or {}).get("parameters") or {}
     freq = parameters.get("freq", settings["freq"])
     kinds = parameters.get("demand_kinds", settings["demand_kinds"])
-    end = clock.now().date()
+    end = clock.today()
     start = end - timedelta(days=int(settings["history_days"]) - 1)
     return {"freq": freq, "kinds": kinds, "start": start, "end": end}
 
@@ -106,5 +106,5 @@ def _one_place(place: int, found: dict | None, history, forecasts) -> dict:
 
 def default_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     """The accuracy report's periods: a year up to today unless asked otherwise."""
-    date_to = date_to or clock.now().date()
+    date_to = date_to or clock.today()
     return date_from or date_to - timedelta(days=365), date_to

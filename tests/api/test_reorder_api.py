@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from inventory.services import reorder_review
 from tests.api.helpers import assert_problem, writes_nothing
 from tests.api.reorder_helpers import REVIEW_TABLES, Reorder, audit_actions, suggestion_states
 
@@ -328,3 +329,22 @@ def test_only_purchasing_and_admin_review(client, make, reorder, role):
 def test_starting_a_run_is_for_admins(client, make):
     for role in ("purchasing", "viewer", "warehouse"):
         assert_problem(client.post(RUNS, headers=make.headers(role)), 403)
+
+
+def test_an_admin_starts_a_run_and_a_second_while_one_runs_is_409(client, make, reorder):
+    admin = make.headers("admin")
+    started = client.post(RUNS, headers=admin)
+    assert started.status_code == 201, started.get_json()
+    run = started.get_json()
+    assert run["status"] == "succeeded" and run["progress"]["percent"] == 100.0
+    assert started.headers["Location"].endswith(f"{RUNS}/{run['id']}")
+    assert client.get(started.headers["Location"], headers=admin).get_json()["id"] == run["id"]
+    again = client.post(RUNS, headers=admin)
+    assert again.status_code == 201 and again.get_json()["id"] == run["id"]  # same day, inputs
+
+    running = reorder.run("running")
+    changed = {k: v for k, v in reorder_review.get_settings().items() if not k.startswith("upd")}
+    reorder_review.update_settings(reorder.admin, {**changed, "horizon": 8}, lambda now: None)
+    with writes_nothing(REVIEW_TABLES):
+        problem = assert_problem(client.post(RUNS, headers=admin), 409, "conflict")
+    assert problem["run_id"] == running
