@@ -95,6 +95,9 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         master_data,
         procurement_setup,
         purchase_requests,
+        replenishment,
+        replenishment_forecasts,
+        replenishment_settings,
         stock,
         stocktakes,
         users,
@@ -125,5 +128,10 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         receipts_resource.plans_blp,
         suppliers_resource.blp,
         purchase_orders_resource.blp,
+        replenishment.runs_blp,
+        replenishment.review_blp,
+        replenishment_settings.settings_blp,
+        replenishment_settings.policies_blp,
+        replenishment_forecasts.blp,
     ):
         api.register_blueprint(blueprint)
