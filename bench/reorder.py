@@ -89,7 +89,7 @@ def statsmodels_loop(history: pd.DataFrame, horizon: int) -> tuple[float, int]:
     began = time.perf_counter()
     for key in keys.itertuples(index=False):
         mask = (history["item_id"] == key.item_id) & (history["warehouse_id"] == key.warehouse_id)
-        y = history.loc[mask, "qty"].to_numpy(dtype=float)
+        y = pd.Series(history.loc[mask, "qty"].to_numpy(dtype=float))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = ETSModel(y, error="add").fit(disp=False)
