@@ -28,8 +28,8 @@ from inventory.db.procurement_models import (
     GoodsReceiptLine,
     PurchaseOrder,
     PurchaseOrderLine,
-    StatusChange,
 )
+from inventory.db.status_writes import record_status_change
 from inventory.db.types import Quantity, UnitCost
 
 
@@ -136,7 +136,6 @@ _MOVE_ORDER = (
     .where(_po.c.id == bindparam("order_id"))
     .values(status=bindparam("to_status"), updated_at=bindparam("at"))
 )
-_INSERT_CHANGE = insert(StatusChange.__table__)
 # PostgreSQL's: one statement. Every CTE runs whether or not the outer query reads it; the
 # conditional ones carry their condition in a WHERE.
 _WRITE = """
@@ -174,6 +173,7 @@ WITH receipt AS (
     UPDATE purchase_order SET status = CAST(%(to_status)s AS varchar), updated_at = %(at)s
     WHERE id = CAST(%(order_id)s AS int) AND CAST(%(to_status)s AS varchar) IS NOT NULL
 ), change AS (
+    -- the one status_change row not written by ``status_writes`` (see there): same columns
     INSERT INTO status_change (subject_type, subject_id, from_status, to_status, actor_id, at,
                                reason)
     SELECT 'purchase_order', CAST(%(order_id)s AS int), CAST(%(from_status)s AS varchar),
@@ -266,10 +266,9 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
     set_received(session, w.received)
     if w.move:
         session.execute(_MOVE_ORDER, {"order_id": w.order_id, "to_status": after, "at": w.at})
-        change = {"subject_type": "purchase_order", "subject_id": w.order_id,
-                  "from_status": before, "to_status": after, "actor_id": w.actor_id,
-                  "at": w.at, "reason": w.why}  # fmt: skip
-        session.execute(_INSERT_CHANGE, change)
+        record_status_change(
+            session, "purchase_order", w.order_id, before, after, w.actor_id, w.at, w.why
+        )
     session.execute(INSERT_AUDIT, w.audit_event)
     return line_ids
 

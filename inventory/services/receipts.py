@@ -24,6 +24,7 @@ from inventory.db.procurement_models import (
     SupplierReturn,
 )
 from inventory.db.receipt_writes import OrderHead, OrderLine
+from inventory.db.status_writes import record_status_change
 from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import receiving as rc
@@ -35,7 +36,6 @@ from inventory.domain.receiving import InspectionMode, ReceiptLineIn
 from inventory.domain.wording import plural
 from inventory.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from inventory.services import audit, inspection, request_closing, stock
-from inventory.services.purchase_orders import record_status
 from inventory.services.tx import retrying, transaction
 
 
@@ -110,7 +110,9 @@ def _move_order(
     if move is None:
         return None
     before, target = move
-    record_status(session, actor, "purchase_order", order.id, before, target, why)
+    record_status_change(
+        session, "purchase_order", order.id, before, target, actor.id, clock.now(), why
+    )
     order.status = target
     order.updated_at = clock.now()
     request_closing.close_finished_requests(session, actor, order, why, lines.values())
