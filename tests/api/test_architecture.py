@@ -3,6 +3,10 @@
 - ``inventory.domain`` and ``forecasting`` are pure: no Flask, no SQLAlchemy, no delivery layer,
   no database package, no services, no clock; ``forecasting`` uses nothing from ``inventory``.
 - ``inventory`` never imports the delivery layers ``api`` or ``web``.
+- ``inventory.services`` builds no SQL: of SQLAlchemy a service imports only its exceptions
+  (``sqlalchemy.exc``) and the session's types (``sqlalchemy.orm``); ``inventory/db/`` builds the
+  statements. The modules that still build their own are listed, each with why, and the list only
+  shrinks: a new one fails, and so does a listed one that no longer needs its place.
 """
 
 from __future__ import annotations
@@ -124,3 +128,73 @@ def test_the_import_reader_sees_every_form(tmp_path, monkeypatch):
     assert not _forbidden("inventory.domain.numbers", banned)
     assert not _forbidden("inventory.errors", banned)
     assert not _forbidden("flasky", ("flask",))
+
+
+# What a service may import of SQLAlchemy: nothing that builds a statement.
+SERVICE_SQLALCHEMY_ALLOWED = ("sqlalchemy.exc", "sqlalchemy.orm")
+# Services that still build SQL (select/insert/update/delete/text/func...), each with why. Shrink
+# this list as their statements move to ``inventory/db/*_queries.py`` / ``*_writes.py``; never
+# grow it.
+SERVICES_STILL_BUILDING_SQL = {
+    "approvals": "approval rules and decisions: reads and the round shift not yet in db/",
+    "budgets": "budget sums (committed, actual) not yet in db/",
+    "demo": "demo seeding reads what exists before it adds more",
+    "health": "the readiness probe's SELECT 1",
+    "inspection": "inspection plans and skip-lot state not yet in db/",
+    "master_data": "usage checks before deleting an item or warehouse not yet in db/",
+    "notifications": "notices written per recipient and read back not yet in db/",
+    "order_closing": "order and request lines loaded for closing not yet in db/",
+    "order_from_requests": "approved request lines gathered into orders not yet in db/",
+    "purchase_orders": "order loads and supplier-item reads not yet in db/",
+    "purchase_requests": "request lines replaced and loaded not yet in db/",
+    "receipts": "receipt loads for cancel and return not yet in db/",
+    "request_closing": "requests of an order loaded for closing not yet in db/",
+    "stocktakes": "stocktake lines and balance snapshots not yet in db/",
+    "supplier_items": "supplier-item reads and deletes not yet in db/",
+    "suppliers": "supplier usage checks not yet in db/",
+    "users": "user lookups and the last-admin check not yet in db/",
+}
+
+
+def _builds_sql(path: Path) -> list[str]:
+    return sorted(
+        module
+        for module in imports_of(path)
+        if _forbidden(module, ("sqlalchemy",))
+        and not _forbidden(module, SERVICE_SQLALCHEMY_ALLOWED)
+    )
+
+
+def test_services_build_no_sql_beyond_the_listed_ones():
+    building = {
+        path.stem: _builds_sql(path)
+        for path in _python_files("inventory/services")
+        if _builds_sql(path)
+    }
+    assert sorted(set(building) - set(SERVICES_STILL_BUILDING_SQL)) == [], building
+    assert sorted(set(SERVICES_STILL_BUILDING_SQL) - set(building)) == [], (
+        "no longer builds SQL: take it off SERVICES_STILL_BUILDING_SQL"
+    )
+
+
+def test_the_sql_check_sees_statement_builders_and_spares_exceptions(tmp_path, monkeypatch):
+    monkeypatch.setattr("tests.api.test_architecture.ROOT", tmp_path)
+    module = tmp_path / "inventory" / "services" / "x.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "from sqlalchemy import select, text\n"
+        "from sqlalchemy.exc import IntegrityError\n"
+        "from sqlalchemy.orm import Session\n"
+        "from sqlalchemy.dialects.postgresql import insert\n"
+    )
+    assert _builds_sql(module) == [
+        "sqlalchemy",
+        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy.dialects.postgresql.insert",
+        "sqlalchemy.select",
+        "sqlalchemy.text",
+    ]
+    module.write_text("import sqlalchemy as sa\n")
+    assert _builds_sql(module) == ["sqlalchemy"]
+    module.write_text("from sqlalchemy.exc import IntegrityError\nimport sqlalchemy.orm\n")
+    assert _builds_sql(module) == []
