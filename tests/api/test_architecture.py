@@ -140,16 +140,11 @@ SERVICES_STILL_BUILDING_SQL = {
     "budgets": "budget sums (committed, actual) not yet in db/",
     "demo": "demo seeding reads what exists before it adds more",
     "inspection": "inspection plans and skip-lot state not yet in db/",
-    "master_data": "usage checks before deleting an item or warehouse not yet in db/",
-    "notifications": "notices written per recipient and read back not yet in db/",
     "order_from_requests": "approved request lines gathered into orders not yet in db/",
     "purchase_orders": "order loads and supplier-item reads not yet in db/",
     "purchase_requests": "request lines replaced and loaded not yet in db/",
     "receipts": "receipt loads for cancel and return not yet in db/",
     "stocktakes": "stocktake lines and balance snapshots not yet in db/",
-    "supplier_items": "supplier-item reads and deletes not yet in db/",
-    "suppliers": "supplier usage checks not yet in db/",
-    "users": "user lookups and the last-admin check not yet in db/",
 }
 
 
