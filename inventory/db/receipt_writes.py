@@ -278,3 +278,22 @@ def _received_arrays(lines: list[OrderLine]) -> dict:
         "ids": driver.int_array(x.id for x in lines),
         "quantities": driver.int_array(_qty(x.received_quantity, None) for x in lines),
     }
+
+
+def warehouse_active(session: Session, warehouse_id: int) -> bool | None:
+    """Whether the warehouse is active; None if there is none."""
+    return session.scalar(select(_wh.c.active).where(_wh.c.id == warehouse_id))
+
+
+def receipt_order_id(session: Session, receipt_id: int) -> int | None:
+    """The order the receipt belongs to; None if there is no such receipt."""
+    return session.scalar(select(_gr.c.order_id).where(_gr.c.id == receipt_id))
+
+
+def accepted_by_line(session: Session, receipt_id: int) -> list:
+    """The receipt's lines as ``(po_line_id, accepted)`` rows."""
+    return session.execute(
+        select(GoodsReceiptLine.po_line_id, GoodsReceiptLine.accepted).where(
+            GoodsReceiptLine.receipt_id == receipt_id
+        )
+    ).all()

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from inventory.db.models import Item
 from inventory.db.procurement_models import (
     ExchangeRate,
     PurchaseOrderLine,
@@ -84,4 +85,24 @@ def offer_rows(session: Session, item_ids: list[int], active_status: str) -> lis
             Supplier.status == active_status,
         )
         .order_by(SupplierItem.id)
+    ).all()
+
+
+def offered_items(session: Session, supplier_id: int, item_ids) -> list[SupplierItem]:
+    """The supplier's active supplier items for ``item_ids``."""
+    return list(
+        session.execute(
+            select(SupplierItem).where(
+                SupplierItem.supplier_id == supplier_id,
+                SupplierItem.item_id.in_(item_ids),
+                SupplierItem.active.is_(True),
+            )
+        ).scalars()
+    )
+
+
+def item_rows(session: Session, item_ids) -> list:
+    """``(id, sku, active)`` of the items ``item_ids`` that exist."""
+    return session.execute(
+        select(Item.id, Item.sku, Item.active).where(Item.id.in_(item_ids))
     ).all()

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from inventory import clock
 from inventory.db import purchasing_queries as pq
-from inventory.db.models import Item, Warehouse
+from inventory.db import supplier_queries
+from inventory.db.models import Warehouse
 from inventory.db.procurement_models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Supplier,
-    SupplierItem,
 )
 from inventory.db.status_writes import record_status_change
 from inventory.domain import numbers as n
@@ -183,21 +181,10 @@ def create_order(
         supplier = orderable_supplier(session, supplier_id)
         active_warehouse(session, warehouse_id)
         item_ids = {x.item_id for x in lines}
-        items = {
-            row.id: row
-            for row in session.execute(
-                select(Item.id, Item.sku, Item.active).where(Item.id.in_(item_ids))
-            )
-        }
+        items = {row.id: row for row in supplier_queries.item_rows(session, item_ids)}
         offered = {
             row.item_id: row
-            for row in session.execute(
-                select(SupplierItem).where(
-                    SupplierItem.supplier_id == supplier_id,
-                    SupplierItem.item_id.in_(item_ids),
-                    SupplierItem.active.is_(True),
-                )
-            ).scalars()
+            for row in supplier_queries.offered_items(session, supplier_id, item_ids)
         }
         breaks = pq.price_breaks([row.id for row in offered.values()])
         errors: dict[str, dict[str, list[str]]] = {}

@@ -141,9 +141,7 @@ SERVICES_STILL_BUILDING_SQL = {
     "demo": "demo seeding reads what exists before it adds more",
     "inspection": "inspection plans and skip-lot state not yet in db/",
     "order_from_requests": "approved request lines gathered into orders not yet in db/",
-    "purchase_orders": "order loads and supplier-item reads not yet in db/",
     "purchase_requests": "request lines replaced and loaded not yet in db/",
-    "receipts": "receipt loads for cancel and return not yet in db/",
     "stocktakes": "stocktake lines and balance snapshots not yet in db/",
 }
 
