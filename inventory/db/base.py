@@ -6,7 +6,7 @@ from contextvars import ContextVar
 
 import psycopg
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -26,6 +26,11 @@ db = SQLAlchemy(
         "expire_on_commit": False,
     },
 )
+
+
+def ping(session) -> None:
+    """One ``SELECT 1`` on ``session``: raises SQLAlchemy's error when the database is down."""
+    session.execute(text("SELECT 1"))
 
 
 def is_postgresql(session) -> bool:

@@ -1,25 +1,59 @@
-"""A posted stock document's writes in one PostgreSQL statement.
+"""The one writer of stock documents, their ledger entries and the balances they move.
 
-Once its balance rows are locked and its entries valued, a posting writes five tables: the
-document, its lines, the ledger entries, the balances and the audit event. As separate statements
-that is five round trips, each with its share of driver and SQLAlchemy work; here it is one:
-data-modifying CTEs, the rows passed as array literals and unnested, sent to the driver
-directly (``inventory.db.driver``). Every CTE runs in the same statement
-and transaction, and the foreign keys are checked at its end, so the lines can name the document
-and the ledger the lines inserted beside them. SQLite has no data-modifying CTEs; there the
-service writes the same rows a table at a time.
+``write_document`` inserts a new document (draft or posted) with its lines, its entries and
+balances when it is posted, and its audit event; ``write_entries`` writes the ledger entries and
+balances of a document already there (a draft being posted, or a posted one being reversed).
+Each picks its dialect inside, so no caller asks which database it runs on.
+
+On PostgreSQL a document posted as it is created is one statement. Once its balance rows are
+locked and its entries valued, a posting writes five tables: the document, its lines, the ledger
+entries, the balances and the audit event. As separate statements that is five round trips, each
+with its share of driver and SQLAlchemy work; here it is one: data-modifying CTEs, the rows
+passed as array literals and unnested, sent to the driver directly (``inventory.db.driver``).
+Every CTE runs in the same statement and transaction, and the foreign keys are checked at its
+end, so the lines can name the document and the ledger the lines inserted beside them. SQLite has
+no data-modifying CTEs; there (and for drafts, draft postings and reversals on both) the same rows
+are written a table at a time, by statements built once on the Core tables.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from inventory.db import driver
+from inventory.db.audit_rows import INSERT as INSERT_AUDIT
 from inventory.db.audit_rows import audit_params
+from inventory.db.base import is_postgresql
+from inventory.db.models import StockBalance, StockDocument, StockDocumentLine, StockLedger
 from inventory.db.types import Money, Quantity, UnitCost
 from inventory.domain.documents import Entry, LineIn
 from inventory.domain.valuation import Balance, Key
 
+# The statements written a table at a time, built once (building one costs more than running it)
+# and on the Core tables, so the writes go straight to executemany without the ORM's unit of work
+# or bulk-persistence layers. Column types (fixed-point, UTC) still apply.
+_documents = StockDocument.__table__
+_lines = StockDocumentLine.__table__
+_ledger = StockLedger.__table__
+_balances = StockBalance.__table__
+_INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
+_INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
+# RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
+# one statement per entry; the ids it returns are not needed.
+_INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id)
+_UPDATE_BALANCE = (
+    update(_balances)
+    .where(
+        _balances.c.item_id == bindparam("key_item_id"),
+        _balances.c.warehouse_id == bindparam("key_warehouse_id"),
+    )
+    .values(quantity=bindparam("quantity"), value=bindparam("value"))
+)
+
+# PostgreSQL's: a document posted as it is created, in one statement.
 _WRITE = """
 WITH document AS (
     INSERT INTO stock_document (type, status, warehouse_id, to_warehouse_id, reference, source,
@@ -76,7 +110,99 @@ GROUP BY document.id
 _qty, _cost, _value = (t.process_bind_param for t in (Quantity(), UnitCost(), Money()))
 
 
-def write_posted(
+def write_document(
+    session: Session,
+    document: dict,
+    lines: list[LineIn],
+    entries: list[Entry],
+    balances: dict[Key, Balance],
+    audit_event: dict,
+) -> tuple[int, list[int]]:
+    """Insert the new ``document`` (its columns), its ``lines`` and ``audit_event`` (its columns;
+    the entity id is the new document's), and, when it is posted, its ``entries`` and
+    ``balances`` (locked by this transaction already); return the document's id and its lines'
+    ids in line order."""
+    if balances and is_postgresql(session):
+        return _write_posted(session, document, lines, entries, balances, audit_event)
+    doc_id = session.execute(_INSERT_DOCUMENT, document).scalar_one()
+    line_ids = _insert_lines(session, doc_id, lines)
+    if balances:
+        write_entries(
+            session,
+            doc_id,
+            line_ids,
+            entries,
+            balances,
+            reversal=False,
+            actor_id=document["posted_by"],
+            at=document["posted_at"],
+        )
+    session.execute(INSERT_AUDIT, {**audit_event, "entity_id": str(doc_id)})
+    return doc_id, line_ids
+
+
+def write_entries(
+    session: Session,
+    document_id: int,
+    line_ids: list[int],
+    entries: list[Entry],
+    balances: dict[Key, Balance],
+    *,
+    reversal: bool,
+    actor_id: int,
+    at: datetime,
+) -> None:
+    """Insert the ledger ``entries`` of the document ``document_id`` (each names its line by
+    index into ``line_ids``) and set ``balances`` (locked by this transaction already)."""
+    session.execute(
+        _INSERT_LEDGER,
+        [
+            {
+                "document_id": document_id,
+                "line_id": line_ids[e.line_index],
+                "item_id": e.key[0],
+                "warehouse_id": e.key[1],
+                "quantity": e.movement.quantity,
+                "unit_cost": e.movement.unit_cost,
+                "value": e.movement.value,
+                "balance_quantity": e.movement.after.quantity,
+                "balance_value": e.movement.after.value,
+                "reversal": reversal,
+                "actor_id": actor_id,
+                "posted_at": at,
+            }
+            for e in entries
+        ],
+    )
+    session.execute(
+        _UPDATE_BALANCE,
+        [
+            {
+                "key_item_id": k[0],
+                "key_warehouse_id": k[1],
+                "quantity": b.quantity,
+                "value": b.value,
+            }
+            for k, b in sorted(balances.items())
+        ],
+    )
+
+
+def _insert_lines(session: Session, document_id: int, lines: list[LineIn]) -> list[int]:
+    rows = [
+        {
+            "document_id": document_id,
+            "line_no": i + 1,
+            "item_id": line.item_id,
+            "quantity": line.quantity,
+            "unit_cost": line.unit_cost,
+        }
+        for i, line in enumerate(lines)
+    ]
+    return list(session.execute(_INSERT_LINES, rows).scalars())
+
+
+def _write_posted(
     session: Session,
     document: dict,
     lines: list[LineIn],

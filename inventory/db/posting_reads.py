@@ -1,19 +1,30 @@
-"""What a posting reads before it locks: its items and warehouses, and which of its balance rows
-exist, in one round trip.
+"""What a posting reads: the document (locked) and its lines or ledger entries, the labels a
+shortage message names, and, before it locks (``references``), its items and warehouses and which
+of its balance rows exist, in one round trip.
 
-Rows are ``(kind, id, warehouse_id, active, sku, valuation_cost)``: kind ``item``, ``warehouse`` or
-``balance`` (a balance row's ``id`` is its item's). On PostgreSQL the lists go as array literals
-to one statement of fixed text (``inventory.db.driver``); SQLite expands its ``IN`` lists.
+``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost)``: kind
+``item``, ``warehouse`` or ``balance`` (a balance row's ``id`` is its item's). On PostgreSQL the
+lists go as array literals to one statement of fixed text (``inventory.db.driver``); SQLite
+expands its ``IN`` lists.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import Integer, bindparam, cast, literal_column, null, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from inventory.db import driver
 from inventory.db.base import is_postgresql
-from inventory.db.models import Item, StockBalance, Warehouse
+from inventory.db.models import (
+    Item,
+    StockBalance,
+    StockDocument,
+    StockDocumentLine,
+    StockLedger,
+    Warehouse,
+)
 
 _item, _wh, _balance = Item.__table__.c, Warehouse.__table__.c, StockBalance.__table__.c
 
@@ -65,3 +76,55 @@ def references(
         return driver.rows(session, _POSTGRESQL, params, _TYPES)
     params = {"item_ids": list(item_ids), "warehouse_ids": list(warehouse_ids), "keys": keys}
     return [tuple(row) for row in session.execute(_SQLITE, params)]
+
+
+def locked_document(session: Session, document_id: int) -> StockDocument | None:
+    """The document, its row locked until the transaction ends (None if there is none)."""
+    return session.get(StockDocument, document_id, with_for_update=True)
+
+
+def document_lines(session: Session, document_id: int) -> list[StockDocumentLine]:
+    """The document's lines in line order."""
+    return list(
+        session.execute(
+            select(StockDocumentLine)
+            .where(StockDocumentLine.document_id == document_id)
+            .order_by(StockDocumentLine.line_no)
+        ).scalars()
+    )
+
+
+def posted_entries(session: Session, document_id: int) -> list:
+    """The document's own ledger entries (not reversals) in the order they were written:
+    rows of ``line_id, item_id, warehouse_id, quantity, unit_cost, value``."""
+    return session.execute(
+        select(
+            StockLedger.line_id,
+            StockLedger.item_id,
+            StockLedger.warehouse_id,
+            StockLedger.quantity,
+            StockLedger.unit_cost,
+            StockLedger.value,
+        )
+        .where(StockLedger.document_id == document_id, StockLedger.reversal.is_(False))
+        .order_by(StockLedger.id)
+    ).all()
+
+
+def item_labels(session: Session, item_ids: set[int]) -> dict[int, tuple[str, Decimal]]:
+    """``{item_id: (sku, valuation_cost)}`` of ``item_ids``."""
+    return {
+        row.id: (row.sku, row.valuation_cost)
+        for row in session.execute(
+            select(Item.id, Item.sku, Item.valuation_cost).where(Item.id.in_(item_ids))
+        )
+    }
+
+
+def warehouse_codes(session: Session, warehouse_ids: set[int]) -> dict[int, str]:
+    """``{warehouse_id: code}`` of ``warehouse_ids``."""
+    return dict(
+        session.execute(
+            select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(warehouse_ids))
+        ).all()
+    )

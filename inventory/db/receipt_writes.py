@@ -28,8 +28,8 @@ from inventory.db.procurement_models import (
     GoodsReceiptLine,
     PurchaseOrder,
     PurchaseOrderLine,
-    StatusChange,
 )
+from inventory.db.status_writes import record_status_change
 from inventory.db.types import Quantity, UnitCost
 
 
@@ -136,7 +136,6 @@ _MOVE_ORDER = (
     .where(_po.c.id == bindparam("order_id"))
     .values(status=bindparam("to_status"), updated_at=bindparam("at"))
 )
-_INSERT_CHANGE = insert(StatusChange.__table__)
 # PostgreSQL's: one statement. Every CTE runs whether or not the outer query reads it; the
 # conditional ones carry their condition in a WHERE.
 _WRITE = """
@@ -174,6 +173,7 @@ WITH receipt AS (
     UPDATE purchase_order SET status = CAST(%(to_status)s AS varchar), updated_at = %(at)s
     WHERE id = CAST(%(order_id)s AS int) AND CAST(%(to_status)s AS varchar) IS NOT NULL
 ), change AS (
+    -- the one status_change row not written by ``status_writes`` (see there): same columns
     INSERT INTO status_change (subject_type, subject_id, from_status, to_status, actor_id, at,
                                reason)
     SELECT 'purchase_order', CAST(%(order_id)s AS int), CAST(%(from_status)s AS varchar),
@@ -266,10 +266,9 @@ def write_receipt(session: Session, w: ReceiptWrites) -> list[int]:
     set_received(session, w.received)
     if w.move:
         session.execute(_MOVE_ORDER, {"order_id": w.order_id, "to_status": after, "at": w.at})
-        change = {"subject_type": "purchase_order", "subject_id": w.order_id,
-                  "from_status": before, "to_status": after, "actor_id": w.actor_id,
-                  "at": w.at, "reason": w.why}  # fmt: skip
-        session.execute(_INSERT_CHANGE, change)
+        record_status_change(
+            session, "purchase_order", w.order_id, before, after, w.actor_id, w.at, w.why
+        )
     session.execute(INSERT_AUDIT, w.audit_event)
     return line_ids
 
@@ -279,3 +278,22 @@ def _received_arrays(lines: list[OrderLine]) -> dict:
         "ids": driver.int_array(x.id for x in lines),
         "quantities": driver.int_array(_qty(x.received_quantity, None) for x in lines),
     }
+
+
+def warehouse_active(session: Session, warehouse_id: int) -> bool | None:
+    """Whether the warehouse is active; None if there is none."""
+    return session.scalar(select(_wh.c.active).where(_wh.c.id == warehouse_id))
+
+
+def receipt_order_id(session: Session, receipt_id: int) -> int | None:
+    """The order the receipt belongs to; None if there is no such receipt."""
+    return session.scalar(select(_gr.c.order_id).where(_gr.c.id == receipt_id))
+
+
+def accepted_by_line(session: Session, receipt_id: int) -> list:
+    """The receipt's lines as ``(po_line_id, accepted)`` rows."""
+    return session.execute(
+        select(GoodsReceiptLine.po_line_id, GoodsReceiptLine.accepted).where(
+            GoodsReceiptLine.receipt_id == receipt_id
+        )
+    ).all()

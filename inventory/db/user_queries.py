@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from inventory.db.models import ApiToken, LoginFailure, User, UserRole
@@ -110,3 +110,49 @@ def revoke_tokens(
     if keep_hash is not None:
         query = query.where(tokens.token_hash != keep_hash)
     return len(session.execute(query).all())
+
+
+def user_count(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0
+
+
+def active_user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username, User.active))
+
+
+# Every authenticated request runs this: built once (building it costs more than running it),
+# on the Core tables, which skips the ORM's per-execution set-up for a plain row query.
+_user, _role, _token = User.__table__.c, UserRole.__table__.c, ApiToken.__table__.c
+_ACTOR_FOR_TOKEN = (
+    select(_user.id, _user.username, _role.role)
+    .select_from(
+        User.__table__.join(ApiToken.__table__, _token.user_id == _user.id).join(
+            UserRole.__table__, _role.user_id == _user.id
+        )
+    )
+    .where(
+        _token.token_hash == bindparam("token_hash"),
+        _token.revoked_at.is_(None),
+        _token.expires_at > bindparam("now"),
+        _user.active,
+    )
+)
+
+
+def actor_rows_for_token(session: Session, token_hash: str, now: datetime) -> list:
+    """``(id, username, role)`` per role of the active user whose live token hashes to
+    ``token_hash`` (none: no such token, or it expired, was revoked or its user deactivated)."""
+    return session.execute(_ACTOR_FOR_TOKEN, {"token_hash": token_hash, "now": now}).all()
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.id)).scalars())
+
+
+def all_user_roles(session: Session) -> list:
+    """Every ``(user_id, role)``."""
+    return session.execute(select(UserRole.user_id, UserRole.role)).all()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from inventory import clock
 from inventory.db.base import db, is_postgresql
 from inventory.db.procurement_models import Approval, ApprovalRule, PurchaseOrder, StatusChange
+from inventory.db.status_writes import record_status_change
 from inventory.domain import approvals as ap
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
@@ -121,22 +122,6 @@ def approval_bands_for(amount: Decimal) -> list[str]:
 
 
 # -- shared record keeping ---------------------------------------------------------------------
-
-
-def record_status_change(
-    session, subject_type: str, subject_id: int, from_status, to_status, actor: Actor, reason=""
-) -> None:
-    session.add(
-        StatusChange(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            from_status=None if from_status is None else str(from_status),
-            to_status=str(to_status),
-            actor_id=actor.id,
-            at=clock.now(),
-            reason=reason,
-        )
-    )
 
 
 def approvers_so_far(session, subject_type: str, subject_id: int) -> set[int]:
@@ -269,7 +254,8 @@ def require_order_approval(order_id: int, amount_base: Decimal, actor: Actor) ->
             order_id,
             before["approval_status"],
             order.approval_status,
-            actor,
+            actor.id,
+            clock.now(),
             f"{amount_base} in base currency needs {needs}",
         )
         audit.record(
@@ -335,7 +321,14 @@ def approve_order(
         else:
             order.approval_status, order.waiting_role = "approved", None
             record_status_change(
-                session, ORDER_APPROVAL, order_id, "pending", "approved", actor, reason
+                session,
+                ORDER_APPROVAL,
+                order_id,
+                "pending",
+                "approved",
+                actor.id,
+                clock.now(),
+                reason,
             )
             notifications.notify(
                 [order.created_by],
@@ -366,7 +359,7 @@ def reject_order(
         order.approval_status, order.waiting_role = "rejected", None
         order.updated_at = clock.now()
         record_status_change(
-            session, ORDER_APPROVAL, order_id, "pending", "rejected", actor, reason
+            session, ORDER_APPROVAL, order_id, "pending", "rejected", actor.id, clock.now(), reason
         )
         notifications.notify(
             [order.created_by],

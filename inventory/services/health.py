@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass
 
 import redis
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from inventory.db.base import db
+from inventory.db.base import db, ping
 
 log = logging.getLogger("quartermaster.health")
 
@@ -36,7 +35,7 @@ def database() -> Check:
     """Every request needs the database: one ``SELECT 1`` through the pool (bounded by the
     engine's connect timeout)."""
     try:
-        db.session.execute(text("SELECT 1"))
+        ping(db.session)
         db.session.rollback()
         return Check(ok=True, required=True)
     except SQLAlchemyError as error:

@@ -5,18 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import exists, select
-
 from inventory import clock
-from inventory.db.models import (
-    Item,
-    StockDocument,
-    StockDocumentLine,
-    StockLedger,
-    Stocktake,
-    StocktakeLine,
-    Warehouse,
-)
+from inventory.db import usage_queries
+from inventory.db.models import Item, Warehouse
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict, NotFound, ValidationFailed
@@ -122,7 +113,7 @@ def update(
 def _check_unit_unused(session, item: Item) -> None:
     # Ledger quantities are in the item's unit: renaming it would silently turn 10 boxes into
     # 10 kg, history and balances alike. Allow it only before the first movement.
-    if session.scalar(select(exists().where(StockLedger.item_id == item.id))):
+    if usage_queries.item_has_movements(session, item.id):
         raise Conflict(
             f"Item {item.sku} has stock movements recorded in {item.unit_of_measure!r}, so its "
             "unit of measure cannot change. Create a new item with the new unit, move the stock "
@@ -156,7 +147,7 @@ def delete(kind: str, actor: Actor, row_id: int) -> None:
         row = session.get(model, row_id, with_for_update=True)
         if row is None:
             raise NotFound(f"No {kind} with id {row_id}.")
-        if _is_referenced(session, kind, row_id):
+        if usage_queries.is_referenced(session, kind, row_id):
             raise Conflict(
                 f"This {kind} is used by stock documents, stocktakes or the ledger, so it cannot "
                 "be deleted. "
@@ -165,24 +156,3 @@ def delete(kind: str, actor: Actor, row_id: int) -> None:
         before = snapshot(row, fields)
         session.delete(row)
         audit.record(actor, f"{kind}.delete", kind, row_id, before=before)
-
-
-def _is_referenced(session, kind: str, row_id: int) -> bool:
-    if kind == "item":
-        checks = [
-            StockDocumentLine.item_id == row_id,
-            StockLedger.item_id == row_id,
-            StocktakeLine.item_id == row_id,
-        ]
-        tables = [StockDocumentLine, StockLedger, StocktakeLine]
-    else:
-        checks = [
-            (StockDocument.warehouse_id == row_id) | (StockDocument.to_warehouse_id == row_id),
-            StockLedger.warehouse_id == row_id,
-            Stocktake.warehouse_id == row_id,
-        ]
-        tables = [StockDocument, StockLedger, Stocktake]
-    return any(
-        session.scalar(select(exists().where(cond)).select_from(table))
-        for cond, table in zip(checks, tables, strict=True)
-    )

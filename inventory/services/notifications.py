@@ -18,11 +18,8 @@ import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
 
-from sqlalchemy import func, insert, literal, select
-
 from inventory import clock
-from inventory.db.base import is_postgresql
-from inventory.db.models import User, UserRole
+from inventory.db import notification_queries, notification_writes
 from inventory.db.procurement_models import Notification
 from inventory.services.tx import transaction
 
@@ -39,20 +36,7 @@ def notify(user_ids: Iterable[int], subject: str, body: str) -> int:
         return 0
     now = clock.now()
     with transaction() as session:
-        session.execute(
-            insert(Notification),
-            [
-                {
-                    "user_id": user_id,
-                    "subject": subject[:SUBJECT_LENGTH],
-                    "body": body,
-                    "created_at": now,
-                    "attempts": 0,
-                    "last_error": "",
-                }
-                for user_id in ids
-            ],
-        )
+        notification_writes.insert_notices(session, ids, subject[:SUBJECT_LENGTH], body, now)
     return len(ids)
 
 
@@ -63,34 +47,10 @@ def notify_roles(
     roles, excluded = sorted(set(roles)), sorted(set(exclude))
     if not roles:
         return 0
-    holders = (
-        select(UserRole.user_id)
-        .join(User, User.id == UserRole.user_id)
-        .where(UserRole.role.in_(roles), User.active.is_(True))
-        .distinct()
-    )
-    if excluded:
-        holders = holders.where(UserRole.user_id.not_in(excluded))
-    holders = holders.subquery()
     now = clock.now()
     with transaction() as session:
-        # RETURNING, since the driver's rowcount for INSERT … SELECT is not reliable (-1 seen).
-        return len(
-            session.execute(
-                insert(Notification.__table__)
-                .from_select(
-                    ["user_id", "subject", "body", "created_at", "attempts", "last_error"],
-                    select(
-                        holders.c.user_id,
-                        literal(subject[:SUBJECT_LENGTH]),
-                        literal(body),
-                        literal(now, Notification.created_at.type),
-                        literal(0),
-                        literal(""),
-                    ),
-                )
-                .returning(Notification.__table__.c.id)
-            ).all()
+        return notification_writes.insert_notices_for_roles(
+            session, roles, excluded, subject[:SUBJECT_LENGTH], body, now
         )
 
 
@@ -112,21 +72,7 @@ def deliver_notifications(env=os.environ) -> dict:
         waiting = _pending(session)
         if settings is None:
             return {"smtp": "not configured (set SMTP_HOST)", "sent": 0, **waiting}
-        query = (
-            select(Notification, User.email)
-            .join(User, User.id == Notification.user_id)
-            .where(
-                Notification.sent_at.is_(None),
-                Notification.attempts < MAX_ATTEMPTS,
-                User.email != "",
-            )
-            .order_by(Notification.id)
-            .limit(BATCH_SIZE)
-        )
-        if is_postgresql(session):
-            # Two job runs at once each take different rows rather than sending twice.
-            query = query.with_for_update(of=Notification, skip_locked=True)
-        rows = session.execute(query).all()
+        rows = notification_queries.claim_unsent(session, MAX_ATTEMPTS, BATCH_SIZE)
         sent, failed = _send(rows, settings)
     return {"sent": sent, "failed": failed, **_pending_now()}
 
@@ -167,16 +113,7 @@ def _failed(notice: Notification, error: str) -> None:
 
 
 def _pending(session) -> dict:
-    unsent = Notification.sent_at.is_(None)
-    no_address = session.scalar(
-        select(func.count(Notification.id))
-        .join(User, User.id == Notification.user_id)
-        .where(unsent, User.email == "")
-    )
-    given_up = session.scalar(
-        select(func.count(Notification.id)).where(unsent, Notification.attempts >= MAX_ATTEMPTS)
-    )
-    return {"waiting_for_address": no_address or 0, "given_up": given_up or 0}
+    return notification_queries.pending_counts(session, MAX_ATTEMPTS)
 
 
 def _pending_now() -> dict:

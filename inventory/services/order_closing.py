@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
-
-from inventory.db.procurement_models import PurchaseOrderLine, PurchaseRequestLine
+from inventory.db import procurement_loads
+from inventory.db.procurement_models import PurchaseOrderLine
 from inventory.domain import orders as o
 from inventory.domain.actors import Actor
 from inventory.domain.orders import ApprovalStatus
@@ -21,20 +20,10 @@ from inventory.services.purchase_orders import locked_order, move
 from inventory.services.tx import retrying, transaction
 
 
-def _lines(session, order_id: int) -> list[PurchaseOrderLine]:
-    return list(
-        session.execute(
-            select(PurchaseOrderLine)
-            .where(PurchaseOrderLine.order_id == order_id)
-            .order_by(PurchaseOrderLine.id)
-        ).scalars()
-    )
-
-
 def _apply(session, actor, order, lines, outcome: o.Cancellation, action: str, reason: str) -> None:
     before = {"status": order.status, "cancelled": {x.id: x.cancelled_quantity for x in lines}}
     # Requests before their lines, as ordering from requests locks them (see request_closing).
-    request_closing.lock_requests_on_order(session, order.id)
+    procurement_loads.locked_requests_on_order(session, order.id)
     for line in lines:
         line.cancelled_quantity = outcome.cancelled[line.id]
     released = _release_request_lines(session, lines)
@@ -65,12 +54,7 @@ def _release_request_lines(session, lines: list[PurchaseOrderLine]) -> dict[int,
     by_request_line = {x.request_line_id: x for x in lines if x.request_line_id is not None}
     if not by_request_line:
         return {}
-    request_lines = session.execute(
-        select(PurchaseRequestLine)
-        .where(PurchaseRequestLine.id.in_(by_request_line))
-        .order_by(PurchaseRequestLine.id)
-        .with_for_update()
-    ).scalars()
+    request_lines = procurement_loads.locked_request_lines(session, by_request_line)
     released = {}
     for request_line in request_lines:
         po_line = by_request_line[request_line.id]
@@ -93,7 +77,7 @@ def cancel_order(actor: Actor, order_id: int, reason: str = "") -> int:
     (and the order is closed)."""
     with transaction() as session:
         order = locked_order(session, order_id)
-        lines = _lines(session, order_id)
+        lines = procurement_loads.order_lines(session, order_id)
         outcome = o.cancellation(order.status, _quantities(lines))
         _apply(session, actor, order, lines, outcome, "purchase_order.cancel", reason)
         return order.id
@@ -104,7 +88,7 @@ def close_order(actor: Actor, order_id: int, reason: str = "") -> int:
     """Close a received (or partially received) order; an open rest is cancelled."""
     with transaction() as session:
         order = locked_order(session, order_id)
-        lines = _lines(session, order_id)
+        lines = procurement_loads.order_lines(session, order_id)
         outcome = o.closing(order.status, _quantities(lines))
         _apply(session, actor, order, lines, outcome, "purchase_order.close", reason)
         return order.id

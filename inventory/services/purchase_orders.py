@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from inventory import clock
 from inventory.db import purchasing_queries as pq
-from inventory.db.models import Item, Warehouse
+from inventory.db import supplier_queries
+from inventory.db.models import Warehouse
 from inventory.db.procurement_models import (
     PurchaseOrder,
     PurchaseOrderLine,
-    StatusChange,
     Supplier,
-    SupplierItem,
 )
+from inventory.db.status_writes import record_status_change
 from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import pricing as p
@@ -61,23 +59,6 @@ def get_order(order_id: int) -> dict:
     if found is None:
         raise NotFound(f"No purchase order with id {order_id}.")
     return found
-
-
-def record_status(
-    session, actor: Actor, subject: str, subject_id: int, old, new, reason=""
-) -> None:
-    """One status_change row: who moved what from which state to which, when and why."""
-    session.add(
-        StatusChange(
-            subject_type=subject,
-            subject_id=subject_id,
-            from_status=None if old is None else str(old),
-            to_status=str(new),
-            actor_id=actor.id,
-            at=clock.now(),
-            reason=reason,
-        )
-    )
 
 
 def rate_today(session, currency: str, today: date) -> Decimal:
@@ -142,7 +123,9 @@ def write_order(
         )
         for i, x in enumerate(lines, start=1)
     )
-    record_status(session, actor, "purchase_order", order.id, None, OrderStatus.DRAFT, source)
+    record_status_change(
+        session, "purchase_order", order.id, None, OrderStatus.DRAFT, actor.id, clock.now(), source
+    )
     audit.record(
         actor,
         "purchase_order.create",
@@ -198,21 +181,10 @@ def create_order(
         supplier = orderable_supplier(session, supplier_id)
         active_warehouse(session, warehouse_id)
         item_ids = {x.item_id for x in lines}
-        items = {
-            row.id: row
-            for row in session.execute(
-                select(Item.id, Item.sku, Item.active).where(Item.id.in_(item_ids))
-            )
-        }
+        items = {row.id: row for row in supplier_queries.item_rows(session, item_ids)}
         offered = {
             row.item_id: row
-            for row in session.execute(
-                select(SupplierItem).where(
-                    SupplierItem.supplier_id == supplier_id,
-                    SupplierItem.item_id.in_(item_ids),
-                    SupplierItem.active.is_(True),
-                )
-            ).scalars()
+            for row in supplier_queries.offered_items(session, supplier_id, item_ids)
         }
         breaks = pq.price_breaks([row.id for row in offered.values()])
         errors: dict[str, dict[str, list[str]]] = {}
@@ -282,7 +254,9 @@ def locked_order(session, order_id: int) -> PurchaseOrder:
 
 
 def move(session, actor: Actor, order: PurchaseOrder, target: OrderStatus, reason: str) -> None:
-    record_status(session, actor, "purchase_order", order.id, order.status, target, reason)
+    record_status_change(
+        session, "purchase_order", order.id, order.status, target, actor.id, clock.now(), reason
+    )
     order.status = target.value
     order.updated_at = clock.now()
 

@@ -22,6 +22,7 @@ from inventory.db.procurement_models import (
     PurchaseRequest,
     PurchaseRequestLine,
 )
+from inventory.db.status_writes import record_status_change
 from inventory.domain import approvals as ap
 from inventory.domain import requests as rr
 from inventory.domain.actors import Actor, Role
@@ -77,7 +78,7 @@ def create(actor: Actor, cost_centre_id: int, lines: list[RequestLineIn], note: 
         session.add(req)
         session.flush()
         _write_lines(session, req.id, lines)
-        approvals.record_status_change(session, SUBJECT, req.id, None, req.status, actor)
+        record_status_change(session, SUBJECT, req.id, None, req.status, actor.id, clock.now())
         audit.record(
             actor,
             "purchase_request.create",
@@ -214,7 +215,9 @@ def _own_or_admin(actor: Actor, req: PurchaseRequest, action: str) -> None:
 
 def _move(session, req: PurchaseRequest, target: RequestStatus, actor: Actor, reason="") -> None:
     rr.check_request_transition(req.status, target)
-    approvals.record_status_change(session, SUBJECT, req.id, req.status, target, actor, reason)
+    record_status_change(
+        session, SUBJECT, req.id, req.status, target, actor.id, clock.now(), reason
+    )
     req.status = target.value
     req.updated_at = clock.now()
 

@@ -12,18 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from inventory import clock
 from inventory.db import receipt_writes
-from inventory.db.models import StockDocument, Warehouse
+from inventory.db.models import StockDocument
 from inventory.db.procurement_models import (
     GoodsReceipt,
-    GoodsReceiptLine,
     PurchaseOrder,
     SupplierReturn,
 )
 from inventory.db.receipt_writes import OrderHead, OrderLine
+from inventory.db.status_writes import record_status_change
 from inventory.domain import numbers as n
 from inventory.domain import orders as o
 from inventory.domain import receiving as rc
@@ -35,7 +33,6 @@ from inventory.domain.receiving import InspectionMode, ReceiptLineIn
 from inventory.domain.wording import plural
 from inventory.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from inventory.services import audit, inspection, request_closing, stock
-from inventory.services.purchase_orders import record_status
 from inventory.services.tx import retrying, transaction
 
 
@@ -64,7 +61,7 @@ def _ordered(lines: dict[int, OrderLine]) -> dict[int, o.LineQuantities]:
 
 
 def _warehouse(session, warehouse_id: int) -> int:
-    active = session.scalar(select(Warehouse.active).where(Warehouse.id == warehouse_id))
+    active = receipt_writes.warehouse_active(session, warehouse_id)
     return _check_warehouse(warehouse_id, active)
 
 
@@ -110,7 +107,9 @@ def _move_order(
     if move is None:
         return None
     before, target = move
-    record_status(session, actor, "purchase_order", order.id, before, target, why)
+    record_status_change(
+        session, "purchase_order", order.id, before, target, actor.id, clock.now(), why
+    )
     order.status = target
     order.updated_at = clock.now()
     request_closing.close_finished_requests(session, actor, order, why, lines.values())
@@ -320,9 +319,7 @@ def cancel_receipt(actor: Actor, receipt_id: int) -> int:
     quantities off the order and step the order's status back. Lot results already counted in
     the inspection switching state stay counted: the lots were inspected."""
     with transaction() as session:
-        order_id = session.scalar(
-            select(GoodsReceipt.order_id).where(GoodsReceipt.id == receipt_id)
-        )
+        order_id = receipt_writes.receipt_order_id(session, receipt_id)
         if order_id is None:
             raise NotFound(f"No goods receipt with id {receipt_id}.")
         order = _locked_order(session, order_id)
@@ -335,11 +332,7 @@ def cancel_receipt(actor: Actor, receipt_id: int) -> int:
             )
         rc.check_can("cancel a receipt of", order.status, rc.RECEIVING)
         accepted: dict[int, Decimal] = {}
-        for po_line_id, quantity in session.execute(
-            select(GoodsReceiptLine.po_line_id, GoodsReceiptLine.accepted).where(
-                GoodsReceiptLine.receipt_id == receipt.id
-            )
-        ):
+        for po_line_id, quantity in receipt_writes.accepted_by_line(session, receipt.id):
             accepted[po_line_id] = accepted.get(po_line_id, Decimal(0)) + quantity
         by_id = receipt_writes.order_lines(session, order.id)
         rc.check_cancellable(_ordered(by_id), accepted, receipt.id)

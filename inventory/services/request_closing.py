@@ -14,38 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
+from inventory.db import procurement_loads
 from inventory.db import request_queries as rq
 from inventory.db.procurement_models import (
     PurchaseOrder,
     PurchaseOrderLine,
-    PurchaseRequest,
-    PurchaseRequestLine,
 )
 from inventory.domain import requests as rr
 from inventory.domain.actors import Actor
 from inventory.domain.requests import RequestStatus
 from inventory.services import purchase_requests
-
-
-def lock_requests_on_order(session, order_id: int) -> list[PurchaseRequest]:
-    """The requests with lines on the order, locked in id order."""
-    on_order = (
-        select(PurchaseRequestLine.request_id)
-        .join(PurchaseOrderLine, PurchaseOrderLine.request_line_id == PurchaseRequestLine.id)
-        .where(PurchaseOrderLine.order_id == order_id)
-    )
-    return list(
-        session.scalars(
-            select(PurchaseRequest)
-            .where(PurchaseRequest.id.in_(on_order))
-            .order_by(PurchaseRequest.id)
-            .with_for_update()
-            # Whoever held the lock before us may have moved the request: read it as committed.
-            .execution_options(populate_existing=True)
-        )
-    )
 
 
 def close_finished_requests(
@@ -66,7 +44,7 @@ def close_finished_requests(
     if lines is not None and all(line.request_line_id is None for line in lines):
         return []
     session.flush()  # the order's new status must be visible to the query below
-    requests = lock_requests_on_order(session, order.id)
+    requests = procurement_loads.locked_requests_on_order(session, order.id)
     candidates = [r.id for r in requests if r.status == RequestStatus.ORDERED.value]
     if not candidates:
         return []
@@ -95,7 +73,7 @@ def reopen_unfinished_requests(
     if all(line.request_line_id is None for line in lines):
         return []
     session.flush()  # the order's new status must be visible to the query below
-    requests = lock_requests_on_order(session, order.id)
+    requests = procurement_loads.locked_requests_on_order(session, order.id)
     candidates = [r.id for r in requests if r.status == RequestStatus.CLOSED.value]
     if not candidates:
         return []

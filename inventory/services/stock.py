@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-
-from sqlalchemy import (
-    bindparam,
-    insert,
-    select,
-    update,
-)
 
 from inventory import clock
 from inventory.db import posting, posting_reads
-from inventory.db.base import is_postgresql
 from inventory.db.locking import lock_balances
-from inventory.db.models import (
-    Item,
-    StockBalance,
-    StockDocument,
-    StockDocumentLine,
-    StockLedger,
-    Warehouse,
-)
+from inventory.db.models import StockDocument
 from inventory.domain import documents as d
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
@@ -32,29 +16,6 @@ from inventory.domain.valuation import Balance, Key
 from inventory.errors import NotFound, ValidationFailed
 from inventory.services import audit
 from inventory.services.tx import retrying, transaction
-
-# The statements every posting runs, built once (building one costs more than running it) and on
-# the Core tables, so the writes go straight to executemany without the ORM's unit of work or
-# bulk-persistence layers. Column types (fixed-point, UTC) still apply.
-_documents = StockDocument.__table__
-_lines = StockDocumentLine.__table__
-_ledger = StockLedger.__table__
-_balances = StockBalance.__table__
-_wh = Warehouse.__table__.c
-_item = Item.__table__.c
-_INSERT_DOCUMENT = insert(_documents).returning(_documents.c.id)
-_INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True)
-# RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
-# one statement per entry; the ids it returns are not needed.
-_INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id)
-_UPDATE_BALANCE = (
-    update(_balances)
-    .where(
-        _balances.c.item_id == bindparam("key_item_id"),
-        _balances.c.warehouse_id == bindparam("key_warehouse_id"),
-    )
-    .values(quantity=bindparam("quantity"), value=bindparam("value"))
-)
 
 
 @dataclass(frozen=True)
@@ -122,19 +83,13 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
             },
         )
         entries: list[d.Entry] = []
+        balances: dict[Key, Balance] = {}
         if keys:
             balances = lock_balances(session, keys, existing)
             entries = _valued(session, intents, balances, items, keys)
-        if keys and is_postgresql(session):
-            doc_id, line_ids = posting.write_posted(
-                session, document, new.lines, entries, balances, event
-            )
-        else:
-            doc_id = session.execute(_INSERT_DOCUMENT, document).scalar_one()
-            line_ids = _insert_lines(session, doc_id, new.lines)
-            if keys:
-                _write_entries(session, actor, doc_id, entries, balances, line_ids, False, now)
-            session.execute(audit.INSERT, {**event, "entity_id": str(doc_id)})
+        doc_id, line_ids = posting.write_document(
+            session, document, new.lines, entries, balances, event
+        )
         return doc_id, document, line_ids
 
 
@@ -157,15 +112,7 @@ def post_document(actor: Actor, document_id: int) -> int:
     with transaction() as session:
         doc = _locked_document(session, document_id)
         d.check_transition(d.DocumentStatus(doc.status), d.DocumentStatus.POSTED)
-        rows = (
-            session.execute(
-                select(StockDocumentLine)
-                .where(StockDocumentLine.document_id == doc.id)
-                .order_by(StockDocumentLine.line_no)
-            )
-            .scalars()
-            .all()
-        )
+        rows = posting_reads.document_lines(session, doc.id)
         lines = [d.LineIn(r.item_id, r.quantity, r.unit_cost) for r in rows]
         new = NewDocument(d.DocumentType(doc.type), doc.warehouse_id, lines, doc.to_warehouse_id)
         items, _ = _check_references(session, new)
@@ -205,7 +152,7 @@ def cancel_document(actor: Actor, document_id: int) -> int:
 
 
 def _locked_document(session, document_id: int) -> StockDocument:
-    doc = session.get(StockDocument, document_id, with_for_update=True)
+    doc = posting_reads.locked_document(session, document_id)
     if doc is None:
         raise NotFound(f"No stock document with id {document_id}.")
     return doc
@@ -252,26 +199,8 @@ def _check_references(
     return {i: (sku, cost) for i, (_, sku, cost) in found.items()}, existing
 
 
-def _insert_lines(session, document_id: int, lines: list[d.LineIn]) -> list[int]:
-    rows = [
-        {
-            "document_id": document_id,
-            "line_no": i + 1,
-            "item_id": line.item_id,
-            "quantity": line.quantity,
-            "unit_cost": line.unit_cost,
-        }
-        for i, line in enumerate(lines)
-    ]
-    return list(session.execute(_INSERT_LINES, rows).scalars())
-
-
 def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> dict[Key, str]:
-    codes = dict(
-        session.execute(
-            select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_({w for _, w in keys}))
-        ).all()
-    )
+    codes = posting_reads.warehouse_codes(session, {w for _, w in keys})
     return {(i, w): f"{items[i][0]} in {codes.get(w, w)}" for i, w in keys if i in items}
 
 
@@ -287,7 +216,16 @@ def _apply(
     keys = d.keys_of(intents)
     balances = lock_balances(session, keys)
     entries = _valued(session, intents, balances, items, keys)
-    _write_entries(session, actor, document_id, entries, balances, line_ids, reversal, clock.now())
+    posting.write_entries(
+        session,
+        document_id,
+        line_ids,
+        entries,
+        balances,
+        reversal=reversal,
+        actor_id=actor.id,
+        at=clock.now(),
+    )
 
 
 def _valued(
@@ -309,50 +247,6 @@ def _valued(
         ) from None
     _check_storable(entries)
     return entries
-
-
-def _write_entries(
-    session,
-    actor: Actor,
-    document_id: int,
-    entries: list[d.Entry],
-    balances: dict[Key, Balance],
-    line_ids: list[int],
-    reversal: bool,
-    now: datetime,
-) -> None:
-    session.execute(
-        _INSERT_LEDGER,
-        [
-            {
-                "document_id": document_id,
-                "line_id": line_ids[e.line_index],
-                "item_id": e.key[0],
-                "warehouse_id": e.key[1],
-                "quantity": e.movement.quantity,
-                "unit_cost": e.movement.unit_cost,
-                "value": e.movement.value,
-                "balance_quantity": e.movement.after.quantity,
-                "balance_value": e.movement.after.value,
-                "reversal": reversal,
-                "actor_id": actor.id,
-                "posted_at": now,
-            }
-            for e in entries
-        ],
-    )
-    session.execute(
-        _UPDATE_BALANCE,
-        [
-            {
-                "key_item_id": k[0],
-                "key_warehouse_id": k[1],
-                "quantity": b.quantity,
-                "value": b.value,
-            }
-            for k, b in sorted(balances.items())
-        ],
-    )
 
 
 def _check_storable(entries: list[d.Entry]) -> None:
@@ -392,18 +286,7 @@ def _post(
 
 
 def _reverse(session, actor: Actor, doc: StockDocument) -> None:
-    rows = session.execute(
-        select(
-            StockLedger.line_id,
-            StockLedger.item_id,
-            StockLedger.warehouse_id,
-            StockLedger.quantity,
-            StockLedger.unit_cost,
-            StockLedger.value,
-        )
-        .where(StockLedger.document_id == doc.id, StockLedger.reversal.is_(False))
-        .order_by(StockLedger.id)
-    ).all()
+    rows = posting_reads.posted_entries(session, doc.id)
     line_ids = sorted({r.line_id for r in rows})
     index = {line_id: i for i, line_id in enumerate(line_ids)}
     intents = d.reversal_intents(
@@ -412,12 +295,5 @@ def _reverse(session, actor: Actor, doc: StockDocument) -> None:
             for r in rows
         ]
     )
-    items = {
-        row.id: (row.sku, row.valuation_cost)
-        for row in session.execute(
-            select(Item.id, Item.sku, Item.valuation_cost).where(
-                Item.id.in_({r.item_id for r in rows})
-            )
-        )
-    }
+    items = posting_reads.item_labels(session, {r.item_id for r in rows})
     _apply(session, actor, doc.id, intents, line_ids, items, reversal=True)

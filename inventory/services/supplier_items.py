@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, exists, select
-
 from inventory.db import purchasing_queries as pq
+from inventory.db import supplier_queries, supplier_writes
 from inventory.db.models import Item
 from inventory.db.procurement_models import (
-    PurchaseOrderLine,
     Supplier,
     SupplierItem,
-    SupplierPriceBreak,
 )
 from inventory.domain import pricing as p
 from inventory.domain.actors import Actor
@@ -45,11 +42,7 @@ def _breaks(values: dict) -> list[PriceBreak] | None:
 
 
 def _item_snapshot(session, row: SupplierItem) -> dict:
-    breaks = session.execute(
-        select(SupplierPriceBreak.min_quantity, SupplierPriceBreak.unit_price)
-        .where(SupplierPriceBreak.supplier_item_id == row.id)
-        .order_by(SupplierPriceBreak.min_quantity)
-    ).all()
+    breaks = supplier_queries.price_break_rows(session, row.id)
     return {
         **_snapshot(row, ITEM_FIELDS),
         "item_id": row.item_id,
@@ -58,18 +51,7 @@ def _item_snapshot(session, row: SupplierItem) -> dict:
 
 
 def _write_breaks(session, supplier_item_id: int, breaks: list[PriceBreak]) -> None:
-    session.execute(
-        delete(SupplierPriceBreak).where(SupplierPriceBreak.supplier_item_id == supplier_item_id)
-    )
-    if breaks:
-        session.add_all(
-            SupplierPriceBreak(
-                supplier_item_id=supplier_item_id,
-                min_quantity=b.min_quantity,
-                unit_price=b.unit_price,
-            )
-            for b in breaks
-        )
+    supplier_writes.replace_price_breaks(session, supplier_item_id, breaks)
 
 
 @retrying
@@ -85,11 +67,7 @@ def create_supplier_item(actor: Actor, supplier_id: int, values: dict) -> int:
                 "The supplier item refers to an unknown item.",
                 errors={"item_id": [f"No item with id {values['item_id']}."]},
             )
-        taken = session.scalar(
-            select(SupplierItem.id).where(
-                SupplierItem.supplier_id == supplier_id, SupplierItem.item_id == values["item_id"]
-            )
-        )
+        taken = supplier_queries.supplier_item_id(session, supplier_id, values["item_id"])
         if taken is not None:
             raise Conflict(
                 f"Supplier {supplier.code} already offers item {values['item_id']} "
@@ -168,17 +146,13 @@ def delete_supplier_item(actor: Actor, supplier_id: int, supplier_item_id: int) 
     """Delete a supplier item no order refers to; once ordered, it can only be deactivated."""
     with transaction() as session:
         row = _locked_item(session, supplier_id, supplier_item_id)
-        if session.scalar(
-            select(exists().where(PurchaseOrderLine.supplier_item_id == supplier_item_id))
-        ):
+        if supplier_queries.supplier_item_ordered(session, supplier_item_id):
             raise Conflict(
                 "Purchase orders refer to this supplier item, so it cannot be deleted; "
                 'deactivate it instead (PATCH with {"active": false}).'
             )
         before = _item_snapshot(session, row)
-        session.execute(
-            delete(SupplierPriceBreak).where(SupplierPriceBreak.supplier_item_id == row.id)
-        )
+        supplier_writes.delete_price_breaks(session, row.id)
         session.delete(row)
         audit.record(
             actor, "supplier_item.delete", "supplier_item", supplier_item_id, before=before

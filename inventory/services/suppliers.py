@@ -11,16 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select
-
 from inventory import clock
 from inventory.db import purchasing_queries as pq
+from inventory.db import supplier_queries
 from inventory.db.models import Item
 from inventory.db.procurement_models import (
     ExchangeRate,
     Supplier,
-    SupplierItem,
-    SupplierScore,
 )
 from inventory.domain import numbers as n
 from inventory.domain import pricing as p
@@ -127,7 +124,7 @@ def update_supplier(
 def _check_currency_unused(session, supplier: Supplier) -> None:
     # Supplier item prices are in the supplier's currency: switching it would silently
     # re-denominate every price. Allow it only while the supplier has no items.
-    if session.scalar(select(exists().where(SupplierItem.supplier_id == supplier.id))):
+    if supplier_queries.supplier_has_items(session, supplier.id):
         raise Conflict(
             f"Supplier {supplier.code} has items priced in {supplier.currency}; its currency "
             "cannot change. Create a new supplier record for the new currency.",
@@ -139,11 +136,7 @@ def _check_currency_unused(session, supplier: Supplier) -> None:
 def create_exchange_rate(actor: Actor, currency: str, valid_from: date, rate: Decimal) -> dict:
     p.check_rate(currency, rate)
     with transaction() as session:
-        taken = session.scalar(
-            select(ExchangeRate.id).where(
-                ExchangeRate.currency == currency, ExchangeRate.valid_from == valid_from
-            )
-        )
+        taken = supplier_queries.exchange_rate_id(session, currency, valid_from)
         if taken is not None:
             raise Conflict(
                 f"A {currency} rate valid from {valid_from} already exists (id {taken}); "
@@ -166,30 +159,7 @@ def offers_for(session, item_ids, today: date) -> dict[int, list[Offer]]:
     item_ids = sorted(set(item_ids))
     if not item_ids:
         return {}
-    rows = session.execute(
-        select(
-            SupplierItem.id,
-            SupplierItem.item_id,
-            SupplierItem.supplier_id,
-            SupplierItem.unit_price,
-            SupplierItem.min_order_quantity,
-            SupplierItem.pack_size,
-            SupplierItem.lead_time_days,
-            SupplierItem.preferred,
-            Supplier.code,
-            Supplier.currency,
-            Supplier.default_lead_time_days,
-            SupplierScore.score,
-        )
-        .join(Supplier, Supplier.id == SupplierItem.supplier_id)
-        .outerjoin(SupplierScore, SupplierScore.supplier_id == Supplier.id)
-        .where(
-            SupplierItem.item_id.in_(item_ids),
-            SupplierItem.active.is_(True),
-            Supplier.status == SupplierStatus.ACTIVE.value,
-        )
-        .order_by(SupplierItem.id)
-    ).all()
+    rows = supplier_queries.offer_rows(session, item_ids, SupplierStatus.ACTIVE.value)
     breaks = pq.price_breaks([row.id for row in rows])
     rates = pq.rates_on({row.currency for row in rows}, today)
     found: dict[int, list[Offer]] = defaultdict(list)

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,7 +61,7 @@ def create_user(
     if errors:
         raise ValidationFailed("The user is not valid; see the field errors.", errors=errors)
     with transaction() as session:
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
+        if uq.user_id_by_username(session, username) is not None:
             raise Conflict(f"The username {username!r} is taken; pick another.")
         user = User(
             username=username,
@@ -86,7 +85,7 @@ def create_user(
 
 
 def user_count() -> int:
-    return db.session.scalar(select(func.count(User.id))) or 0
+    return uq.user_count(db.session)
 
 
 def issue_token(user_id: int, ttl: timedelta) -> IssuedToken:
@@ -108,7 +107,7 @@ def login(username: str, password: str, address: str, policy: LoginPolicy) -> Is
     """Exchange a password for a bearer token; too many recent failures of this username, or
     from this address, are refused with 429 (``inventory.domain.login_throttle``)."""
     check_throttle(username, address, policy)
-    user = db.session.scalar(select(User).where(User.username == username, User.active))
+    user = uq.active_user_by_username(db.session, username)
     if user is None or not check_password_hash(user.password_hash, password):
         record_failure(username, address)
         raise Unauthenticated("Wrong username or password.")
@@ -138,36 +137,17 @@ def record_failure(username: str, address: str) -> None:
         uq.record_failure(session, username, address, clock.now())
 
 
-# Every authenticated request runs this: built once (building it costs more than running it),
-# on the Core tables, which skips the ORM's per-execution set-up for a plain row query.
-_user, _role, _token = User.__table__.c, UserRole.__table__.c, ApiToken.__table__.c
-_ACTOR_FOR_TOKEN = (
-    select(_user.id, _user.username, _role.role)
-    .select_from(
-        User.__table__.join(ApiToken.__table__, _token.user_id == _user.id).join(
-            UserRole.__table__, _role.user_id == _user.id
-        )
-    )
-    .where(
-        _token.token_hash == bindparam("token_hash"),
-        _token.revoked_at.is_(None),
-        _token.expires_at > bindparam("now"),
-        _user.active,
-    )
-)
-
-
 def actor_for_token(token: str) -> Actor | None:
-    params = {"token_hash": token_digest(token), "now": clock.now()}
+    token_hash, now = token_digest(token), clock.now()
     try:
-        rows = db.session.execute(_ACTOR_FOR_TOKEN, params).all()
+        rows = uq.actor_rows_for_token(db.session, token_hash, now)
     except DBAPIError as exc:
         # The request's first statement: a connection the server dropped (restart, failover)
         # shows here. The pool is invalidated by then, so one more try gets a live connection.
         if not exc.connection_invalidated:
             raise
         db.session.rollback()
-        rows = db.session.execute(_ACTOR_FOR_TOKEN, params).all()
+        rows = uq.actor_rows_for_token(db.session, token_hash, now)
     if not rows:
         return None
     return Actor(rows[0].id, rows[0].username, frozenset(r.role for r in rows))
@@ -175,7 +155,7 @@ def actor_for_token(token: str) -> Actor | None:
 
 def revoke_token(actor: Actor, token: str) -> None:
     with transaction() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        row = uq.token_by_hash(session, token_digest(token))
         if row is None:
             raise NotFound("No such token.")
         row.revoked_at = clock.now()
@@ -183,9 +163,9 @@ def revoke_token(actor: Actor, token: str) -> None:
 
 
 def list_users() -> list[dict]:
-    users = db.session.execute(select(User).order_by(User.id)).scalars().all()
+    users = uq.all_users(db.session)
     roles: dict[int, list[str]] = {}
-    for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role)):
+    for user_id, role in uq.all_user_roles(db.session):
         roles.setdefault(user_id, []).append(role)
     return [
         {

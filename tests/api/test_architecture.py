@@ -3,6 +3,10 @@
 - ``inventory.domain`` and ``forecasting`` are pure: no Flask, no SQLAlchemy, no delivery layer,
   no database package, no services, no clock; ``forecasting`` uses nothing from ``inventory``.
 - ``inventory`` never imports the delivery layers ``api`` or ``web``.
+- ``inventory.services`` builds no SQL: of SQLAlchemy a service imports only its exceptions
+  (``sqlalchemy.exc``) and the session's types (``sqlalchemy.orm``); ``inventory/db/`` builds the
+  statements. The modules that still build their own are listed, each with why, and the list only
+  shrinks: a new one fails, and so does a listed one that no longer needs its place.
 """
 
 from __future__ import annotations
@@ -124,3 +128,63 @@ def test_the_import_reader_sees_every_form(tmp_path, monkeypatch):
     assert not _forbidden("inventory.domain.numbers", banned)
     assert not _forbidden("inventory.errors", banned)
     assert not _forbidden("flasky", ("flask",))
+
+
+# What a service may import of SQLAlchemy: nothing that builds a statement.
+SERVICE_SQLALCHEMY_ALLOWED = ("sqlalchemy.exc", "sqlalchemy.orm")
+# Services that still build SQL (select/insert/update/delete/text/func...), each with why. Shrink
+# this list as their statements move to ``inventory/db/*_queries.py`` / ``*_writes.py``; never
+# grow it.
+SERVICES_STILL_BUILDING_SQL = {
+    "approvals": "reads rules and decisions, LOCK TABLE approval_rule, shifts approval rounds",
+    "budgets": "sums committed requests and finds a centre's overlapping budgets",
+    "demo": "seeding checks whether data exists and finds the demo users by name",
+    "inspection": "inspection plans and the skip-lot state (its upsert picks a dialect)",
+    "order_from_requests": "locks the requests and lines it orders and marks the lines ordered",
+    "purchase_requests": "checks items, loads and replaces request lines, sums a request",
+    "stocktakes": "opens a count by INSERT … SELECT, reads balances, updates counted lines",
+}
+
+
+def _builds_sql(path: Path) -> list[str]:
+    return sorted(
+        module
+        for module in imports_of(path)
+        if _forbidden(module, ("sqlalchemy",))
+        and not _forbidden(module, SERVICE_SQLALCHEMY_ALLOWED)
+    )
+
+
+def test_services_build_no_sql_beyond_the_listed_ones():
+    building = {
+        path.stem: _builds_sql(path)
+        for path in _python_files("inventory/services")
+        if _builds_sql(path)
+    }
+    assert sorted(set(building) - set(SERVICES_STILL_BUILDING_SQL)) == [], building
+    assert sorted(set(SERVICES_STILL_BUILDING_SQL) - set(building)) == [], (
+        "no longer builds SQL: take it off SERVICES_STILL_BUILDING_SQL"
+    )
+
+
+def test_the_sql_check_sees_statement_builders_and_spares_exceptions(tmp_path, monkeypatch):
+    monkeypatch.setattr("tests.api.test_architecture.ROOT", tmp_path)
+    module = tmp_path / "inventory" / "services" / "x.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "from sqlalchemy import select, text\n"
+        "from sqlalchemy.exc import IntegrityError\n"
+        "from sqlalchemy.orm import Session\n"
+        "from sqlalchemy.dialects.postgresql import insert\n"
+    )
+    assert _builds_sql(module) == [
+        "sqlalchemy",
+        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy.dialects.postgresql.insert",
+        "sqlalchemy.select",
+        "sqlalchemy.text",
+    ]
+    module.write_text("import sqlalchemy as sa\n")
+    assert _builds_sql(module) == ["sqlalchemy"]
+    module.write_text("from sqlalchemy.exc import IntegrityError\nimport sqlalchemy.orm\n")
+    assert _builds_sql(module) == []
