@@ -12,6 +12,7 @@ from api.schemas.common import DecimalString
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db import replenishment_models as _replenishment_models  # noqa: F401
+from inventory.db import valuation_models as _valuation_models  # noqa: F401
 from inventory.db.base import configure_engine, db
 
 migrate = Migrate()

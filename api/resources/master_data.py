@@ -25,7 +25,8 @@ def make_blueprint(
 ) -> Blueprint:
     code_name = "SKU" if kind == "item" else "code"
     patch_conflicts = f"The {code_name} is taken, whatever its case." + (
-        " Or the unit of measure would change though the ledger has movements in it."
+        " Or the unit of measure would change though the ledger has movements in it, or the"
+        " valuation method while the item holds stock."
         if kind == "item"
         else ""
     )

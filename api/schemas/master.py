@@ -6,6 +6,17 @@ from api.schemas.common import Amount, Code, Flag, Id, Text, When, sort_field
 from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 
+def VALUATION_METHOD(**kwargs) -> ma.fields.String:  # noqa: N802 - reads as a field type
+    return ma.fields.String(
+        validate=ma.validate.OneOf(["moving_average", "fifo"]),
+        metadata={
+            "description": "How stock leaves: at the moving average cost, or FIFO (oldest cost "
+            "layers first). Changes only while the item holds no stock (else 409)."
+        },
+        **kwargs,
+    )
+
+
 class ItemSchema(ma.Schema):
     class Meta:
         example = {
@@ -29,6 +40,7 @@ class ItemSchema(ma.Schema):
             "without one (positive adjustments)."
         },
     )
+    valuation_method = VALUATION_METHOD(load_default="moving_average")
     active = Flag(dump_only=True)
     created_at = When(dump_only=True)
     updated_at = When(dump_only=True)
@@ -43,6 +55,7 @@ class ItemUpdateSchema(ma.Schema):
     category = Text(100)
     unit_of_measure = Text(20, min_length=1)
     valuation_cost = Amount()
+    valuation_method = VALUATION_METHOD()
 
 
 class ItemQuerySchema(ma.Schema):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from inventory.db import driver
 from inventory.db.base import is_postgresql
-from inventory.db.models import StockBalance
+from inventory.db.models import Item, StockBalance
 from inventory.domain.valuation import Balance, Key
 
 # Built once: every posting runs these, and building a statement costs more than running it.
@@ -25,30 +25,41 @@ _ENSURE = {  # keyed by "is this PostgreSQL?"
     for postgresql, insert in ((True, pg_insert), (False, sqlite_insert))
 }
 _COLUMNS = (_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)
+_items = Item.__table__
 _LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database lock already
     # One index lookup per key, locked in the keys' order: a join to an IN list would let the
     # planner hash a small table's every row instead (measured: 4x the time at 2,000 rows).
+    # The item's valuation method is read under a KEY SHARE lock of its row, after the balance
+    # row's: a method change (``valuation_writes.lock_item_stock``) holds the item FOR UPDATE
+    # while it checks the item has no stock, so a posting waiting here reads the method it set.
+    # (Every ledger insert takes this same lock for its foreign key anyway.)
     True: """
-        SELECT b.item_id, b.warehouse_id, b.quantity, b.value
+        SELECT b.item_id, b.warehouse_id, b.quantity, b.value, m.valuation_method
         FROM unnest(CAST(%(items)s AS int[]), CAST(%(warehouses)s AS int[]))
                  AS k(item_id, warehouse_id)
         CROSS JOIN LATERAL (
             SELECT * FROM stock_balance s
             WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
             LIMIT 1 FOR UPDATE
-        ) b""",
-    False: select(*_COLUMNS)
+        ) b
+        CROSS JOIN LATERAL (
+            SELECT i.valuation_method FROM item i WHERE i.id = k.item_id FOR KEY SHARE
+        ) m""",
+    False: select(*_COLUMNS, _items.c.valuation_method)
+    .join(_items, _items.c.id == _balances.c.item_id)
     .where(tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(
         bindparam("keys", expanding=True)))
     .order_by(_balances.c.item_id, _balances.c.warehouse_id),
 }  # fmt: skip
-_TYPES = driver.converters(*_COLUMNS)
+_TYPES = (*driver.converters(*_COLUMNS), None)
+FIFO = "fifo"
 
 
 def lock_balances(
     session: Session, keys: list[tuple[int, int]], existing: set[Key] = frozenset()
-) -> dict[Key, Balance]:
-    """Return the balances of ``keys`` (sorted), each row locked until the transaction ends.
+) -> tuple[dict[Key, Balance], set[Key]]:
+    """Return the balances of ``keys`` (sorted), each row locked until the transaction ends,
+    and which of them are of FIFO items.
 
     One fixed order for every posting is what keeps concurrent postings from deadlocking: no
     transaction can hold a later row while waiting for an earlier one. On SQLite the writer
@@ -58,7 +69,7 @@ def lock_balances(
     balance row is never deleted, so the caller's earlier read of them holds).
     """
     if not keys:
-        return {}
+        return {}, set()
     postgresql = is_postgresql(session)
     missing = [key for key in keys if key not in existing]
     if missing:
@@ -72,4 +83,10 @@ def lock_balances(
         rows = driver.rows(session, _LOCK[True], params, _TYPES)
     else:
         rows = session.execute(_LOCK[False], {"keys": keys})
-    return {(item, wh): Balance(quantity, value) for item, wh, quantity, value in rows}
+    balances: dict[Key, Balance] = {}
+    fifo: set[Key] = set()
+    for item, wh, quantity, value, method in rows:
+        balances[(item, wh)] = Balance(quantity, value)
+        if method == FIFO:
+            fifo.add((item, wh))
+    return balances, fifo

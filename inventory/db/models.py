@@ -80,6 +80,8 @@ class Item(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()
+    # moving_average | fifo (migration 0005); changes only while the item holds no stock
+    valuation_method: Mapped[str] = mapped_column(String(20), server_default="moving_average")
 
 
 # Codes are unique whatever their case (migration 0003): ``bolt-m8`` is ``BOLT-M8``.

@@ -14,6 +14,9 @@ Every CTE runs in the same statement and transaction, and the foreign keys are c
 end, so the lines can name the document and the ledger the lines inserted beside them. SQLite has
 no data-modifying CTEs; there (and for drafts, draft postings and reversals on both) the same rows
 are written a table at a time, by statements built once on the Core tables.
+
+FIFO items' cost layers (``fifo_layers``) are written here too, beside the entries that make or
+consume them; a document that touches one takes the table-at-a-time path on both databases.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
-from inventory.db import driver
+from inventory.db import driver, fifo_layers
 from inventory.db.audit_rows import INSERT as INSERT_AUDIT
 from inventory.db.audit_rows import audit_params
 from inventory.db.base import is_postgresql
@@ -44,6 +47,8 @@ _INSERT_LINES = insert(_lines).returning(_lines.c.id, sort_by_parameter_order=Tr
 # RETURNING makes SQLAlchemy send the entries as one multi-row INSERT ("insertmanyvalues"), not
 # one statement per entry; the ids it returns are not needed.
 _INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id)
+# FIFO entries need their ids, in order, for the layers and consumptions that name them.
+_INSERT_LEDGER_IDS = insert(_ledger).returning(_ledger.c.id, sort_by_parameter_order=True)
 _UPDATE_BALANCE = (
     update(_balances)
     .where(
@@ -122,7 +127,9 @@ def write_document(
     the entity id is the new document's), and, when it is posted, its ``entries`` and
     ``balances`` (locked by this transaction already); return the document's id and its lines'
     ids in line order."""
-    if balances and is_postgresql(session):
+    # A FIFO item's layers name the ledger entries by id, which the one statement does not hand
+    # back: such a document takes the table-at-a-time path. Moving-average documents never do.
+    if balances and is_postgresql(session) and not fifo_layers.has_layers(entries):
         return _write_posted(session, document, lines, entries, balances, audit_event)
     doc_id = session.execute(_INSERT_DOCUMENT, document).scalar_one()
     line_ids = _insert_lines(session, doc_id, lines)
@@ -153,9 +160,11 @@ def write_entries(
     at: datetime,
 ) -> None:
     """Insert the ledger ``entries`` of the document ``document_id`` (each names its line by
-    index into ``line_ids``) and set ``balances`` (locked by this transaction already)."""
-    session.execute(
-        _INSERT_LEDGER,
+    index into ``line_ids``) and set ``balances`` (locked by this transaction already); for
+    FIFO items, the layers the entries make and the slices they take or give back."""
+    layered = fifo_layers.has_layers(entries)
+    result = session.execute(
+        _INSERT_LEDGER_IDS if layered else _INSERT_LEDGER,
         [
             {
                 "document_id": document_id,
@@ -174,6 +183,8 @@ def write_entries(
             for e in entries
         ],
     )
+    if layered:
+        fifo_layers.write_layers(session, list(result.scalars()), entries, at)
     session.execute(
         _UPDATE_BALANCE,
         [

@@ -3,7 +3,8 @@ shortage message names, and, before it locks (``references``), its items and war
 of its balance rows exist, in one round trip.
 
 ``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost)``: kind
-``item``, ``warehouse`` or ``balance`` (a balance row's ``id`` is its item's). On PostgreSQL the
+``item``, ``warehouse`` or ``balance`` (a balance row's ``id`` is its item's), and one row
+``closed`` whose ``sku`` is the last closed period (``YYYY-MM``; None). On PostgreSQL the
 lists go as array literals to one statement of fixed text (``inventory.db.driver``); SQLite
 expands its ``IN`` lists.
 """
@@ -12,7 +13,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, bindparam, cast, literal_column, null, select, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from inventory.db import driver
@@ -25,6 +36,7 @@ from inventory.db.models import (
     StockLedger,
     Warehouse,
 )
+from inventory.db.valuation_models import AccountingPeriod
 
 _item, _wh, _balance = Item.__table__.c, Warehouse.__table__.c, StockBalance.__table__.c
 
@@ -42,7 +54,9 @@ _POSTGRESQL = """
     CROSS JOIN LATERAL (
         SELECT 1 FROM stock_balance s
         WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id LIMIT 1
-    ) b"""
+    ) b
+    UNION ALL
+    SELECT 'closed', NULL, NULL, NULL, max(period), NULL FROM accounting_period"""
 _TYPES = (None, None, None, None, None, *driver.converters(_item.valuation_cost))
 _SQLITE = union_all(
     select(
@@ -59,6 +73,8 @@ _SQLITE = union_all(
     select(literal_column("'balance'"), _balance.item_id, _balance.warehouse_id, null(), null(),
            null()).where(tuple_(_balance.item_id, _balance.warehouse_id).in_(
                bindparam("keys", expanding=True))),
+    select(literal_column("'closed'"), null(), null(), null(),
+           func.max(AccountingPeriod.__table__.c.period), null()),
 )  # fmt: skip
 
 
@@ -96,9 +112,10 @@ def document_lines(session: Session, document_id: int) -> list[StockDocumentLine
 
 def posted_entries(session: Session, document_id: int) -> list:
     """The document's own ledger entries (not reversals) in the order they were written:
-    rows of ``line_id, item_id, warehouse_id, quantity, unit_cost, value``."""
+    rows of ``id, line_id, item_id, warehouse_id, quantity, unit_cost, value``."""
     return session.execute(
         select(
+            StockLedger.id,
             StockLedger.line_id,
             StockLedger.item_id,
             StockLedger.warehouse_id,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from inventory.domain import fifo
 from inventory.domain import numbers as n
 from inventory.domain import states
 from inventory.domain.valuation import Balance, Key, Movement, Shortage, inbound, outbound
@@ -100,6 +101,8 @@ class Intent:
 
     ``pair`` links a transfer's receiving side to the index of its sending side, whose exact value
     it takes. ``value`` is an exact value for the movement (reversals), positive.
+    For a FIFO item, a reversal names the layers: ``restore`` gives back the slices an issue
+    took; ``prefer`` lists the layers a receipt made, consumed before any other.
     """
 
     line_index: int
@@ -108,13 +111,20 @@ class Intent:
     unit_cost: Decimal | None = None
     value: Decimal | None = None
     pair: int | None = None
+    restore: tuple[fifo.Slice, ...] = ()
+    prefer: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Entry:
+    """One ledger entry; for a FIFO item also the layer slices it took (positive) or gave back
+    (negative) and the layers it made (``new_layers``, at their first quantity and value)."""
+
     line_index: int
     key: Key
     movement: Movement
+    slices: tuple[fifo.Slice, ...] = ()
+    new_layers: tuple[fifo.Layer, ...] = ()
 
 
 def intents_for(
@@ -138,16 +148,32 @@ def intents_for(
     return intents
 
 
-def reversal_intents(entries: list[tuple[int, Key, Decimal, Decimal, Decimal]]) -> list[Intent]:
+def reversal_intents(
+    entries: list[tuple[int, Key, Decimal, Decimal, Decimal]],
+    layers: list[tuple[tuple[fifo.Slice, ...], tuple[int, ...]]] | None = None,
+) -> list[Intent]:
     """The intents that undo posted ledger entries ``(line_index, key, qty, unit_cost, value)``.
 
     Undone in reverse order, each at its original value: the exact reversal whenever the stock is
     still there as it was. An inbound entry whose value the balance no longer holds leaves at the
-    average cost instead (see ``valuation.outbound``).
+    average cost instead (see ``valuation.outbound``). ``layers`` (one per entry, FIFO items):
+    the slices the entry took and the layers it made, so the reversal gives back exactly those
+    slices, or consumes those layers first.
     """
+    layers = layers or [((), ())] * len(entries)
     return [
-        Intent(line_index, key, -quantity, unit_cost=unit_cost, value=abs(value))
-        for line_index, key, quantity, unit_cost, value in reversed(entries)
+        Intent(
+            line_index,
+            key,
+            -quantity,
+            unit_cost=unit_cost,
+            value=abs(value),
+            restore=slices,
+            prefer=made,
+        )
+        for (line_index, key, quantity, unit_cost, value), (slices, made) in reversed(
+            list(zip(entries, layers, strict=True))
+        )
     ]
 
 
@@ -161,18 +187,22 @@ def apply_intents(
     balances: dict[Key, Balance],
     fallback_costs: dict[int, Decimal] | None = None,
     labels: dict[Key, str] | None = None,
+    layers: dict[Key, list[fifo.Layer]] | None = None,
 ) -> list[Entry]:
     """Value every intent against the running balances, in order.
 
     ``balances`` is updated in place to the balances after posting. An inbound intent without a
     unit cost (a positive adjustment) comes in at the current average cost, else the item's
-    fallback cost. Raises ``InsufficientStock`` naming every shortfall; then nothing is posted.
+    fallback cost. The balances named in ``layers`` (their open layers, oldest first) are FIFO:
+    they go out at the cost of the layers consumed and every inbound movement makes layers.
+    Raises ``InsufficientStock`` naming every shortfall; then nothing is posted.
     """
     fallback_costs = fallback_costs or {}
     running = dict(balances)
+    fifo_books = _FifoBooks(layers or {})
     entries: list[Entry] = []
     shortages: list[Shortage] = []
-    made: dict[int, Movement] = {}
+    made: dict[int, Entry] = {}
     for position, intent in enumerate(intents):
         before = running.get(intent.key, Balance())
         if intent.quantity < 0:
@@ -180,13 +210,23 @@ def apply_intents(
             if wanted > before.quantity:
                 shortages.append(Shortage(intent.key, wanted, before.quantity))
                 continue
-            movement = outbound(before, wanted, value=intent.value)
+            if intent.key in fifo_books.layers:
+                entry = fifo_books.outbound(intent, before, wanted)
+            else:
+                movement = outbound(before, wanted, value=intent.value)
+                entry = Entry(intent.line_index, intent.key, movement)
         elif intent.pair is not None:
             if intent.pair not in made:  # its sending side was short; reported below
                 continue
-            movement = inbound(before, intent.quantity, value=-made[intent.pair].value)
+            sent = made[intent.pair]
+            movement = inbound(before, intent.quantity, value=-sent.movement.value)
+            entry = fifo_books.inbound(intent, movement, sent.slices)
         elif intent.value is not None:
             movement = inbound(before, intent.quantity, value=intent.value)
+            if intent.restore and intent.key in fifo_books.layers:
+                value = sum((s.value for s in intent.restore), n.ZERO)
+                movement = inbound(before, intent.quantity, value=value)
+            entry = fifo_books.inbound(intent, movement)
         else:
             unit_cost = intent.unit_cost
             if unit_cost is None:
@@ -196,9 +236,10 @@ def apply_intents(
                     else fallback_costs.get(intent.key[0], n.ZERO)
                 )
             movement = inbound(before, intent.quantity, unit_cost=unit_cost)
-        running[intent.key] = movement.after
-        made[position] = movement
-        entries.append(Entry(intent.line_index, intent.key, movement))
+            entry = fifo_books.inbound(intent, movement)
+        running[intent.key] = entry.movement.after
+        made[position] = entry
+        entries.append(entry)
     if shortages:
         found = [
             {
@@ -212,6 +253,50 @@ def apply_intents(
         raise InsufficientStock(shortage_message(found, labels or {}), extra={"shortages": found})
     balances.update(running)
     return entries
+
+
+class _FifoBooks:
+    """The running layers of the FIFO balances of one posting."""
+
+    def __init__(self, layers: dict[Key, list[fifo.Layer]]):
+        self.layers = {key: list(found) for key, found in layers.items()}
+        self.received = {x.ref: x.received_at for found in layers.values() for x in found}
+        self._made = 0
+
+    def _new_ref(self) -> fifo.LayerRef:
+        self._made += 1
+        return ("new", self._made)
+
+    def outbound(self, intent: Intent, before: Balance, wanted: Decimal) -> Entry:
+        held = self.layers[intent.key]
+        opened = fifo.gap_layer(held, before.quantity, before.value, self._new_ref())
+        new = tuple(x for x in opened if x not in held)
+        left, slices, value = fifo.consume(opened, wanted, intent.prefer)
+        self.layers[intent.key] = left
+        after = Balance(before.quantity - wanted, before.value - value)
+        movement = Movement(-wanted, n.cost(value / wanted), -value, after)
+        return Entry(intent.line_index, intent.key, movement, tuple(slices), new)
+
+    def inbound(
+        self, intent: Intent, movement: Movement, sent: tuple[fifo.Slice, ...] = ()
+    ) -> Entry:
+        """A FIFO balance's inbound entry: the slices given back (a reversal), else new layers:
+        one per slice sent (a transfer's receiving side, each at its own cost and age), else
+        one at the movement's value. Another balance's entry carries no layers."""
+        if intent.key not in self.layers:
+            return Entry(intent.line_index, intent.key, movement)
+        if intent.restore:
+            self.layers[intent.key] = fifo.restore(self.layers[intent.key], list(intent.restore))
+            given = tuple(fifo.Slice(s.layer, -s.quantity, -s.value) for s in intent.restore)
+            return Entry(intent.line_index, intent.key, movement, given)
+        parts = [(s.quantity, s.value, self.received.get(s.layer)) for s in sent] or [
+            (movement.quantity, movement.value, None)
+        ]
+        new = tuple(fifo.Layer(self._new_ref(), q, v, at) for q, v, at in parts)
+        for layer in new:
+            self.received[layer.ref] = layer.received_at
+        self.layers[intent.key] = [*self.layers[intent.key], *new]
+        return Entry(intent.line_index, intent.key, movement, (), new)
 
 
 def shortage_message(shortages: list[dict], labels: dict[Key, str]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from inventory import clock
-from inventory.db import usage_queries
+from inventory.db import usage_queries, valuation_writes
 from inventory.db.models import Item, Warehouse
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
@@ -14,7 +14,16 @@ from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import audit, codes
 from inventory.services.tx import transaction
 
-ITEM_FIELDS = ("sku", "name", "category", "unit_of_measure", "valuation_cost", "active")
+ITEM_FIELDS = (
+    "sku",
+    "name",
+    "category",
+    "unit_of_measure",
+    "valuation_cost",
+    "valuation_method",
+    "active",
+)
+VALUATION_METHODS = ("moving_average", "fifo")
 WAREHOUSE_FIELDS = ("code", "name", "active")
 
 _KINDS = {
@@ -33,6 +42,12 @@ def snapshot(row, fields) -> dict[str, Any]:
 
 
 def _check_values(kind: str, values: dict) -> None:
+    method = values.get("valuation_method")
+    if method is not None and method not in VALUATION_METHODS:
+        raise ValidationFailed(
+            "The valuation method is not valid.",
+            errors={"valuation_method": [f"One of: {', '.join(VALUATION_METHODS)}."]},
+        )
     cost = values.get("valuation_cost")
     if cost is not None and (cost < 0 or n.places(cost) > n.COST_PLACES):
         raise ValidationFailed(
@@ -57,7 +72,11 @@ def create(kind: str, actor: Actor, values: dict) -> dict:
         _unique(session, model, key, values[key])
         now = clock.now()
         if model is Item:
-            values = {**values, "valuation_cost": n.cost(values.get("valuation_cost") or 0)}
+            values = {
+                **values,
+                "valuation_cost": n.cost(values.get("valuation_cost") or 0),
+                "valuation_method": values.get("valuation_method") or "moving_average",
+            }
         row = model(
             **{f: v for f, v in values.items() if f in fields}, created_at=now, updated_at=now
         )
@@ -100,6 +119,10 @@ def update(
             row.unit_of_measure
         ):
             _check_unit_unused(session, row)
+        if model is Item and changes.get("valuation_method", row.valuation_method) != (
+            row.valuation_method
+        ):
+            _check_no_stock(session, row)
         for field, value in changes.items():
             if field in fields:
                 setattr(row, field, value)
@@ -121,6 +144,19 @@ def _check_unit_unused(session, item: Item) -> None:
             errors={
                 "unit_of_measure": [f"The item has stock movements in {item.unit_of_measure!r}."]
             },
+        )
+
+
+def _check_no_stock(session, item: Item) -> None:
+    # The layers of a FIFO item must account for all its stock, and a moving-average balance
+    # has none: the method changes only while there is nothing to revalue.
+    held = valuation_writes.lock_item_stock(session, item.id)
+    if held:
+        raise Conflict(
+            f"Item {item.sku} holds {held} {item.unit_of_measure} in stock, so its valuation "
+            f"method cannot change from {item.valuation_method}. Issue or transfer the stock "
+            "out first (or change the method of a new item).",
+            errors={"valuation_method": [f"The item holds {held} in stock."]},
         )
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from inventory import clock
-from inventory.db import posting, posting_reads
+from inventory.db import fifo_layers, period_queries, posting, posting_reads
 from inventory.db.locking import lock_balances
 from inventory.db.models import StockDocument
 from inventory.domain import documents as d
 from inventory.domain import numbers as n
+from inventory.domain import periods
 from inventory.domain.actors import Actor
 from inventory.domain.valuation import Balance, Key
 from inventory.errors import NotFound, ValidationFailed
@@ -51,8 +52,17 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
         intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
     keys = d.keys_of(intents)
     with transaction() as session:
-        items, existing = _check_references(session, new, keys)
+        items, existing, closed_through = _check_references(session, new, keys)
+        entries: list[d.Entry] = []
+        balances: dict[Key, Balance] = {}
+        if keys:
+            balances, fifo_keys = lock_balances(session, keys, existing)
+        # The moment is read once the balances are locked: a period close waits for every
+        # posting holding them, so nothing it missed can be dated inside the period it closes.
         now = clock.now()
+        if keys:
+            periods.check_open(now, closed_through, clock.service_zone())
+            entries = _valued(session, intents, balances, items, keys, fifo_keys)
         # A document posted as it is created is inserted already posted, at the moment its
         # ledger entries carry: one INSERT, not an INSERT of a draft and then an UPDATE.
         status = d.DocumentStatus.DRAFT if new.draft else d.DocumentStatus.POSTED
@@ -82,11 +92,6 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
                 "lines": len(new.lines),
             },
         )
-        entries: list[d.Entry] = []
-        balances: dict[Key, Balance] = {}
-        if keys:
-            balances = lock_balances(session, keys, existing)
-            entries = _valued(session, intents, balances, items, keys)
         doc_id, line_ids = posting.write_document(
             session, document, new.lines, entries, balances, event
         )
@@ -115,7 +120,7 @@ def post_document(actor: Actor, document_id: int) -> int:
         rows = posting_reads.document_lines(session, doc.id)
         lines = [d.LineIn(r.item_id, r.quantity, r.unit_cost) for r in rows]
         new = NewDocument(d.DocumentType(doc.type), doc.warehouse_id, lines, doc.to_warehouse_id)
-        items, _ = _check_references(session, new)
+        items, _, _ = _check_references(session, new)
         _post(session, actor, doc, lines, [r.id for r in rows], items)
         audit.record(
             actor,
@@ -160,19 +165,23 @@ def _locked_document(session, document_id: int) -> StockDocument:
 
 def _check_references(
     session, new: NewDocument, keys: list[Key] = ()
-) -> tuple[dict[int, tuple[str, Decimal]], set[Key]]:
-    """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}`` and
-    which balance rows of ``keys`` exist already (rows are never deleted, so that stays true)."""
+) -> tuple[dict[int, tuple[str, Decimal]], set[Key], str | None]:
+    """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}``,
+    which balance rows of ``keys`` exist already (rows are never deleted, so that stays true)
+    and the last closed period."""
     errors: dict = {}
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
     item_ids = {line.item_id for line in new.lines}
     found_wh: dict[int, bool] = {}
     found: dict[int, tuple[bool, str, Decimal]] = {}  # item id: active, sku, cost
     existing: set[Key] = set()
+    closed_through = None
     for kind, id_, warehouse_id, active, sku, cost in posting_reads.references(
         session, item_ids, wanted_wh, keys
     ):
-        if kind == "warehouse":
+        if kind == "closed":
+            closed_through = sku
+        elif kind == "warehouse":
             found_wh[id_] = active
         elif kind == "balance":
             existing.add((id_, warehouse_id))
@@ -196,7 +205,7 @@ def _check_references(
         errors["lines"] = line_errors
     if errors:
         raise ValidationFailed("The document refers to unknown or inactive records.", errors=errors)
-    return {i: (sku, cost) for i, (_, sku, cost) in found.items()}, existing
+    return {i: (sku, cost) for i, (_, sku, cost) in found.items()}, existing, closed_through
 
 
 def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> dict[Key, str]:
@@ -214,8 +223,10 @@ def _apply(
     reversal: bool,
 ) -> None:
     keys = d.keys_of(intents)
-    balances = lock_balances(session, keys)
-    entries = _valued(session, intents, balances, items, keys)
+    balances, fifo_keys = lock_balances(session, keys)
+    now = clock.now()  # after the locks, as in ``_create``
+    periods.check_open(now, period_queries.closed_through(session), clock.service_zone())
+    entries = _valued(session, intents, balances, items, keys, fifo_keys)
     posting.write_entries(
         session,
         document_id,
@@ -224,7 +235,7 @@ def _apply(
         balances,
         reversal=reversal,
         actor_id=actor.id,
-        at=clock.now(),
+        at=now,
     )
 
 
@@ -234,12 +245,14 @@ def _valued(
     balances: dict[Key, Balance],
     items: dict[int, tuple[str, Decimal]],
     keys: list[Key],
+    fifo_keys: set[Key],
 ) -> list[d.Entry]:
-    """Value the intents against the locked ``balances`` (moved on in place); refuse a shortage
-    or amounts too large for the columns."""
+    """Value the intents against the locked ``balances`` (moved on in place) and, for FIFO
+    items, their open layers; refuse a shortage or amounts too large for the columns."""
     fallback = {item_id: cost for item_id, (_, cost) in items.items()}
+    layers = fifo_layers.open_layers(session, sorted(fifo_keys)) if fifo_keys else None
     try:
-        entries = d.apply_intents(intents, balances, fallback)
+        entries = d.apply_intents(intents, balances, fallback, layers=layers)
     except d.InsufficientStock as exc:
         raise d.InsufficientStock(
             d.shortage_message(exc.extra["shortages"], _labels(session, keys, items)),
@@ -289,11 +302,14 @@ def _reverse(session, actor: Actor, doc: StockDocument) -> None:
     rows = posting_reads.posted_entries(session, doc.id)
     line_ids = sorted({r.line_id for r in rows})
     index = {line_id: i for i, line_id in enumerate(line_ids)}
+    # FIFO entries' slices and layers, so the reversal gives back exactly what they took
+    layers = fifo_layers.entry_layers(session, [r.id for r in rows])
     intents = d.reversal_intents(
         [
             (index[r.line_id], (r.item_id, r.warehouse_id), r.quantity, r.unit_cost, r.value)
             for r in rows
-        ]
+        ],
+        [layers[r.id] for r in rows],
     )
     items = posting_reads.item_labels(session, {r.item_id for r in rows})
     _apply(session, actor, doc.id, intents, line_ids, items, reversal=True)

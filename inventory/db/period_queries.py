@@ -1,0 +1,110 @@
+"""Closed periods and stock value: now (the balances), and as of a past moment, from the nearest
+period snapshot before it plus the ledger entries since, summed in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from inventory.db.base import db
+from inventory.db.models import Item, StockBalance, StockLedger
+from inventory.db.types import UtcDateTime
+from inventory.db.valuation_models import AccountingPeriod, PeriodBalance
+
+_periods = AccountingPeriod.__table__
+_snap = PeriodBalance.__table__
+_ledger = StockLedger.__table__
+_balance = StockBalance.__table__
+_item = Item.__table__
+
+
+def closed_through(session: Session) -> str | None:
+    """The last closed period's name (``YYYY-MM``), None when none is closed."""
+    return session.scalar(select(func.max(_periods.c.period)))
+
+
+def closed_periods(session: Session | None = None) -> list[dict]:
+    """Every closed period, oldest first."""
+    session = session or db.session
+    rows = session.execute(select(_periods).order_by(_periods.c.period)).mappings()
+    return [dict(r) for r in rows]
+
+
+def last_snapshot_before(session: Session, cut: datetime) -> tuple[str, datetime] | None:
+    """The latest closed period ending at or before ``cut``: its name and end."""
+    row = session.execute(
+        select(_periods.c.period, _periods.c.ends_at)
+        .where(_periods.c.ends_at <= cut)
+        .order_by(_periods.c.period.desc())
+        .limit(1)
+    ).first()
+    return (row.period, row.ends_at) if row else None
+
+
+def _filtered(query, warehouse_id: int | None, category: str | None):
+    if warehouse_id is not None:
+        query = query.where(warehouse_id == query.selected_columns.warehouse_id)
+    if category is not None:
+        query = query.where(
+            query.selected_columns.item_id.in_(
+                select(_item.c.id).where(_item.c.category == category)
+            )
+        )
+    return query
+
+
+def valuation(
+    *,
+    as_of: datetime | None = None,
+    warehouse_id: int | None = None,
+    category: str | None = None,
+    session: Session | None = None,
+) -> list[dict]:
+    """Rows ``item_id, warehouse_id, quantity, value`` of every balance holding stock or value,
+    now or as of ``as_of`` (what was posted before that moment), ordered by item and warehouse.
+    A past moment starts from the nearest snapshot at or before it, not from the beginning."""
+    session = session or db.session
+    if as_of is None:
+        query = select(
+            _balance.c.item_id, _balance.c.warehouse_id, _balance.c.quantity, _balance.c.value
+        ).where(or_(_balance.c.quantity != 0, _balance.c.value != 0))
+        query = _filtered(query, warehouse_id, category)
+        query = query.order_by(_balance.c.item_id, _balance.c.warehouse_id)
+        return [dict(r) for r in session.execute(query).mappings()]
+    start = last_snapshot_before(session, as_of)
+    parts = []
+    since = None
+    if start is not None:
+        period, since = start
+        parts.append(
+            select(_snap.c.item_id, _snap.c.warehouse_id, _snap.c.quantity, _snap.c.value).where(
+                _snap.c.period == period
+            )
+        )
+    moved = select(
+        _ledger.c.item_id, _ledger.c.warehouse_id, _ledger.c.quantity, _ledger.c.value
+    ).where(_ledger.c.posted_at < bindparam("cut", as_of, type_=UtcDateTime()))
+    if since is not None:
+        moved = moved.where(_ledger.c.posted_at >= bindparam("since", since, type_=UtcDateTime()))
+    parts.append(moved)
+    rows = union_all(*parts).subquery() if len(parts) > 1 else moved.subquery()
+    quantity = func.sum(rows.c.quantity).label("quantity")
+    value = func.sum(rows.c.value).label("value")
+    query = select(rows.c.item_id, rows.c.warehouse_id, quantity, value)
+    query = _filtered(query, warehouse_id, category)
+    query = (
+        query.group_by(rows.c.item_id, rows.c.warehouse_id)
+        .having(or_(func.sum(rows.c.quantity) != 0, func.sum(rows.c.value) != 0))
+        .order_by(rows.c.item_id, rows.c.warehouse_id)
+    )
+    types = {"quantity": _ledger.c.quantity.type, "value": _ledger.c.value.type}
+    return [
+        {
+            "item_id": r.item_id,
+            "warehouse_id": r.warehouse_id,
+            **{k: t.process_result_value(r._mapping[k], None) for k, t in types.items()},
+        }
+        for r in session.execute(query)
+    ]
