@@ -99,12 +99,5 @@ def valuation(
         .having(or_(func.sum(rows.c.quantity) != 0, func.sum(rows.c.value) != 0))
         .order_by(rows.c.item_id, rows.c.warehouse_id)
     )
-    types = {"quantity": _ledger.c.quantity.type, "value": _ledger.c.value.type}
-    return [
-        {
-            "item_id": r.item_id,
-            "warehouse_id": r.warehouse_id,
-            **{k: t.process_result_value(r._mapping[k], None) for k, t in types.items()},
-        }
-        for r in session.execute(query)
-    ]
+    # the sums keep their columns' fixed-point type: they come back as Decimal
+    return [dict(r) for r in session.execute(query).mappings()]

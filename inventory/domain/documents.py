@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from inventory.domain import fifo
+from inventory.domain import fifo, states
 from inventory.domain import numbers as n
-from inventory.domain import states
 from inventory.domain.valuation import Balance, Key, Movement, Shortage, inbound, outbound
 from inventory.errors import InsufficientStock, ValidationFailed
 

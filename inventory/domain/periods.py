@@ -39,7 +39,7 @@ class Period:
 
 def parse(name: str) -> Period:
     found = _PATTERN.match(name or "")
-    if not found or not 1 <= int(found.group(1)):
+    if not found or not int(found.group(1)) >= 1:
         raise ValidationFailed(
             "A period is a month written YYYY-MM.", errors={"period": [f"Not a month: {name!r}."]}
         )
