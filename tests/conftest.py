@@ -226,3 +226,18 @@ def ledger_matches_balances() -> list:
         WHERE b.quantity <> COALESCE(l.q, 0) OR b.value <> COALESCE(l.v, 0)
     """)
     ).all()
+
+
+def layers_match_balances() -> list:
+    """FIFO balances whose open layers do not add up to them (empty = exact)."""
+    return db.session.execute(
+        text("""
+        SELECT b.item_id, b.warehouse_id, b.quantity, b.value, l.q, l.v
+        FROM stock_balance b JOIN item i ON i.id = b.item_id AND i.valuation_method = 'fifo'
+        LEFT JOIN (SELECT item_id, warehouse_id, SUM(remaining_quantity) q,
+                          SUM(remaining_value) v
+                   FROM fifo_layer GROUP BY item_id, warehouse_id) l
+          ON l.item_id = b.item_id AND l.warehouse_id = b.warehouse_id
+        WHERE b.quantity <> COALESCE(l.q, 0) OR b.value <> COALESCE(l.v, 0)
+    """)
+    ).all()

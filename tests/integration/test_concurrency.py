@@ -24,8 +24,8 @@ from inventory.db.base import db
 from inventory.db.models import StockBalance
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.errors import InsufficientStock, InvalidTransition
-from inventory.services import stock
-from tests.conftest import Factory, ledger_matches_balances
+from inventory.services import master_data, stock
+from tests.conftest import Factory, layers_match_balances, ledger_matches_balances
 
 THREADS = 16
 ITERATIONS = 40
@@ -103,6 +103,10 @@ def test_random_receipts_issues_transfers_and_cancels_keep_the_books(pg_app, loc
     clerk = make.user("warehouse")
     warehouses = [make.warehouse("HOT-A"), make.warehouse("HOT-B")]
     items = [make.item(f"HOT-{n}", valuation_cost="2.5000") for n in range(3)]
+    for fifo_item in items[1:]:  # FIFO items' layers are written under the same locks
+        master_data.update(
+            "item", make.admin, fifo_item, {"valuation_method": "fifo"}, lambda _: None
+        )
     db.session.commit()
 
     outcomes = [Outcome() for _ in range(THREADS)]
@@ -193,6 +197,7 @@ def test_random_receipts_issues_transfers_and_cancels_keep_the_books(pg_app, loc
             expected[item] += sign * qty
 
     assert ledger_matches_balances() == []
+    assert layers_match_balances() == []
     balances = db.session.execute(
         select(
             StockBalance.item_id,

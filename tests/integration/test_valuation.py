@@ -14,7 +14,7 @@ from inventory.db import period_queries
 from inventory.db.base import db
 from inventory.errors import Conflict, InsufficientStock
 from inventory.services import master_data, periods, stock
-from tests.conftest import ledger_matches_balances
+from tests.conftest import layers_match_balances, ledger_matches_balances
 
 
 def _fifo_item(make) -> int:
@@ -28,21 +28,6 @@ def _value(item, warehouse):
     return {(r["item_id"], r["warehouse_id"]): (r["quantity"], r["value"]) for r in rows}.get(
         (item, warehouse), (D(0), D(0))
     )
-
-
-def layers_match_balances() -> list:
-    """FIFO balances whose open layers do not add up to them (empty = exact)."""
-    return db.session.execute(
-        text("""
-        SELECT b.item_id, b.warehouse_id, b.quantity, b.value, l.q, l.v
-        FROM stock_balance b JOIN item i ON i.id = b.item_id AND i.valuation_method = 'fifo'
-        LEFT JOIN (SELECT item_id, warehouse_id, SUM(remaining_quantity) q,
-                          SUM(remaining_value) v
-                   FROM fifo_layer GROUP BY item_id, warehouse_id) l
-          ON l.item_id = b.item_id AND l.warehouse_id = b.warehouse_id
-        WHERE b.quantity <> COALESCE(l.q, 0) OR b.value <> COALESCE(l.v, 0)
-    """)
-    ).all()
 
 
 def test_fifo_issue_transfer_and_reversal_by_hand(backend, make):
@@ -96,12 +81,10 @@ def test_postings_dated_in_a_closed_period_are_refused_and_reopen_allows_them(ba
             periods.close(make.admin, "2026-01")  # twice
         with pytest.raises(Conflict):
             periods.close(make.admin, "2026-02")  # not ended
-    with clock.pinned(_at(2026, 4, 2)):
-        with pytest.raises(Conflict):
-            periods.close(make.admin, "2026-03")  # out of order
-    with clock.pinned(_at(2026, 1, 31, 23)):
-        with pytest.raises(Conflict, match="2026-01"):
-            make.receive(w, item, "1", "1")
+    with clock.pinned(_at(2026, 4, 2)), pytest.raises(Conflict):
+        periods.close(make.admin, "2026-03")  # out of order
+    with clock.pinned(_at(2026, 1, 31, 23)), pytest.raises(Conflict, match="2026-01"):
+        make.receive(w, item, "1", "1")
     with clock.pinned(_at(2026, 2, 3)):
         assert periods.reopen(make.admin, "2026-01") == ["2026-01"]
     with clock.pinned(_at(2026, 1, 31, 23)):
