@@ -102,6 +102,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         stock,
         stocktakes,
         users,
+        valuation,
     )
     from api.resources import auth as auth_resource
     from api.resources import purchase_orders as purchase_orders_resource
@@ -134,5 +135,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment_settings.settings_blp,
         replenishment_settings.policies_blp,
         replenishment_forecasts.blp,
+        valuation.reports,
+        valuation.periods_blp,
     ):
         api.register_blueprint(blueprint)

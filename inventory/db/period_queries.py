@@ -4,14 +4,16 @@ period snapshot before it plus the ledger entries since, summed in SQL."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from inventory.db.base import db
-from inventory.db.models import Item, StockBalance, StockLedger
+from inventory.db.models import Item, StockBalance, StockLedger, Warehouse
 from inventory.db.types import UtcDateTime
 from inventory.db.valuation_models import AccountingPeriod, PeriodBalance
+from inventory.errors import ValidationFailed
 
 _periods = AccountingPeriod.__table__
 _snap = PeriodBalance.__table__
@@ -30,6 +32,43 @@ def closed_periods(session: Session | None = None) -> list[dict]:
     session = session or db.session
     rows = session.execute(select(_periods).order_by(_periods.c.period)).mappings()
     return [dict(r) for r in rows]
+
+
+def listing() -> dict:
+    """The closed periods, oldest first, and the one that closes next (None: any ended month
+    may close first)."""
+    closed = closed_periods()
+    following = None
+    if closed:
+        year, month = map(int, closed[-1]["period"].split("-"))
+        following = f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return {"closed": closed, "next": following}
+
+
+def valuation_report(
+    *,
+    as_of: datetime | None = None,
+    warehouse_id: int | None = None,
+    category: str | None = None,
+    with_values: bool = True,
+) -> dict:
+    """``valuation``'s rows with their totals and the filters used; without values when the
+    caller may not see money. Refuses (422) an unknown warehouse."""
+    if warehouse_id is not None and db.session.get(Warehouse, warehouse_id) is None:
+        raise ValidationFailed(
+            "The report is filtered by an unknown warehouse.",
+            errors={"warehouse_id": [f"No warehouse with id {warehouse_id}."]},
+        )
+    rows = valuation(as_of=as_of, warehouse_id=warehouse_id, category=category)
+    totals = {
+        "quantity": sum((r["quantity"] for r in rows), Decimal(0)),
+        "value": sum((r["value"] for r in rows), Decimal("0.00")),
+    }
+    if not with_values:
+        rows = [{k: v for k, v in r.items() if k != "value"} for r in rows]
+        del totals["value"]
+    filters = {"warehouse_id": warehouse_id, "category": category}
+    return {"as_of": as_of, "filters": filters, "rows": rows, "totals": totals}
 
 
 def last_snapshot_before(session: Session, cut: datetime) -> tuple[str, datetime] | None:
@@ -85,7 +124,7 @@ def valuation(
         )
     moved = select(
         _ledger.c.item_id, _ledger.c.warehouse_id, _ledger.c.quantity, _ledger.c.value
-    ).where(_ledger.c.posted_at < bindparam("cut", as_of, type_=UtcDateTime()))
+    ).where(_ledger.c.posted_at <= bindparam("cut", as_of, type_=UtcDateTime()))
     if since is not None:
         moved = moved.where(_ledger.c.posted_at >= bindparam("since", since, type_=UtcDateTime()))
     parts.append(moved)

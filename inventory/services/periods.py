@@ -55,12 +55,3 @@ def reopen(actor: Actor, name: str) -> list[str]:
 
 def _shown(row: dict) -> dict:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
-
-
-def listing() -> dict:
-    """The closed periods, oldest first, and the one that may close next (None: any ended
-    month may close first)."""
-    with transaction() as session:
-        closed = period_queries.closed_periods(session)
-    following = p.parse(closed[-1]["period"]).next().name if closed else None
-    return {"closed": closed, "next": following}

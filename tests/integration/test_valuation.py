@@ -96,7 +96,7 @@ def _ledger_as_of(cut):
     rows = db.session.execute(
         text(
             "SELECT item_id, warehouse_id, SUM(quantity), SUM(value) FROM stock_ledger "
-            "WHERE posted_at < :cut GROUP BY item_id, warehouse_id "
+            "WHERE posted_at <= :cut GROUP BY item_id, warehouse_id "
             "HAVING SUM(quantity) <> 0 OR SUM(value) <> 0"
         ),
         {"cut": cut if db.engine.dialect.name != "sqlite" else cut.replace(tzinfo=None)},
