@@ -24,7 +24,7 @@ reports = Blueprint(
 periods_blp = Blueprint(
     "periods", __name__, url_prefix="/api/v1/periods", description="Accounting periods"
 )
-PERIOD = "<string(length=7):period>"
+PERIOD = "<string:period>"
 COLUMNS = (
     exports.Column("item_id", "Item id", "integer", width=10),
     exports.Column("warehouse_id", "Warehouse id", "integer", width=14),

@@ -13,7 +13,7 @@ from inventory.db.base import db
 from inventory.db.models import Item, StockBalance, StockLedger, Warehouse
 from inventory.db.types import UtcDateTime
 from inventory.db.valuation_models import AccountingPeriod, PeriodBalance
-from inventory.errors import ValidationFailed
+from inventory.errors import NotFound
 
 _periods = AccountingPeriod.__table__
 _snap = PeriodBalance.__table__
@@ -53,12 +53,9 @@ def valuation_report(
     with_values: bool = True,
 ) -> dict:
     """``valuation``'s rows with their totals and the filters used; without values when the
-    caller may not see money. Refuses (422) an unknown warehouse."""
+    caller may not see money. Refuses (404) an unknown warehouse."""
     if warehouse_id is not None and db.session.get(Warehouse, warehouse_id) is None:
-        raise ValidationFailed(
-            "The report is filtered by an unknown warehouse.",
-            errors={"warehouse_id": [f"No warehouse with id {warehouse_id}."]},
-        )
+        raise NotFound(f"No warehouse with id {warehouse_id}; the report cannot be filtered by it.")
     rows = valuation(as_of=as_of, warehouse_id=warehouse_id, category=category)
     totals = {
         "quantity": sum((r["quantity"] for r in rows), Decimal(0)),

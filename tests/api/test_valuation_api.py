@@ -36,7 +36,7 @@ def test_valuation_shows_money_to_finance_quantities_to_warehouse_and_nothing_to
         client.get(f"{REPORT}?category=nuts", headers=make.headers("finance")).get_json()["rows"]
         == []
     )
-    assert_problem(client.get(f"{REPORT}?warehouse_id=999", headers=make.headers("admin")), 422)
+    assert_problem(client.get(f"{REPORT}?warehouse_id=999", headers=make.headers("admin")), 404)
     csv = client.get(f"{REPORT}?format=csv", headers=make.headers("finance"))
     assert csv.status_code == 200 and b"10.00" in csv.data
 
