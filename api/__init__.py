@@ -91,6 +91,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _register_blueprints(api: problems.ProblemApi) -> None:
     from api.resources import (
         audit,
+        finance_reports,
         health,
         master_data,
         procurement_setup,
@@ -133,5 +134,6 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment_settings.settings_blp,
         replenishment_settings.policies_blp,
         replenishment_forecasts.blp,
+        finance_reports.blp,
     ):
         api.register_blueprint(blueprint)

@@ -170,7 +170,8 @@ def monthly_bars_svg(title: str, months: Sequence[Mapping], series: Sequence[str
             parts.append(
                 f'<rect class="bar {_text(name)}" x="{x:.1f}" y="{TOP + PLOT_H - height:.1f}" '
                 f'width="{bar:.1f}" height="{height:.1f}" '
-                f'fill="{SERIES_COLOURS[j % len(SERIES_COLOURS)]}"><title>{_text(tip)}</title></rect>'
+                f'fill="{SERIES_COLOURS[j % len(SERIES_COLOURS)]}">'
+                f"<title>{_text(tip)}</title></rect>"
             )
     for j, name in enumerate(series):
         x = LEFT + j * 110
