@@ -82,7 +82,7 @@ def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -
         .where(PO.sent_at.is_not(None), PO.status != "cancelled", in_window(PO.sent_at, months))
     )
     query = _spend_filters(_with_request(query), PO.supplier_id, filters)
-    query = query.group_by(*[d.name for d in dims], rate)
+    query = query.group_by(*[d.element for d in dims], rate.element)
     return [dict(r._mapping) for r in db.session.execute(query)]
 
 
@@ -132,7 +132,7 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
         .where(in_window(L.posted_at, months))
     )
     query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
-    query = query.group_by(*[d.name for d in dims])
+    query = query.group_by(*[d.element for d in dims])
     return [dict(r._mapping) for r in db.session.execute(query)]
 
 
@@ -175,7 +175,7 @@ def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[di
         query = query.where(Item.category == filters["category"])
     if filters.get("reason") is not None:
         query = query.where(reason == filters["reason"])
-    query = query.group_by(*[d.name for d in dims])
+    query = query.group_by(*[d.element for d in dims])
     return [dict(r._mapping) for r in db.session.execute(query)]
 
 

@@ -80,11 +80,7 @@ def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tupl
     ).subquery()
     begin = _greatest(rows.c.at_s, start_s)
     end = _least(func.coalesce(rows.c.next_s, stop_s), stop_s)
-    zero = (
-        select(func.sum(end - begin))
-        .where(rows.c.balance == 0, end > begin)
-        .scalar_subquery()
-    )
+    zero = select(func.sum(end - begin)).where(rows.c.balance == 0, end > begin).scalar_subquery()
     pairs = select(func.count()).select_from(
         select(rows.c.item_id, rows.c.warehouse_id).distinct().subquery()
     )
