@@ -24,11 +24,15 @@ depends_on = None
 def upgrade():
     # No batch mode: SQLite adds a nullable column with its REFERENCES clause in place, and
     # rebuilding the table would trip over its expression indexes.
-    op.add_column('purchase_order', sa.Column('cost_centre_id', sa.Integer(), nullable=True))
     if op.get_bind().dialect.name == 'sqlite':
-        # SQLite cannot add a constraint to a table; the service checks the centre exists.
-        pass
+        # Alembic will not add a constraint on SQLite; SQLite itself takes a named column
+        # constraint in ADD COLUMN.
+        op.execute(
+            'ALTER TABLE purchase_order ADD COLUMN cost_centre_id INTEGER '
+            'CONSTRAINT fk_purchase_order_cost_centre_id_cost_centre REFERENCES cost_centre (id)'
+        )
     else:
+        op.add_column('purchase_order', sa.Column('cost_centre_id', sa.Integer(), nullable=True))
         op.create_foreign_key(
             'fk_purchase_order_cost_centre_id_cost_centre',
             'purchase_order', 'cost_centre', ['cost_centre_id'], ['id'],
