@@ -25,10 +25,10 @@ from api.schemas.common import (
     ordered,
 )
 from api.schemas.requests import RequestSchema
+from forecasting import DEMAND_CLASSES, MAX_HORIZON
 from inventory.domain import reorder_review as rules
 from inventory.domain.reorder_review import (
     ABC_CLASSES,
-    DEMAND_CLASSES,
     EXCEPTION_KINDS,
     FREQUENCIES,
     MAX_REVIEW_BATCH,
@@ -259,7 +259,7 @@ class SettingsSchema(ma.Schema):
         validate=validate.OneOf(FREQUENCIES),
         metadata={"description": "The forecast's bucket: D day, W week, M month."},
     )
-    horizon = _days((1, rules.MAX_HORIZON), "Periods forecast ahead.", required=True)
+    horizon = _days((1, MAX_HORIZON), "Periods forecast ahead.", required=True)
     demand_kinds = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(rules.DEMAND_KINDS)),
         required=True,
