@@ -42,7 +42,7 @@ from inventory.db.procurement_models import (
     SupplierScore,
 )
 from inventory.db.purchasing_queries import rates_on
-from inventory.db.replenishment_models import ReorderPolicy, ReorderSetting, ReorderSuggestion
+from inventory.db.replenishment_models import ReorderPolicy, ReorderSuggestion
 from inventory.domain.pricing import rate_for
 
 OPEN_ORDER_STATUSES = ("draft", "sent", "partially_received")
@@ -53,27 +53,6 @@ ACCEPTED_DRAFT_STATUSES = ("draft", "submitted")
 def _frame(statement, columns: list[str]) -> pd.DataFrame:
     rows = db.session.execute(statement).all()
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
-
-
-def settings() -> dict:
-    """The defaults (reorder_setting row 1)."""
-    row = db.session.get(ReorderSetting, 1)
-    if row is None:  # the migration writes it; a hand-emptied table falls back to its values
-        return {
-            "service_level_a": "0.98", "service_level_b": "0.95", "service_level_c": "0.90",
-            "review_period_days": 7, "history_days": 1095, "freq": "W", "horizon": 26,
-            "demand_kinds": ["issue"],
-        }  # fmt: skip
-    return {
-        "service_level_a": str(row.service_level_a),
-        "service_level_b": str(row.service_level_b),
-        "service_level_c": str(row.service_level_c),
-        "review_period_days": row.review_period_days,
-        "history_days": row.history_days,
-        "freq": row.freq,
-        "horizon": row.horizon,
-        "demand_kinds": list(row.demand_kinds),
-    }
 
 
 def item_warehouses(item_ids: Sequence[int] | None = None) -> pd.DataFrame:

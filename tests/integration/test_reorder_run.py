@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from scipy import stats
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import forecasting
 from inventory import clock
@@ -21,6 +21,7 @@ from inventory.db.replenishment_models import (
     ForecastSeries,
     ReorderPolicy,
     ReorderRun,
+    ReorderSetting,
     ReorderSuggestion,
 )
 from inventory.errors import Conflict
@@ -163,6 +164,26 @@ def test_the_same_day_and_inputs_give_the_same_run(shop):
         shop.make.document("issue", shop.wh, [(item, 1, None)])
     moved = replenishment.run_reorder(run_date=RUN_DAY)
     assert moved["id"] != first["id"] and moved["status"] == "succeeded"
+
+
+def test_a_run_without_the_settings_row_uses_the_migrations_defaults(shop):
+    item = shop.item()
+    db.session.execute(delete(ReorderSetting))
+    db.session.commit()
+
+    run = replenishment.run_reorder(run_date=RUN_DAY)
+
+    assert run["status"] == "succeeded" and list(suggestions(run["id"])) == [item]
+    assert run["parameters"]["settings"] == {
+        "service_level_a": "0.98",
+        "service_level_b": "0.95",
+        "service_level_c": "0.90",
+        "review_period_days": 7,
+        "history_days": 1095,
+        "freq": "W",
+        "horizon": 26,
+        "demand_kinds": ["issue"],
+    }
 
 
 def test_a_second_run_while_one_is_running_is_a_conflict(shop):
