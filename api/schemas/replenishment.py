@@ -100,11 +100,16 @@ class SuggestionSchema(ma.Schema):
     request_id = Id(allow_none=True, metadata={"description": "The request it became."})
 
 
-class SuggestionQuerySchema(ma.Schema):
+class _RunRowQuerySchema(ma.Schema):
+    """The filters a suggestion and an exception share."""
+
     warehouse_id = QueryId()
     supplier_id = QueryId()
     demand_class = ma.fields.String(validate=validate.OneOf(DEMAND_CLASSES))
     abc_class = ma.fields.String(validate=validate.OneOf(ABC_CLASSES))
+
+
+class SuggestionQuerySchema(_RunRowQuerySchema):
     urgency = ma.fields.String(validate=validate.OneOf(URGENCIES))
     status = ma.fields.String(validate=validate.OneOf([s.value for s in SuggestionStatus]))
 
@@ -127,12 +132,8 @@ class ExceptionSchema(ma.Schema):
     abc_class = ma.fields.String(allow_none=True)
 
 
-class ExceptionQuerySchema(ma.Schema):
-    warehouse_id = QueryId()
-    supplier_id = QueryId()
+class ExceptionQuerySchema(_RunRowQuerySchema):
     kind = ma.fields.String(validate=validate.OneOf(EXCEPTION_KINDS))
-    demand_class = ma.fields.String(validate=validate.OneOf(DEMAND_CLASSES))
-    abc_class = ma.fields.String(validate=validate.OneOf(ABC_CLASSES))
 
 
 # --- review --------------------------------------------------------------------------------------

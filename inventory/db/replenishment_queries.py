@@ -38,10 +38,9 @@ from inventory.db.procurement_models import (
     PurchaseRequestLine,
     Supplier,
     SupplierItem,
-    SupplierPriceBreak,
     SupplierScore,
 )
-from inventory.db.purchasing_queries import rates_on
+from inventory.db.purchasing_queries import price_breaks, rates_on
 from inventory.db.replenishment_models import ReorderPolicy, ReorderSuggestion
 from inventory.domain.pricing import rate_for
 
@@ -208,27 +207,12 @@ def supplier_options(item_ids: Sequence[int] | None, on: date) -> pd.DataFrame:
     frame = _frame(statement, [*columns, "score"])
     rates = rates_on(sorted(set(frame["currency"])), on) if len(frame) else {}
     frame["rate"] = [rate_for(c, rates) for c in frame["currency"]]
-    breaks = _price_breaks(frame["supplier_item_id"].tolist())
-    frame["breaks"] = [tuple(breaks.get(sid, ())) for sid in frame["supplier_item_id"]]
+    breaks = price_breaks(frame["supplier_item_id"].tolist())
+    frame["breaks"] = [
+        tuple((b["min_quantity"], b["unit_price"]) for b in breaks.get(sid, ()))
+        for sid in frame["supplier_item_id"]
+    ]
     return frame
-
-
-def _price_breaks(supplier_item_ids: list[int]) -> dict[int, list[tuple]]:
-    if not supplier_item_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            SupplierPriceBreak.supplier_item_id,
-            SupplierPriceBreak.min_quantity,
-            SupplierPriceBreak.unit_price,
-        )
-        .where(SupplierPriceBreak.supplier_item_id.in_(supplier_item_ids))
-        .order_by(SupplierPriceBreak.supplier_item_id, SupplierPriceBreak.min_quantity)
-    ).all()
-    out: dict[int, list[tuple]] = {}
-    for sid, quantity, price in rows:
-        out.setdefault(sid, []).append((quantity, price))
-    return out
 
 
 _LEAD_DAYS = {
