@@ -58,7 +58,9 @@ class RunQuerySchema(ma.Schema):
 # --- suggestions and exceptions ------------------------------------------------------------------
 
 
-class SuggestionSchema(ma.Schema):
+class _RunRowSchema(ma.Schema):
+    """What a suggestion and an exception both say: their run, item, warehouse and supplier."""
+
     id = Id()
     run_id = Id()
     item_id = Id()
@@ -68,6 +70,9 @@ class SuggestionSchema(ma.Schema):
     warehouse_code = ma.fields.String()
     supplier_id = Id(allow_none=True)
     supplier_code = ma.fields.String(allow_none=True)
+
+
+class SuggestionSchema(_RunRowSchema):
     supplier_name = ma.fields.String(allow_none=True)
     supplier_item_id = Id(allow_none=True)
     quantity = Amount(metadata={"description": "Rounded to the supplier's MOQ and pack size."})
@@ -114,17 +119,8 @@ class SuggestionQuerySchema(_RunRowQuerySchema):
     status = ma.fields.String(validate=validate.OneOf([s.value for s in SuggestionStatus]))
 
 
-class ExceptionSchema(ma.Schema):
-    id = Id()
-    run_id = Id()
-    item_id = Id()
-    sku = ma.fields.String()
-    item_name = ma.fields.String()
-    warehouse_id = Id()
-    warehouse_code = ma.fields.String()
+class ExceptionSchema(_RunRowSchema):
     kind = ma.fields.String(metadata={"description": ", ".join(EXCEPTION_KINDS)})
-    supplier_id = Id(allow_none=True)
-    supplier_code = ma.fields.String(allow_none=True)
     po_line_id = Id(allow_none=True)
     message = ma.fields.String()
     detail = ma.fields.Dict()

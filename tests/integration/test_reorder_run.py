@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
-from types import SimpleNamespace
 
-import pandas as pd
 import pytest
-from scipy import stats
 from sqlalchemy import delete, func, select
 
 import forecasting
@@ -32,38 +29,6 @@ from tests.integration.purchasing_helpers import Purchasing
 pytestmark = pytest.mark.usefixtures("backend")
 RUN_DAY = date(2026, 3, 2)  # a Monday; history ends the day before
 WEEKS = 8
-
-
-def _standin_forecast(history, horizon, freq, levels=(80, 95), quantiles=None, **_):
-    """STAND-IN for forecasting.forecast until Part F's lands on main (used only when the real
-    one is missing): per series the mean and variance of its periods in stock, Poisson
-    quantiles; the columns of the SPEC's ForecastResult."""
-    quantiles = quantiles or (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
-    seen = history[~history["stocked_out"]]
-    grouped = seen.groupby("item_id")["qty"]
-    series = pd.DataFrame(
-        {"mean": grouped.mean(), "variance": grouped.var().fillna(0), "periods": grouped.size()}
-    ).reset_index()
-    series["demand_class"] = ["new" if n < 4 else "smooth" for n in series["periods"]]
-    series["model"] = "standin-mean"
-    series["backtest_mase"] = float("nan")
-    series["backtest_rmsse"] = float("nan")
-    last = pd.Timestamp(history["period"].max())
-    step = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}[freq]
-    rows = []
-    for row in series.itertuples():
-        for h in range(1, horizon + 1):
-            out = {"item_id": row.item_id, "period": last + h * step, "mean": row.mean}
-            out |= {f"q{q:g}": float(stats.poisson.ppf(q, row.mean)) for q in quantiles}
-            out |= {"model": row.model, "demand_class": row.demand_class}
-            rows.append(out)
-    return SimpleNamespace(forecasts=pd.DataFrame(rows), series=series)
-
-
-@pytest.fixture(autouse=True)
-def forecast_standin(monkeypatch):
-    if not hasattr(forecasting, "forecast"):
-        monkeypatch.setattr(forecasting, "forecast", _standin_forecast, raising=False)
 
 
 def at(day: date):
