@@ -37,17 +37,9 @@ MEASURES = ("mase", "rmsse", "bias", "scaled_pinball", "cover_80", "cover_95")
 QCOLS = aq.QUANTILE_COLUMNS
 
 
-def _period_start(day: date, freq: str) -> date:
-    if freq == "D":
-        return day
-    if freq == "W":
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
 def _chosen_forecasts(runs: list[dict], date_from, date_to, warehouse_id, freq) -> pd.DataFrame:
     """The forecast that counts for each item, warehouse and ended period (see the module)."""
-    current = _period_start(clock.today(), freq)
+    current = demand_queries.period_start(clock.today(), freq)
     last = min(date_to, current - timedelta(days=1))
     frame = aq.stored_forecasts([r["id"] for r in runs], date_from, last, warehouse_id)
     if frame.empty:
@@ -100,7 +92,7 @@ def _rows(chosen: pd.DataFrame, history: pd.DataFrame, freq: str, window: int) -
         return []
     chosen = chosen.sort_values(["run_id", "period"], kind="stable")
     key = chosen.groupby(["item_id", "warehouse_id"], sort=True).ngroup()
-    origin = chosen["run_date"].map(lambda d: pd.Timestamp(_period_start(d, freq)))
+    origin = chosen["run_date"].map(lambda d: pd.Timestamp(demand_queries.period_start(d, freq)))
     known = origin.map(lambda p: position.get(p, 0))
     forecasts = pd.DataFrame(
         {
