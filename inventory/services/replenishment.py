@@ -16,13 +16,14 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from forecasting.policy import abc_classes
 from inventory import clock
-from inventory.db import demand_queries, reorder_queries
+from inventory.db import demand_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
 from inventory.domain.actors import Actor
@@ -49,9 +50,20 @@ def _celery():
     return current_app.extensions.get("celery") if has_app_context() else None
 
 
+def _run_settings() -> dict:
+    """The settings row (or the migration's defaults when it is missing) as the run records them
+    in its parameters and fingerprint: JSON values, decimals as strings."""
+    current = review_queries.settings()
+    return {
+        name: str(value) if isinstance(value, Decimal) else value
+        for name, value in current.items()
+        if name in review_queries.SETTING_FIELDS
+    }
+
+
 def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     """Everything the run is started from: settings, window, fingerprint, the chunks."""
-    settings = q.settings()
+    settings = _run_settings()
     end = run_date - timedelta(days=1)
     start = end - timedelta(days=int(settings["history_days"]) - 1)
     pairs = q.item_warehouses()
