@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, config, problems, request_log
 from api.schemas.common import DecimalString
+from inventory.db import health_models as _health_models  # noqa: F401
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db import replenishment_models as _replenishment_models  # noqa: F401
