@@ -93,6 +93,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
     from api.resources import (
         audit,
         health,
+        health_reports,
         master_data,
         procurement_setup,
         purchase_requests,
@@ -134,5 +135,6 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment_settings.settings_blp,
         replenishment_settings.policies_blp,
         replenishment_forecasts.blp,
+        health_reports.blp,
     ):
         api.register_blueprint(blueprint)

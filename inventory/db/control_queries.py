@@ -29,8 +29,7 @@ from inventory.db.base import db
 from inventory.db.types import UtcDateTime
 from inventory.domain.demand import SUPPLIER_RETURN_SOURCE
 
-KINDS = ("stocktake_variance", "cancellation", "over_budget", "price_variance",
-         "unusual_warehouse")  # fmt: skip
+KINDS = ("stocktake_variance", "cancellation", "over_budget", "price_variance", "unusual_warehouse")
 LOOKBACK_DAYS = 90
 MIN_POSTINGS = 5
 CENT = Decimal("0.01")
@@ -69,10 +68,19 @@ def _stocktake_variances(p, wh) -> list[dict]:
     for r in _rows(sql, p):
         qty = _scaled(r["diff"], 3)
         cost = _scaled(r["book_unit_cost"], 4) or Decimal(0)
-        out.append(_row("stocktake_variance", r["posted_at"], r["posted_by"], r["warehouse_id"],
-                        r["item_id"], f"stocktake:{r['id']}", qty,
-                        (qty * cost).quantize(CENT, ROUND_HALF_EVEN),
-                        "counted differs from book"))  # fmt: skip
+        out.append(
+            _row(
+                "stocktake_variance",
+                r["posted_at"],
+                r["posted_by"],
+                r["warehouse_id"],
+                r["item_id"],
+                f"stocktake:{r['id']}",
+                qty,
+                (qty * cost).quantize(CENT, ROUND_HALF_EVEN),
+                "counted differs from book",
+            )
+        )
     return out
 
 
@@ -88,11 +96,24 @@ def _cancellations(p, wh) -> list[dict]:
     out = []
     for r in _rows(sql, p):
         reversed_value = abs(_scaled(r["reversed"], 2) or Decimal(0))
-        detail = (f"posted {r['type']} reversed" if r["posted_at"] is not None
-                  else f"draft {r['type']} cancelled")  # fmt: skip
-        out.append(_row("cancellation", r["cancelled_at"], r["cancelled_by"], r["warehouse_id"],
-                        None, f"stock_document:{r['id']}", None, reversed_value,
-                        detail))  # fmt: skip
+        detail = (
+            f"posted {r['type']} reversed"
+            if r["posted_at"] is not None
+            else f"draft {r['type']} cancelled"
+        )
+        out.append(
+            _row(
+                "cancellation",
+                r["cancelled_at"],
+                r["cancelled_by"],
+                r["warehouse_id"],
+                None,
+                f"stock_document:{r['id']}",
+                None,
+                reversed_value,
+                detail,
+            )
+        )
     return out
 
 
@@ -106,9 +127,17 @@ def _over_budget(p, wh) -> list[dict]:
       AND r.decided_at >= :since AND r.decided_at < :until
     """
     return [
-        _row("over_budget", r["decided_at"], r["requester_id"], None, None,
-             f"purchase_request:{r['id']}", None, _scaled(r["total"], 2),
-             f"approved over budget (now {r['status']})")  # fmt: skip
+        _row(
+            "over_budget",
+            r["decided_at"],
+            r["requester_id"],
+            None,
+            None,
+            f"purchase_request:{r['id']}",
+            None,
+            _scaled(r["total"], 2),
+            f"approved over budget (now {r['status']})",
+        )
         for r in _rows(sql, p)
     ]
 
@@ -133,11 +162,20 @@ def _price_variances(p, wh) -> list[dict]:
     for r in _rows(sql, p):
         prev = _scaled(r["prev_value"], 2) / _scaled(r["prev_qty"], 3)
         cost, qty = _scaled(r["unit_cost"], 4), _scaled(r["quantity"], 3)
-        out.append(_row("price_variance", r["posted_at"], r["actor_id"], r["warehouse_id"],
-                        r["item_id"], f"stock_document:{r['document_id']}", qty,
-                        ((cost - prev) * qty).quantize(CENT, ROUND_HALF_EVEN),
-                        f"unit cost {cost} against average {prev.quantize(Decimal('0.0001'))} "
-                        f"({((cost - prev) / prev * 100).quantize(Decimal('0.1'))}%)"))  # fmt: skip
+        out.append(
+            _row(
+                "price_variance",
+                r["posted_at"],
+                r["actor_id"],
+                r["warehouse_id"],
+                r["item_id"],
+                f"stock_document:{r['document_id']}",
+                qty,
+                ((cost - prev) * qty).quantize(CENT, ROUND_HALF_EVEN),
+                f"unit cost {cost} against average {prev.quantize(Decimal('0.0001'))} "
+                f"({((cost - prev) / prev * 100).quantize(Decimal('0.1'))}%)",
+            )
+        )
     return out
 
 
@@ -158,11 +196,19 @@ def _unusual_warehouse(p, wh) -> list[dict]:
       AND s.total >= :min_postings AND s.n < :share * s.total {_wh("d", wh)}
     """
     return [
-        _row("unusual_warehouse", r["posted_at"], r["posted_by"], r["warehouse_id"], None,
-             f"stock_document:{r['id']}", None, None,
-             f"{int(r['n'])} of the user's {int(r['total'])} postings are in this warehouse")
+        _row(
+            "unusual_warehouse",
+            r["posted_at"],
+            r["posted_by"],
+            r["warehouse_id"],
+            None,
+            f"stock_document:{r['id']}",
+            None,
+            None,
+            f"{int(r['n'])} of the user's {int(r['total'])} postings are in this warehouse",
+        )
         for r in _rows(sql, p)
-    ]  # fmt: skip
+    ]
 
 
 def _row(kind, at, actor_id, warehouse_id, item_id, reference, quantity, value, detail) -> dict:

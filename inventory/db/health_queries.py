@@ -49,8 +49,10 @@ def day_start(day: date) -> datetime:
 
 def check_known(*, item_id: int | None = None, warehouse_id: int | None = None) -> None:
     """A filter naming an id that does not exist is a 422, not a silently empty report."""
-    for name, table, value in (("item_id", "item", item_id), ("warehouse_id", "warehouse",
-                                                                warehouse_id)):  # fmt: skip
+    for name, table, value in (
+        ("item_id", "item", item_id),
+        ("warehouse_id", "warehouse", warehouse_id),
+    ):
         if value is None:
             continue
         found = db.session.execute(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": value})
@@ -153,8 +155,7 @@ def ageing(
         quantity, value = _qty(r["qty"]), _money(r["value"])
         dated = [_qty(r[f"b{n}"]) for n in range(4)]
         quantities = [*dated, quantity - sum(dated)]
-        values = [(value * q / quantity).quantize(CENT) for q in quantities[:4]]
-        values.append(value - sum(values))
+        values = _spread(value, quantity, quantities)
         row = {
             "item_id": r["item_id"],
             "sku": r["sku"],
@@ -173,9 +174,25 @@ def ageing(
     return rows
 
 
+def _spread(value: Decimal, quantity: Decimal, parts: list[Decimal]) -> list[Decimal]:
+    """``value`` over ``parts`` of ``quantity`` at one average cost: each part gets the rounded
+    cumulative share less the one before it, so no part goes negative and they add up exactly."""
+    shares, done, before = [], Decimal(0), Decimal(0)
+    for part in parts:
+        done += part
+        upto = value if done == quantity else (value * done / quantity).quantize(CENT)
+        shares.append(upto - before)
+        before = upto
+    return shares
+
+
 def _moment(raw) -> datetime | None:
-    return None if raw is None else UtcDateTime().process_result_value(
-        datetime.fromisoformat(raw) if isinstance(raw, str) else raw, None
+    return (
+        None
+        if raw is None
+        else UtcDateTime().process_result_value(
+            datetime.fromisoformat(raw) if isinstance(raw, str) else raw, None
+        )
     )
 
 

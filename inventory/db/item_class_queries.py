@@ -91,10 +91,13 @@ def record_cycle_count(
     """The one writer of ``cycle_count``."""
     session.add(
         CycleCount(
-            day=day, warehouse_id=warehouse_id, stocktake_id=stocktake_id, due_items=due,
+            day=day,
+            warehouse_id=warehouse_id,
+            stocktake_id=stocktake_id,
+            due_items=due,
             created_at=at,
         )
-    )  # fmt: skip
+    )
 
 
 def cycle_counts(day: date) -> list[dict]:

@@ -118,9 +118,12 @@ def _counter() -> Actor:
     found = icq.user_id(name)
     if found is None:
         found = users.create_user(
-            None, username=name, password=secrets.token_urlsafe(32), roles=[Role.WAREHOUSE.value],
+            None,
+            username=name,
+            password=secrets.token_urlsafe(32),
+            roles=[Role.WAREHOUSE.value],
             full_name="Cycle count job",
-        ).id  # fmt: skip
+        ).id
     return Actor(found, name, frozenset({Role.WAREHOUSE.value}))
 
 
@@ -146,13 +149,22 @@ def open_cycle_counts(day: date | None = None) -> dict:
             )
         with transaction() as session:
             icq.record_cycle_count(
-                session, day=day, warehouse_id=warehouse_id, stocktake_id=stocktake_id,
-                due=len(due), at=clock.now(),
-            )  # fmt: skip
+                session,
+                day=day,
+                warehouse_id=warehouse_id,
+                stocktake_id=stocktake_id,
+                due=len(due),
+                at=clock.now(),
+            )
         opened.append(
-            {"warehouse_id": warehouse_id, "stocktake_id": stocktake_id, "due": len(due),
-             "counted": len(wanted), "left_to_open_counts": len(due) - len(wanted)}
-        )  # fmt: skip
+            {
+                "warehouse_id": warehouse_id,
+                "stocktake_id": stocktake_id,
+                "due": len(due),
+                "counted": len(wanted),
+                "left_to_open_counts": len(due) - len(wanted),
+            }
+        )
     return {"day": day.isoformat(), "opened": opened, "already_done": skipped}
 
 
