@@ -48,7 +48,7 @@ def _moment(raw) -> datetime | None:
 
 
 def _rows(sql: str, params: dict, moments=("since", "until", "lookback")):
-    binds = [bindparam(m, type_=UtcDateTime()) for m in moments if m in params]
+    binds = [bindparam(m, type_=UtcDateTime()) for m in moments if f":{m}" in sql]
     return db.session.execute(text(sql).bindparams(*binds), params).mappings().all()
 
 

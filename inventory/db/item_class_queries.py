@@ -126,3 +126,8 @@ def user_id(username: str) -> int | None:
     from inventory.db.models import User
 
     return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def first_classes(limit: int = 100_000) -> list[dict]:
+    """The kept classes as dicts (tests and exports)."""
+    return [dict(r._mapping) for r in db.session.execute(classes().limit(limit))]
