@@ -71,7 +71,7 @@ class SlowMovingQuerySchema(StockScopeSchema):
     @ma.validates_schema
     def _dead_after_slow(self, data, **kwargs):
         if data["dead_days"] < data["slow_days"]:
-            raise ma.ValidationError("Must not be less than slow_days.", field_name="dead_days")
+            raise ma.ValidationError("Must not be more than dead_days.", field_name="slow_days")
 
 
 class SlowMovingRowSchema(ma.Schema):
@@ -124,13 +124,13 @@ class ExceptionQuerySchema(ma.Schema):
     until = DayOrMoment(bound="end", metadata={"description": "Until then, included (now)."})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     warehouse_id = QueryId()
-    price_threshold_pct = ma.fields.Decimal(
-        load_default=10,
+    price_threshold_pct = ma.fields.Float(
+        load_default=10.0,
         validate=validate.Range(min=0, max=1000),
         metadata={"description": "price_variance: percent off the previous average cost."},
     )
-    unusual_share = ma.fields.Decimal(
-        load_default="0.1",
+    unusual_share = ma.fields.Float(
+        load_default=0.1,
         validate=validate.Range(min=0, max=1),
         metadata={
             "description": "unusual_warehouse: share of a user's postings below which a "

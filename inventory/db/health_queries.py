@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, text
 from inventory import clock
 from inventory.db.base import db
 from inventory.db.types import UtcDateTime
-from inventory.errors import ValidationFailed
+from inventory.errors import NotFound
 
 BUCKETS = ("0_30", "31_90", "91_180", "181_365", "over_365")
 # The first day (counted back from today) of each bucket but the last.
@@ -48,7 +48,7 @@ def day_start(day: date) -> datetime:
 
 
 def check_known(*, item_id: int | None = None, warehouse_id: int | None = None) -> None:
-    """A filter naming an id that does not exist is a 422, not a silently empty report."""
+    """A filter naming an id that does not exist is a 404, not a silently empty report."""
     for name, table, value in (
         ("item_id", "item", item_id),
         ("warehouse_id", "warehouse", warehouse_id),
@@ -57,9 +57,8 @@ def check_known(*, item_id: int | None = None, warehouse_id: int | None = None) 
             continue
         found = db.session.execute(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": value})
         if found.first() is None:
-            raise ValidationFailed(
-                f"The filter {name}={value} names no {table}.",
-                errors={name: [f"No {table} with id {value}."]},
+            raise NotFound(
+                f"The filter {name}={value} names no {table}: no {table} with id {value}."
             )
 
 
