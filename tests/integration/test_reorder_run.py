@@ -200,7 +200,13 @@ def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
     shop.item()
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["jobs", "list"])
-    assert listed.output.split() == ["deliver-notifications", "reorder", "rescore-suppliers"]
+    assert listed.output.split() == [
+        "classify-items",
+        "cycle-counts",
+        "deliver-notifications",
+        "reorder",
+        "rescore-suppliers",
+    ]
 
     result = runner.invoke(args=["jobs", "run", "reorder"])
 

@@ -5,7 +5,7 @@ centre's budget (orders from requests take the centre of their requests and leav
 index on goods_receipt.stock_document_id lets the spend report go from a receipt's ledger rows
 to its receipt without a scan.
 
-Revision ID: 0007_po_cost_centre
+Revision ID: 0005_po_cost_centre
 Revises: 0004_replenishment
 Create Date: 2026-12-07 12:00:00.000000
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_po_cost_centre'
+revision = '0005_po_cost_centre'
 down_revision = '0004_replenishment'
 branch_labels = None
 depends_on = None
