@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, config, problems, request_log
 from api.schemas.common import DecimalString
+from inventory.db import health_models as _health_models  # noqa: F401
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db import replenishment_models as _replenishment_models  # noqa: F401
@@ -92,7 +93,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _register_blueprints(api: problems.ProblemApi) -> None:
     from api.resources import (
         audit,
+        finance_reports,
         health,
+        health_reports,
         master_data,
         procurement_setup,
         purchase_requests,
@@ -137,5 +140,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment_forecasts.blp,
         valuation.reports,
         valuation.periods_blp,
+        finance_reports.blp,
+        health_reports.blp,
     ):
         api.register_blueprint(blueprint)

@@ -4,8 +4,8 @@ An item's valuation method (moving_average | fifo); FIFO cost layers and their c
 (append-only, as the ledger); closed accounting periods with their snapshots of balances and
 of FIFO layers.
 
-Revision ID: 0005_valuation
-Revises: 0004_replenishment
+Revision ID: 0007_valuation
+Revises: 0006_item_classes
 Create Date: 2026-12-08 00:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_valuation'
-down_revision = '0004_replenishment'
+revision = '0007_valuation'
+down_revision = '0006_item_classes'
 branch_labels = None
 depends_on = None
 
