@@ -71,7 +71,9 @@ def write_chunk(
         (ReorderSuggestion, suggestions),
         (ReorderException, exceptions),
     ):
-        if rows:
+        if rows and model is DemandForecast and session.get_bind().dialect.name == "postgresql":
+            _copy_forecasts(session, run_id, rows)
+        elif rows:
             session.execute(insert(model), [{"run_id": run_id, **row} for row in rows])
     new = len(series) - already
     session.execute(
@@ -80,6 +82,22 @@ def write_chunk(
         .values(progress_done=ReorderRun.progress_done + new)
     )
     return new
+
+
+_FORECAST_COLUMNS = [c.name for c in DemandForecast.__table__.columns if c.name != "id"]
+
+
+def _copy_forecasts(session, run_id: int, rows: list[dict]) -> None:
+    """demand_forecast rows by COPY: a chunk writes horizon x series of them (13,000 for 500
+    weekly series), where an executemany spends more time building statements than PostgreSQL
+    spends storing the rows."""
+    session.flush()
+    columns = [c for c in _FORECAST_COLUMNS if c != "run_id"]
+    connection = session.connection().connection.driver_connection
+    sql = f"COPY demand_forecast ({', '.join(['run_id', *columns])}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([run_id, *(row[c] for c in columns)])
 
 
 def run_totals(session, run_id: int) -> tuple[dict, list[dict]]:
