@@ -43,7 +43,7 @@ def series_id(item_id: int, warehouse_id: int) -> str:
 @dataclass
 class Rows:
     series: list[dict]
-    forecasts: list[dict]
+    forecasts: pd.DataFrame | list[dict]  # demand_forecast rows, column-wise when computed
     suggestions: list[dict]
     exceptions: list[dict]
 
@@ -376,8 +376,9 @@ def _suggestion_row(key, decision, abc: dict, fc: dict | None) -> dict:
     }
 
 
-def _forecast_rows(frame: pd.DataFrame) -> list[dict]:
-    """demand_forecast rows from the forecast frame, built column-wise."""
+def _forecast_rows(frame: pd.DataFrame) -> pd.DataFrame | list[dict]:
+    """demand_forecast rows from the forecast frame, built column-wise (a frame: the writer copies
+    it in one block on PostgreSQL)."""
     if frame.empty:
         return []
     ids = frame["item_id"].astype(str).str.split("@", expand=True).astype(int)
@@ -391,4 +392,4 @@ def _forecast_rows(frame: pd.DataFrame) -> list[dict]:
     )
     for qv in FORECAST_QUANTILES:
         out[quantile_column(qv)] = frame[f"q{qv:g}"].astype(float).to_numpy()
-    return out.to_dict("records")
+    return out
