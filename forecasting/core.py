@@ -64,7 +64,7 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _group(df, cls, refit, forward, horizon, season, freq, scales):
+def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     """Backtest, choose and forecast one model group. Returns (labels, mean path, bt table)."""
     names = M.names(refit) + M.names(forward)
     ids = pd.Index(sorted(df["unique_id"].unique()))
@@ -76,7 +76,14 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
     if len(testable):
         cv = M.backtest(
-            df[df["unique_id"].isin(testable)], refit, forward, h_bt, BACKTEST_WINDOWS, step, freq
+            df[df["unique_id"].isin(testable)],
+            refit,
+            forward,
+            h_bt,
+            BACKTEST_WINDOWS,
+            step,
+            freq,
+            n_jobs,
         )
         default = {}
         for klass, members in cls.reindex(testable).groupby(cls.reindex(testable)).groups.items():
@@ -89,13 +96,13 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
     untested = table["label"].isna()
     table.loc[untested, "label"] = [default.get(c, names[0]) for c in cls.reindex(ids[untested])]
     # The costly models are fitted again only on the series whose choice uses them.
-    fc = M.predict(df, refit, horizon, freq)
+    fc = M.predict(df, refit, horizon, freq, n_jobs)
     for model in forward:
         name = repr(model)
         users = table.index[[name in str(label).split("+") for label in table["label"]]]
         fc[name] = np.nan
         if len(users):
-            part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq)
+            part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq, n_jobs)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
     return table, pick(fc, table["label"], horizon)
 
@@ -107,9 +114,12 @@ def forecast(
     levels: Sequence[float] = DEFAULT_LEVELS,
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
     season_length: int | None = None,
+    n_jobs: int = 1,
 ) -> ForecastResult:
     """Forecast every series in `history` [item_id, period, qty(, stocked_out)] `horizon` periods
-    past the last period in the frame. See docs/forecasting.md for the method."""
+    past the last period in the frame. See docs/forecasting.md for the method. `n_jobs` > 1 lets
+    statsforecast fit large groups in that many processes (same results; ignored inside a
+    daemonic process such as a Celery prefork child)."""
     check_freq(freq)
     probs = tuple(float(q) for q in quantiles)
     check_request(horizon, levels, probs)
@@ -133,7 +143,7 @@ def forecast(
         gid = cls.index[cls.isin(members)]
         if len(gid):
             part = df[df["unique_id"].isin(gid)]
-            t, mean = _group(part, cls, refit, forward, horizon, season, pfreq, scales)
+            t, mean = _group(part, cls, refit, forward, horizon, season, pfreq, scales, n_jobs)
             table.loc[t.index] = t
             path.loc[t.index] = mean
     new = cls.index[cls == "new"]

@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import bindparam, text
 
 from inventory import clock
+from inventory.db import driver
 from inventory.db.base import db
 from inventory.db.types import UtcDateTime
 from inventory.domain import demand as rules
@@ -139,8 +140,13 @@ def demand_history(
     return _fill(rows, periods(start, end, freq))
 
 
+_FETCHED = ["part", "item_id", "warehouse_id", "period", "qty", "balance", "inbound"]
+
+
 def _fetch(freq, kinds, bounds, zone, item_ids, warehouse_ids) -> pd.DataFrame:
     dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return _fetch_postgresql(freq, kinds, bounds, zone, item_ids, warehouse_ids)
     scope, params, binds = "", dict(bounds), []
     if item_ids is not None:
         scope += " AND l.item_id IN :item_ids"
@@ -165,9 +171,33 @@ def _fetch(freq, kinds, bounds, zone, item_ids, warehouse_ids) -> pd.DataFrame:
         bindparam("start", type_=UtcDateTime()), bindparam("stop", type_=UtcDateTime()), *binds
     )
     result = db.session.execute(statement, params).all()
-    return pd.DataFrame.from_records(
-        result, columns=["part", "item_id", "warehouse_id", "period", "qty", "balance", "inbound"]
+    return pd.DataFrame.from_records(result, columns=_FETCHED)
+
+
+def _fetch_postgresql(freq, kinds, bounds, zone, item_ids, warehouse_ids) -> pd.DataFrame:
+    """The same statement through ``driver``: a chunk of a reorder run reads ~100,000 rows, and
+    SQLAlchemy's row processing and numeric-to-Decimal conversion cost about as much as the
+    query; quantities come as float8 (whole thousandths, exact) and id lists as array literals."""
+    scope, params = "", {**bounds, "zone": str(zone)}
+    if item_ids is not None:
+        scope += " AND l.item_id = ANY(%(item_ids)s::int[])"
+        params["item_ids"] = driver.int_array(int(i) for i in item_ids) if item_ids else "{-1}"
+    if warehouse_ids is not None:
+        scope += " AND l.warehouse_id = ANY(%(warehouse_ids)s::int[])"
+        params["warehouse_ids"] = (
+            driver.int_array(int(i) for i in warehouse_ids) if warehouse_ids else "{-1}"
+        )
+    bucket = f"date_trunc('{_PG_TRUNC[freq]}', ({{0}}) AT TIME ZONE %(zone)s)::date"
+    sql = _HISTORY_SQL.format(
+        doc_period=bucket.format("d.posted_at"),
+        move_period=bucket.format("l.posted_at"),
+        kinds=" OR ".join(_KIND_SQL[k] for k in kinds),
+        scope=scope,
     )
+    sql = sql.replace(":start", "%(start)s").replace(":stop", "%(stop)s")
+    sql = sql.replace("p.qty, p.balance,", "p.qty::float8, p.balance::float8,")
+    found = driver.execute(db.session, sql, params).fetchall()
+    return pd.DataFrame.from_records(found, columns=_FETCHED)
 
 
 def _sqlite_local(column: str, zone: tzinfo, bounds: dict) -> str:

@@ -43,19 +43,21 @@ def series_id(item_id: int, warehouse_id: int) -> str:
 @dataclass
 class Rows:
     series: list[dict]
-    forecasts: list[dict]
+    forecasts: pd.DataFrame | list[dict]  # demand_forecast rows, column-wise when computed
     suggestions: list[dict]
     exceptions: list[dict]
 
 
-def process_chunk(run_id: int, chunk: list[list]) -> dict:
+def process_chunk(run_id: int, chunk: list[list], n_jobs: int = 1) -> dict:
     """Forecast, decide and write ``chunk`` (``[[item_id, warehouse_id, abc_class], ...]``) of
-    run ``run_id``; returns ``{"chunk_size", "errors", "worker"}``."""
+    run ``run_id``; returns ``{"chunk_size", "errors", "worker"}``. ``n_jobs``: processes the
+    forecast may use (the in-process run passes the cores; a Celery task keeps 1, its sibling
+    workers use the others)."""
     params = db.session.get(ReorderRun, run_id).parameters
     pairs = [(int(i), int(w)) for i, w, _ in chunk]
     abc = {(int(i), int(w)): c for i, w, c in chunk}
     try:
-        rows = compute(pairs, abc, params)
+        rows = compute(pairs, abc, params, n_jobs)
     except Exception as exc:  # the chunk fails as a whole: each of its items says why
         log.exception("reorder chunk failed", extra={"run_id": run_id})
         db.session.rollback()
@@ -97,7 +99,7 @@ def _num(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def compute(pairs: list[tuple[int, int]], abc: dict, params: dict) -> Rows:
+def compute(pairs: list[tuple[int, int]], abc: dict, params: dict, n_jobs: int = 1) -> Rows:
     """The chunk's rows, from the database's inputs and the run's parameters."""
     today = date.fromisoformat(params["run_date"])
     freq, horizon = params["freq"], int(params["horizon"])
@@ -118,7 +120,7 @@ def compute(pairs: list[tuple[int, int]], abc: dict, params: dict) -> Rows:
         item_id=history["item_id"].astype(str) + "@" + history["warehouse_id"].astype(str)
     )[["item_id", "period", "qty", "stocked_out"]]
     if len(history):
-        result = forecasting.forecast(history, horizon=horizon, freq=freq)
+        result = forecasting.forecast(history, horizon=horizon, freq=freq, n_jobs=n_jobs)
         fc_series, fc_rows = result.series, result.forecasts
     else:
         fc_series = pd.DataFrame(columns=["item_id", "demand_class", "model", "mean", "variance"])
@@ -374,8 +376,9 @@ def _suggestion_row(key, decision, abc: dict, fc: dict | None) -> dict:
     }
 
 
-def _forecast_rows(frame: pd.DataFrame) -> list[dict]:
-    """demand_forecast rows from the forecast frame, built column-wise."""
+def _forecast_rows(frame: pd.DataFrame) -> pd.DataFrame | list[dict]:
+    """demand_forecast rows from the forecast frame, built column-wise (a frame: the writer copies
+    it in one block on PostgreSQL)."""
     if frame.empty:
         return []
     ids = frame["item_id"].astype(str).str.split("@", expand=True).astype(int)
@@ -389,4 +392,4 @@ def _forecast_rows(frame: pd.DataFrame) -> list[dict]:
     )
     for qv in FORECAST_QUANTILES:
         out[quantile_column(qv)] = frame[f"q{qv:g}"].astype(float).to_numpy()
-    return out.to_dict("records")
+    return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -36,6 +37,8 @@ from inventory.services.tx import transaction
 log = logging.getLogger("quartermaster.reorder")
 
 CHUNK_SIZE = 500
+# The in-process run forecasts each chunk on all cores (statsforecast's process pool).
+IN_PROCESS_JOBS = os.cpu_count() or 1
 ABC_WINDOW_DAYS = 365
 REORDER_CHUNK = "quartermaster.reorder_chunk"
 REORDER_FINISH = "quartermaster.reorder_finish"
@@ -168,7 +171,9 @@ def run_reorder(
         if progress:
             progress(0, total)
         for number, chunk in enumerate(chunks):
-            results.append({"chunk": number, **process_chunk(run_id, chunk), "worker": mode})
+            results.append(
+                {"chunk": number, **process_chunk(run_id, chunk, IN_PROCESS_JOBS), "worker": mode}
+            )
             if progress:
                 progress(reorder_queries.run(run_id)["progress"]["done"], total)
     except BaseException as exc:

@@ -1,0 +1,57 @@
+"""The weekly smooth pool and statsforecast's process pool (forecast(n_jobs=...))."""
+
+import multiprocessing
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecasting.models as M
+from forecasting import forecast
+
+
+def weekly(n_series: int, weeks: int = 130, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    periods = pd.date_range("2023-01-02", periods=weeks, freq="W-MON")
+    season = 1 + 0.3 * np.sin(2 * np.pi * np.arange(weeks) / 52)
+    frames = [
+        pd.DataFrame(
+            {
+                "item_id": f"s{k}",
+                "period": periods,
+                "qty": rng.poisson(rng.uniform(5, 40) * season).astype(float),
+            }
+        )  # fmt: skip
+        for k in range(n_series)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_weekly_pool_is_the_light_one_and_monthly_keeps_the_full_search():
+    _, weekly_costly = M.smooth_pool(52)
+    _, monthly_costly = M.smooth_pool(12)
+    assert M.names(weekly_costly) == ["AutoETS", "Theta", "SeasonalNaive"]
+    assert weekly_costly[0].model == "AZN"
+    assert M.names(monthly_costly) == ["AutoETS", "AutoTheta", "SeasonalNaive"]
+    assert monthly_costly[0].model == "ZZZ"
+
+
+def test_two_processes_give_the_same_forecast_as_one(monkeypatch):
+    monkeypatch.setattr(M, "PARALLEL_MIN_SERIES", 2)
+    history = weekly(6)
+    one = forecast(history, horizon=8, freq="W", n_jobs=1)
+    two = forecast(history, horizon=8, freq="W", n_jobs=2)
+    assert set(one.series["demand_class"]) == {"smooth"}
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.series, two.series)
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "series", "daemon", "expected"),
+    [(2, 500, False, 2), (1, 500, False, 1), (2, 10, False, 1), (2, 500, True, 1)],
+)
+def test_usable_jobs(monkeypatch, n_jobs, series, daemon, expected):
+    monkeypatch.setattr(M.os, "cpu_count", lambda: 2)
+    process = multiprocessing.current_process()
+    monkeypatch.setattr(process, "_config", {**process._config, "daemon": daemon})
+    assert M.usable_jobs(n_jobs, series) == expected
