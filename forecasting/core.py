@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import models as M
+from .calibrate import calibrated, chosen_backtest
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
 from .quantiles import interval, path_variance
@@ -65,7 +66,8 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
 
 
 def _group(df, cls, refit, forward, horizon, season, freq, scales):
-    """Backtest, choose and forecast one model group. Returns (labels, mean path, bt table)."""
+    """Backtest, choose and forecast one model group. Returns (labels and backtest figures, mean
+    path, the chosen labels' backtest forecasts)."""
     names = M.names(refit) + M.names(forward)
     ids = pd.Index(sorted(df["unique_id"].unique()))
     h_bt = max(1, min(horizon, season))
@@ -74,6 +76,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
     periods = df.groupby("unique_id", sort=True).size()
     testable = periods.index[periods >= test + max(h_bt, MIN_PERIODS["M"])]
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
+    chosen = None
     if len(testable):
         cv = M.backtest(
             df[df["unique_id"].isin(testable)], refit, forward, h_bt, BACKTEST_WINDOWS, step, freq
@@ -84,6 +87,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
             choice = choose(part, names, scales["naive_mse"].where(lambda s: s > 0, 1.0))
             table.loc[choice.table.index] = choice.table
             default[klass] = choice.order[0]
+        chosen = chosen_backtest(cv, table.loc[testable, "label"])
     else:
         default = {}
     untested = table["label"].isna()
@@ -97,7 +101,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales):
         if len(users):
             part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
-    return table, pick(fc, table["label"], horizon)
+    return table, pick(fc, table["label"], horizon), chosen
 
 
 def forecast(
@@ -123,6 +127,7 @@ def forecast(
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
     path = pd.Series(0.0, index=pd.MultiIndex.from_product([ids, range(horizon)]))
     pfreq = PANDAS_FREQ[freq]
+    backtests = []
 
     refit_s, fwd_s = M.smooth_pool(season)
     groups = [
@@ -133,9 +138,10 @@ def forecast(
         gid = cls.index[cls.isin(members)]
         if len(gid):
             part = df[df["unique_id"].isin(gid)]
-            t, mean = _group(part, cls, refit, forward, horizon, season, pfreq, scales)
+            t, mean, chosen = _group(part, cls, refit, forward, horizon, season, pfreq, scales)
             table.loc[t.index] = t
             path.loc[t.index] = mean
+            backtests.append(chosen)
     new = cls.index[cls == "new"]
     if len(new):
         fc = M.predict(df[df["unique_id"].isin(new)], M.new_pool(), horizon, pfreq)
@@ -165,6 +171,8 @@ def forecast(
     rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
     count = rep(scales["count"]).astype(bool)
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
+    # Dispersion calibrated per class and step on the backtest (forecasting/calibrate.py).
+    pvar = calibrated(pvar, mean, count, backtests, cls, level, var, scales["count"], levels, horizon)
     qs = distribution_quantiles(mean, pvar, sorted(probs), count)
     col = {p: i for i, p in enumerate(sorted(probs))}
 
