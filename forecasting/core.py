@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import models as M
-from .calibrate import calibrated, chosen_backtest
+from .calibrate import calibrate_table, chosen_backtest, draw
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
-from .quantiles import interval, path_variance
-from .quantiles import quantiles as distribution_quantiles
+from .quantiles import path_variance
 from .select import choose, pick
 
 DEFAULT_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
@@ -171,9 +170,10 @@ def forecast(
     rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
     count = rep(scales["count"]).astype(bool)
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
-    # Dispersion calibrated per class and step on the backtest (forecasting/calibrate.py).
-    pvar = calibrated(pvar, mean, count, backtests, cls, level, var, scales["count"], levels, horizon)
-    qs = distribution_quantiles(mean, pvar, sorted(probs), count)
+    # Dispersion calibrated per class and level on the backtest (forecasting/calibrate.py).
+    pooled = pd.Series(cls.isin(POOLED_VARIANCE), index=ids)
+    factors = calibrate_table(backtests, cls, level, var, scales["count"], pooled, levels)
+    bounds, qs = draw(mean, pvar, count, rep(cls), factors, levels, sorted(probs))
     col = {p: i for i, p in enumerate(sorted(probs))}
 
     last = int(full["tick"].max())
@@ -181,7 +181,7 @@ def forecast(
     out = pd.DataFrame({"item_id": np.repeat(ids.to_numpy(), horizon), "period": periods})
     out["mean"] = mean
     for lv in levels:
-        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = interval(mean, pvar, float(lv), count)
+        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = bounds[lv]
     for p in probs:
         out[quantile_column(p)] = qs[:, col[p]]
     out["model"] = rep(table["label"])
