@@ -19,9 +19,10 @@ import pandas as pd
 
 from .quantiles import interval, path_variance, quantiles
 
-LOW, HIGH = 0.25, 4.0  # range of factors searched
-ITERATIONS = 8  # bisection steps on log(factor): about 1% precision
-MIN_ROWS = 120  # a class with fewer backtest rows keeps factor 1
+LOWEST, HIGHEST = 1.0, 99.8  # range of levels searched
+ITERATIONS = 10  # bisection steps: a tenth of a point
+ORIGINS = int(__import__("os").environ.get("ORIG", "3"))
+MIN_ROWS = 120  # a class with fewer backtest rows keeps the nominal levels
 MAX_ROWS = 4000  # rows used per class (evenly spaced), to bound the time
 
 
@@ -35,8 +36,12 @@ def chosen_backtest(cv: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
         rows = lab == label
         yhat[rows] = cv.loc[rows, str(label).split("+")].clip(lower=0).mean(axis=1).to_numpy()
     return pd.DataFrame(
-        {"unique_id": cv["unique_id"].to_numpy(), "cutoff": cv["cutoff"].to_numpy(),
-         "y": cv["y"].to_numpy(dtype=float), "yhat": yhat}  # fmt: skip
+        {
+            "unique_id": cv["unique_id"].to_numpy(),
+            "cutoff": cv["cutoff"].to_numpy(),
+            "y": cv["y"].to_numpy(dtype=float),
+            "yhat": yhat,
+        }  # fmt: skip
     )
 
 
@@ -61,23 +66,23 @@ def _cover(y, mean, var, count, level) -> float:
     return float(np.mean((y >= lo) & (y <= hi)))
 
 
-def _factor(y, mean, var, count, level) -> float:
-    """The factor on `var` whose backtest coverage at `level` is nearest nominal: bisection on
-    log(factor), coverage growing with the factor."""
-    lo, hi = np.log(LOW), np.log(HIGH)
+def _level(y, mean, var, count, nominal: float) -> float:
+    """The level whose intervals cover `nominal`% of the backtest actuals: bisection, an
+    interval's ends moving outwards as its level grows."""
+    lo, hi = LOWEST, HIGHEST
     for _ in range(ITERATIONS):
         mid = (lo + hi) / 2
-        v = np.where(count, np.fmax(np.exp(mid) * var, mean), np.exp(mid) * var)
-        if _cover(y, mean, v, count, level) < level / 100:
+        if _cover(y, mean, var, count, mid) < nominal / 100:
             lo = mid
         else:
             hi = mid
-    return float(np.exp((lo + hi) / 2))
+    return (lo + hi) / 2
 
 
-def factors(bt, cls, level, var, count, pooled, levels) -> pd.DataFrame:
-    """Factor per demand class (rows) and level (columns) from the backtest `bt`
-    (chosen_backtest); `level`, `var`, `count`, `pooled` per series as core.forecast draws it."""
+def levels_table(bt, cls, level, var, count, pooled, levels) -> pd.DataFrame:
+    """The level to draw per demand class (rows) for each nominal level (columns), from the
+    backtest `bt` (chosen_backtest); `level`, `var`, `count`, `pooled` per series as core.forecast
+    draws the distribution."""
     ids = bt["unique_id"]
     b = bt.assign(klass=cls.reindex(ids).to_numpy())
     b = b[np.isfinite(b["y"]) & np.isfinite(b["yhat"])].reset_index(drop=True)
@@ -86,51 +91,83 @@ def factors(bt, cls, level, var, count, pooled, levels) -> pd.DataFrame:
     v = var.reindex(ids).to_numpy(dtype=float)
     cnt = count.reindex(ids).to_numpy(dtype=bool)
     v = v * _leave_origin_out(b, pooled.reindex(ids).to_numpy(dtype=bool))
-    pvar = path_variance(b["yhat"].to_numpy(), lev, v, cnt)
-    ok = np.isfinite(pvar)
+    mean = b["yhat"].to_numpy()
+    pvar = path_variance(mean, lev, v, cnt)
+    pvar = np.where(cnt, np.fmax(pvar, mean), pvar)
+    last = b.groupby("unique_id")["cutoff"].rank(method="dense", ascending=False).to_numpy()
+    ok = np.isfinite(pvar) & (last <= ORIGINS)
     out = {}
     for klass, rows in b[ok].groupby("klass", sort=True).groups.items():
         idx = np.asarray(rows)
         if len(idx) < MIN_ROWS:
             continue
         idx = idx[np.linspace(0, len(idx) - 1, min(len(idx), MAX_ROWS)).astype(int)]
-        args = (b["y"].to_numpy()[idx], b["yhat"].to_numpy()[idx], pvar[idx], cnt[idx])
-        out[klass] = {float(lv): _factor(*args, float(lv)) for lv in levels}
+        args = (b["y"].to_numpy()[idx], mean[idx], pvar[idx], cnt[idx])
+        out[klass] = {float(lv): _level(*args, float(lv)) for lv in levels}
     return pd.DataFrame.from_dict(out, orient="index", columns=[float(lv) for lv in levels])
 
 
-def factor_at(table: pd.DataFrame, classes: np.ndarray, level: float) -> np.ndarray:
-    """Per row: its class's factor at `level`, interpolated linearly between the calibrated levels
-    (the nearest beyond them); 1 for classes without a calibration."""
-    out = np.ones(len(classes))
+def level_at(table: pd.DataFrame, classes: np.ndarray, nominal: float) -> np.ndarray:
+    """Per row: the level to draw for `nominal`: nominal plus its class's shift, the shift
+    interpolated linearly between the calibrated levels (none at level 0, the nearest calibrated
+    shift beyond the highest); `nominal` for classes without a calibration."""
+    out = np.full(len(classes), float(nominal))
     if table.empty:
         return out
     cols = np.asarray(table.columns, float)
     order = np.argsort(cols)
-    per = {k: np.interp(level, cols[order], row[order]) for k, row in zip(
-        table.index, table.to_numpy(float), strict=True)}  # fmt: skip
-    mapped = pd.Series(classes).map(per).to_numpy(dtype=float)
-    return np.where(np.isfinite(mapped), mapped, out)
+    xs = np.concatenate([[0.0], cols[order]])
+    per = {
+        k: np.interp(nominal, xs, np.concatenate([[0.0], row[order] - cols[order]]))
+        for k, row in zip(table.index, table.to_numpy(float), strict=True)
+    }
+    shift = pd.Series(classes).map(per).to_numpy(dtype=float)
+    return np.clip(nominal + np.nan_to_num(shift, nan=0.0), 0.0, HIGHEST)
 
 
-def draw(mean, pvar, count, classes, table, levels, probs):
-    """Intervals {level: (lo, hi)} and quantiles (rows × sorted probs) with each row's variance
-    times its class's factor: at the interval's level, and for quantile p at the level of the
-    central interval p bounds (100·|2p − 1|). Quantiles non-decreasing along probs."""
-
-    def scaled(lv: float) -> np.ndarray:
-        v = pvar * factor_at(table, classes, lv)
-        return np.where(count, np.fmax(v, mean), v)
-
-    bounds = {lv: interval(mean, scaled(float(lv)), float(lv), count) for lv in levels}
-    cols = [quantiles(mean, scaled(100 * abs(2 * p - 1)), [p], count)[:, 0] for p in sorted(probs)]
+def draw(mean, var, count, classes, table, levels, probs):
+    """Intervals {level: (lo, hi)} and quantiles (rows × sorted probs) drawn at each row's
+    calibrated level: quantile p (≠ ½) as the end of the central interval it bounds, at level
+    100·|2p − 1|. Quantiles non-decreasing along probs."""
+    bounds = {}
+    for lv in levels:
+        drawn = level_at(table, classes, float(lv))
+        bounds[lv] = _intervals(mean, var, drawn, count)
+    cols = []
+    for p in sorted(probs):
+        drawn = level_at(table, classes, 100 * abs(2 * p - 1)) / 100
+        q = (
+            np.where(p < 0.5, (1 - drawn) / 2, (1 + drawn) / 2)
+            if p != 0.5
+            else np.full(len(mean), p)
+        )
+        cols.append(_quantile_rows(mean, var, q, count))
     qs = np.maximum.accumulate(np.column_stack(cols), axis=1) if cols else np.zeros((len(mean), 0))
     return bounds, qs
 
 
+def _intervals(mean, var, drawn, count):
+    """interval() with a level per row (grouped by distinct level: few of them)."""
+    lo, hi = np.zeros(len(mean)), np.zeros(len(mean))
+    for lv in np.unique(drawn):
+        rows = drawn == lv
+        lo[rows], hi[rows] = interval(mean[rows], var[rows], float(lv), count[rows])
+    return lo, hi
+
+
+def _quantile_rows(mean, var, q, count):
+    out = np.zeros(len(mean))
+    for p in np.unique(q):
+        rows = q == p
+        out[rows] = quantiles(mean[rows], var[rows], [float(p)], count[rows])[:, 0]
+    return out
+
+
 def calibrate_table(backtests, cls, level, var, count, pooled, levels) -> pd.DataFrame:
-    """factors() over the groups' backtests (None where a group had none)."""
+    """levels_table() over the groups' backtests (None where a group had none)."""
     frames = [b for b in backtests if b is not None and len(b)]
     if not frames:
         return pd.DataFrame(columns=[float(lv) for lv in levels], dtype=float)
-    return factors(pd.concat(frames, ignore_index=True), cls, level, var, count, pooled, levels)
+    return levels_table(
+        pd.concat(frames, ignore_index=True), cls, level, var, count, pooled, levels
+    )
