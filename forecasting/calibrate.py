@@ -1,28 +1,34 @@
-"""Calibrating the predictive distribution's dispersion on the in-sample backtest.
+"""Calibrating the predictive distribution so its intervals cover what they claim.
 
-The variance a series gets from its backtest errors (see core.forecast) sets the spread of its
-negative binomial or gamma, but not whether the intervals drawn from it cover what they claim: the
-distribution's shape, the pooling of intermittent variances and the noise of a variance estimated
-from a few dozen errors all move coverage away from nominal. So each demand class gets, for each
-requested level, a factor on its variance such that the intervals drawn around the chosen model's
-rolling-origin backtest forecasts cover the backtest actuals at that level.
+Two corrections, by how a class's variance is made (core.forecast):
 
-The backtest is honest about the variance estimate: the rows of one origin are drawn with the
-variance estimated from the other origins (leave one origin out), so a series whose few errors
-happened to be small is not credited with the narrow intervals those errors suggest. Only in-sample
-backtests are used: nothing is fitted to what is being forecast."""
+- Own-variance classes (smooth, erratic): a series' variance is its chosen model's backtest MSE,
+  a few dozen errors from three origins, and the choice picked the model whose errors happened to
+  be small. Intervals drawn from it cover less than nominal. So the level to draw is recalibrated
+  per class on the backtest itself, honestly: each origin's rows are drawn with the variance
+  estimated from the other origins (leave one origin out), and the level drawn for nominal l is
+  the one whose intervals then cover l of the backtest actuals. Quantiles move with it (quantile
+  p is drawn at the recalibrated level of the central interval it bounds).
+- Pooled classes (intermittent, lumpy): the variance is a class ratio times the series' level,
+  already pooled; their intervals are counts on mostly-zero series, and an interval's probability
+  jumps by whole counts: [0, 0] alone holds P(0), above l on the sparsest series. So the level
+  drawn is the one at which the class's intervals hold l of their own distributions' probability
+  on average: the class's coverage is nominal, the series' cannot all be. Their quantiles are left
+  as the distributions give them (the pinball loss scores those; the intervals are a set).
+
+Only in-sample backtests and the forecasts' own distributions are used: nothing is fitted to what
+is being forecast. Classes with fewer than MIN_ROWS rows keep the nominal levels."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .quantiles import interval, path_variance, quantiles
+from .quantiles import cdf, interval, path_variance, quantiles
 
 LOWEST, HIGHEST = 1.0, 99.8  # range of levels searched
 ITERATIONS = 10  # bisection steps: a tenth of a point
-ORIGINS = int(__import__("os").environ.get("ORIG", "3"))
-MIN_ROWS = 120  # a class with fewer backtest rows keeps the nominal levels
+MIN_ROWS = 120
 MAX_ROWS = 4000  # rows used per class (evenly spaced), to bound the time
 
 
@@ -45,65 +51,77 @@ def chosen_backtest(cv: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     )
 
 
-def _leave_origin_out(b: pd.DataFrame, pooled: np.ndarray) -> np.ndarray:
-    """Per row: the series' variance re-estimated without the row's origin, as a ratio to the
-    all-origin estimate. Own-variance series: backtest MSE; pooled: backtest level (their variance
-    is the class ratio times it)."""
-    stat = np.where(pooled, b["yhat"].to_numpy(), (b["y"] - b["yhat"]).to_numpy() ** 2)
-    key = [b["unique_id"], b["cutoff"]]
-    s = pd.Series(stat, index=b.index)
-    tot = s.groupby(b["unique_id"]).transform("sum").to_numpy()
-    n = s.groupby(b["unique_id"]).transform("size").to_numpy()
-    o_tot = s.groupby(key).transform("sum").to_numpy()
-    o_n = s.groupby(key).transform("size").to_numpy()
+def _leave_origin_out(b: pd.DataFrame) -> np.ndarray:
+    """Per row: the series' backtest MSE without the row's origin, as a ratio to its MSE over all
+    origins (1 where a series has one origin or no error)."""
+    sq = pd.Series((b["y"] - b["yhat"]).to_numpy() ** 2, index=b.index)
+    by_series = sq.groupby(b["unique_id"])
+    by_origin = sq.groupby([b["unique_id"], b["cutoff"]])
+    tot, n = by_series.transform("sum").to_numpy(), by_series.transform("size").to_numpy()
+    o_tot, o_n = by_origin.transform("sum").to_numpy(), by_origin.transform("size").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = ((tot - o_tot) / (n - o_n)) / (tot / n)
     return np.where(np.isfinite(ratio), ratio, 1.0)
 
 
-def _cover(y, mean, var, count, level) -> float:
-    lo, hi = interval(mean, var, level, count)
-    return float(np.mean((y >= lo) & (y <= hi)))
-
-
-def _level(y, mean, var, count, nominal: float) -> float:
-    """The level whose intervals cover `nominal`% of the backtest actuals: bisection, an
-    interval's ends moving outwards as its level grows."""
+def _search(covered, nominal: float) -> float:
+    """Bisection for the level whose `covered(level)` is `nominal`% (covered grows with it)."""
     lo, hi = LOWEST, HIGHEST
     for _ in range(ITERATIONS):
         mid = (lo + hi) / 2
-        if _cover(y, mean, var, count, mid) < nominal / 100:
-            lo = mid
-        else:
-            hi = mid
+        lo, hi = (mid, hi) if covered(mid) < nominal / 100 else (lo, mid)
     return (lo + hi) / 2
 
 
-def levels_table(bt, cls, level, var, count, pooled, levels) -> pd.DataFrame:
-    """The level to draw per demand class (rows) for each nominal level (columns), from the
-    backtest `bt` (chosen_backtest); `level`, `var`, `count`, `pooled` per series as core.forecast
-    draws the distribution."""
-    ids = bt["unique_id"]
-    b = bt.assign(klass=cls.reindex(ids).to_numpy())
+def _sample(rows: np.ndarray) -> np.ndarray:
+    return rows[np.linspace(0, len(rows) - 1, min(len(rows), MAX_ROWS)).astype(int)]
+
+
+def backtest_levels(bt, cls, level, var, count, which, levels) -> pd.DataFrame:
+    """Level to draw per class in `which` (rows) and nominal level (columns): the one whose
+    intervals, drawn around the backtest forecasts with leave-one-origin-out variances, cover the
+    nominal share of the backtest actuals. `level`, `var`, `count` per series as core draws."""
+    b = bt[bt["unique_id"].map(cls).isin(which).to_numpy()]
     b = b[np.isfinite(b["y"]) & np.isfinite(b["yhat"])].reset_index(drop=True)
     ids = b["unique_id"]
-    lev = level.reindex(ids).to_numpy(dtype=float)
-    v = var.reindex(ids).to_numpy(dtype=float)
     cnt = count.reindex(ids).to_numpy(dtype=bool)
-    v = v * _leave_origin_out(b, pooled.reindex(ids).to_numpy(dtype=bool))
-    mean = b["yhat"].to_numpy()
-    pvar = path_variance(mean, lev, v, cnt)
+    v = var.reindex(ids).to_numpy(dtype=float) * _leave_origin_out(b)
+    y, mean = b["y"].to_numpy(), b["yhat"].to_numpy()
+    pvar = path_variance(mean, level.reindex(ids).to_numpy(dtype=float), v, cnt)
     pvar = np.where(cnt, np.fmax(pvar, mean), pvar)
-    last = b.groupby("unique_id")["cutoff"].rank(method="dense", ascending=False).to_numpy()
-    ok = np.isfinite(pvar) & (last <= ORIGINS)
+    klass = cls.reindex(ids).to_numpy()
     out = {}
-    for klass, rows in b[ok].groupby("klass", sort=True).groups.items():
-        idx = np.asarray(rows)
-        if len(idx) < MIN_ROWS:
+    for k in which:
+        rows = np.flatnonzero((klass == k) & np.isfinite(pvar))
+        if len(rows) < MIN_ROWS:
             continue
-        idx = idx[np.linspace(0, len(idx) - 1, min(len(idx), MAX_ROWS)).astype(int)]
-        args = (b["y"].to_numpy()[idx], mean[idx], pvar[idx], cnt[idx])
-        out[klass] = {float(lv): _level(*args, float(lv)) for lv in levels}
+        r = _sample(rows)
+
+        def covered(lv, r=r):
+            lo, hi = interval(mean[r], pvar[r], lv, cnt[r])
+            return np.mean((y[r] >= lo) & (y[r] <= hi))
+
+        out[k] = {float(lv): _search(covered, float(lv)) for lv in levels}
+    return pd.DataFrame.from_dict(out, orient="index", columns=[float(lv) for lv in levels])
+
+
+def mass_levels(mean, var, count, classes, which, levels) -> pd.DataFrame:
+    """Level to draw per class in `which` and nominal level: the one at which the class's
+    intervals hold the nominal probability of their own distributions on average."""
+    out = {}
+    for k in which:
+        rows = np.flatnonzero((classes == k) & (mean > 0))
+        if len(rows) < MIN_ROWS:
+            continue
+        r = _sample(rows)
+
+        def held(lv, r=r):
+            lo, hi = interval(mean[r], var[r], lv, count[r])
+            below = np.where(lo > 0, cdf(lo - 1, mean[r], var[r], count[r]), 0.0)
+            mass = cdf(hi, mean[r], var[r], count[r]) - below
+            return np.mean(np.where(count[r], mass, lv / 100))
+
+        out[k] = {float(lv): _search(held, float(lv)) for lv in levels}
     return pd.DataFrame.from_dict(out, orient="index", columns=[float(lv) for lv in levels])
 
 
@@ -125,49 +143,61 @@ def level_at(table: pd.DataFrame, classes: np.ndarray, nominal: float) -> np.nda
     return np.clip(nominal + np.nan_to_num(shift, nan=0.0), 0.0, HIGHEST)
 
 
-def draw(mean, var, count, classes, table, levels, probs):
-    """Intervals {level: (lo, hi)} and quantiles (rows × sorted probs) drawn at each row's
-    calibrated level: quantile p (≠ ½) as the end of the central interval it bounds, at level
-    100·|2p − 1|. Quantiles non-decreasing along probs."""
-    bounds = {}
-    for lv in levels:
-        drawn = level_at(table, classes, float(lv))
-        bounds[lv] = _intervals(mean, var, drawn, count)
-    cols = []
-    for p in sorted(probs):
-        drawn = level_at(table, classes, 100 * abs(2 * p - 1)) / 100
-        q = (
-            np.where(p < 0.5, (1 - drawn) / 2, (1 + drawn) / 2)
-            if p != 0.5
-            else np.full(len(mean), p)
-        )
-        cols.append(_quantile_rows(mean, var, q, count))
-    qs = np.maximum.accumulate(np.column_stack(cols), axis=1) if cols else np.zeros((len(mean), 0))
-    return bounds, qs
-
-
-def _intervals(mean, var, drawn, count):
-    """interval() with a level per row (grouped by distinct level: few of them)."""
-    lo, hi = np.zeros(len(mean)), np.zeros(len(mean))
-    for lv in np.unique(drawn):
-        rows = drawn == lv
-        lo[rows], hi[rows] = interval(mean[rows], var[rows], float(lv), count[rows])
-    return lo, hi
-
-
-def _quantile_rows(mean, var, q, count):
-    out = np.zeros(len(mean))
-    for p in np.unique(q):
-        rows = q == p
-        out[rows] = quantiles(mean[rows], var[rows], [float(p)], count[rows])[:, 0]
+def _by_value(values: np.ndarray, fn, n: int) -> np.ndarray:
+    """fn(rows, value) for each distinct value (a few: one per class), assembled per row."""
+    out = np.zeros(n)
+    for v in np.unique(values):
+        rows = values == v
+        out[rows] = fn(rows, float(v))
     return out
 
 
-def calibrate_table(backtests, cls, level, var, count, pooled, levels) -> pd.DataFrame:
-    """levels_table() over the groups' backtests (None where a group had none)."""
+def draw(mean, var, count, classes, interval_table, quantile_table, levels, probs):
+    """Intervals {level: (lo, hi)} drawn at each row's recalibrated level (`interval_table`), and
+    quantiles (rows × sorted probs) with quantile p ≠ ½ drawn as the end of the central interval
+    of level 100·|2p − 1| recalibrated by `quantile_table`. Quantiles non-decreasing along probs."""
+    n = len(mean)
+    bounds = {}
+    for lv in levels:
+        drawn = level_at(interval_table, classes, float(lv))
+        lo_hi = {}
+        for d in np.unique(drawn):
+            rows = drawn == d
+            lo_hi[d] = (rows, interval(mean[rows], var[rows], float(d), count[rows]))
+        lo, hi = np.zeros(n), np.zeros(n)
+        for rows, (a, b) in lo_hi.values():
+            lo[rows], hi[rows] = a, b
+        bounds[lv] = (lo, hi)
+    cols = []
+    for p in sorted(probs):
+        drawn = level_at(quantile_table, classes, 100 * abs(2 * p - 1)) / 100
+        q = (1 - drawn) / 2 if p < 0.5 else (1 + drawn) / 2
+        q = np.full(n, p) if p == 0.5 else q
+
+        def one(rows, prob):
+            return quantiles(mean[rows], var[rows], [prob], count[rows])[:, 0]
+
+        cols.append(_by_value(q, one, n))
+    qs = np.maximum.accumulate(np.column_stack(cols), axis=1) if cols else np.zeros((n, 0))
+    return bounds, qs
+
+
+def calibrated(mean, var, count, backtests, cls, level, series_var, pooled, levels, probs):
+    """(intervals, quantiles) for the forecast rows (mean, var, count; classes in cls.index order,
+    len(mean) / len(cls) rows each), recalibrated as the module docstring says. `backtests`: the
+    groups' chosen_backtest frames (None where a group had none); `level`, `series_var`: per series,
+    the level and variance the rows' variance was drawn from; `pooled`: the pooled classes."""
+    classes = np.repeat(cls.to_numpy(), len(mean) // max(len(cls), 1))
+    present = set(cls.unique())
+    own = [k for k in ("smooth", "erratic") if k in present and k not in pooled]
     frames = [b for b in backtests if b is not None and len(b)]
-    if not frames:
-        return pd.DataFrame(columns=[float(lv) for lv in levels], dtype=float)
-    return levels_table(
-        pd.concat(frames, ignore_index=True), cls, level, var, count, pooled, levels
-    )
+    table = pd.DataFrame(columns=[float(lv) for lv in levels], dtype=float)
+    if frames and own:
+        bt = pd.concat(frames, ignore_index=True)
+        count_s = pd.Series(np.asarray(count).reshape(len(cls), -1)[:, 0], index=cls.index)
+        table = backtest_levels(bt, cls, level, series_var, count_s, own, levels)
+    which = [k for k in pooled if k in present]
+    mass = mass_levels(mean, var, count, classes, which, levels)
+    intervals_table = pd.concat([t for t in (table, mass) if not t.empty]) if len(
+        table) + len(mass) else table  # fmt: skip
+    return draw(mean, var, count, classes, intervals_table, table, levels, probs)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import models as M
-from .calibrate import calibrate_table, chosen_backtest, draw
+from .calibrate import calibrated, chosen_backtest
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
 from .quantiles import path_variance
@@ -170,10 +170,10 @@ def forecast(
     rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
     count = rep(scales["count"]).astype(bool)
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
-    # Dispersion calibrated per class and level on the backtest (forecasting/calibrate.py).
-    pooled = pd.Series(cls.isin(POOLED_VARIANCE), index=ids)
-    factors = calibrate_table(backtests, cls, level, var, scales["count"], pooled, levels)
-    bounds, qs = draw(mean, pvar, count, rep(cls), factors, levels, sorted(probs))
+    # Levels recalibrated per class so intervals cover what they claim (forecasting/calibrate.py).
+    bounds, qs = calibrated(
+        mean, pvar, count, backtests, cls, level, var, POOLED_VARIANCE, levels, sorted(probs)
+    )
     col = {p: i for i, p in enumerate(sorted(probs))}
 
     last = int(full["tick"].max())
