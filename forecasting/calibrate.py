@@ -30,6 +30,7 @@ LOWEST, HIGHEST = 1.0, 99.8  # range of levels searched
 ITERATIONS = 10  # bisection steps: a tenth of a point
 MIN_ROWS = 120
 MAX_ROWS = 4000  # rows used per class (evenly spaced), to bound the time
+SPARSE = "sparse"  # the sparse count classes, calibrated as one group
 
 
 def chosen_backtest(cv: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
@@ -182,13 +183,21 @@ def draw(mean, var, count, classes, interval_table, quantile_table, levels, prob
     return bounds, qs
 
 
-def calibrated(mean, var, count, backtests, cls, level, series_var, pooled, levels, probs):
-    """(intervals, quantiles) for the forecast rows (mean, var, count; classes in cls.index order,
+def calibrated(mean, var, count, backtests, cls, level, series_var, rate, pooled, levels, probs):
+    """(intervals, quantiles) for the forecast rows (mean, var, count; series in cls.index order,
     len(mean) / len(cls) rows each), recalibrated as the module docstring says. `backtests`: the
-    groups' chosen_backtest frames (None where a group had none); `level`, `series_var`: per series,
-    the level and variance the rows' variance was drawn from; `pooled`: the pooled classes."""
-    classes = np.repeat(cls.to_numpy(), len(mean) // max(len(cls), 1))
+    groups' chosen_backtest frames (None where a group had none); `level`, `series_var`: per
+    series, the level and variance the rows' variance was drawn from; `rate`: per series, its
+    long-run mean per period (the distribution of a dead count series); `pooled`: the pooled
+    classes."""
+    per = len(mean) // max(len(cls), 1)
+    classes = np.repeat(cls.to_numpy(), per)
     present = set(cls.unique())
+    # A dead count series is forecast zero, its median, but a part unused for a year is sometimes
+    # asked for again: its intervals and quantiles come from a Poisson at its long-run rate.
+    dead = (classes == "dead") & count & (np.repeat(rate.reindex(cls.index).to_numpy(), per) > 0)
+    mean = np.where(dead, np.repeat(rate.reindex(cls.index).to_numpy(float), per), mean)
+    var = np.where(dead, mean, var)
     own = [k for k in ("smooth", "erratic") if k in present and k not in pooled]
     frames = [b for b in backtests if b is not None and len(b)]
     table = pd.DataFrame(columns=[float(lv) for lv in levels], dtype=float)
@@ -196,8 +205,9 @@ def calibrated(mean, var, count, backtests, cls, level, series_var, pooled, leve
         bt = pd.concat(frames, ignore_index=True)
         count_s = pd.Series(np.asarray(count).reshape(len(cls), -1)[:, 0], index=cls.index)
         table = backtest_levels(bt, cls, level, series_var, count_s, own, levels)
-    which = [k for k in pooled if k in present]
-    mass = mass_levels(mean, var, count, classes, which, levels)
-    intervals_table = pd.concat([t for t in (table, mass) if not t.empty]) if len(
-        table) + len(mass) else table  # fmt: skip
-    return draw(mean, var, count, classes, intervals_table, table, levels, probs)
+    # The sparse count classes are calibrated as one group.
+    sparse = [*pooled, "dead"]
+    group = np.where(np.isin(classes, sparse), SPARSE, classes)
+    mass = mass_levels(mean, var, count, group, [SPARSE], levels)
+    both = pd.concat([t for t in (table, mass) if not t.empty]) if len(table) + len(mass) else table
+    return draw(mean, var, count, group, both, table, levels, probs)

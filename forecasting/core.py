@@ -172,8 +172,9 @@ def forecast(
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
     # Levels recalibrated per class so intervals cover what they claim (forecasting/calibrate.py).
     bounds, qs = calibrated(
-        mean, pvar, count, backtests, cls, level, var, POOLED_VARIANCE, levels, sorted(probs)
-    )
+        mean, pvar, count, backtests, cls, level, var, scales["hist_mean"], POOLED_VARIANCE,
+        levels, sorted(probs),
+    )  # fmt: skip
     col = {p: i for i, p in enumerate(sorted(probs))}
 
     last = int(full["tick"].max())
