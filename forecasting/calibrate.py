@@ -136,9 +136,11 @@ def level_at(table: pd.DataFrame, classes: np.ndarray, nominal: float) -> np.nda
     cols = np.asarray(table.columns, float)
     order = np.argsort(cols)
     xs = np.concatenate([[0.0], cols[order]])
+    # Drawn levels never decrease with the nominal level, so intervals stay nested.
+    drawn = np.maximum.accumulate(table.to_numpy(float)[:, order], axis=1)
     per = {
-        k: np.interp(nominal, xs, np.concatenate([[0.0], row[order] - cols[order]]))
-        for k, row in zip(table.index, table.to_numpy(float), strict=True)
+        k: np.interp(nominal, xs, np.concatenate([[0.0], row - cols[order]]))
+        for k, row in zip(table.index, drawn, strict=True)
     }
     shift = pd.Series(classes).map(per).to_numpy(dtype=float)
     return np.clip(nominal + np.nan_to_num(shift, nan=0.0), 0.0, HIGHEST)
