@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, config, problems, request_log
 from api.schemas.common import DecimalString
+from inventory.db import health_models as _health_models  # noqa: F401
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401
 from inventory.db import replenishment_models as _replenishment_models  # noqa: F401
@@ -91,7 +92,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _register_blueprints(api: problems.ProblemApi) -> None:
     from api.resources import (
         audit,
+        finance_reports,
         health,
+        health_reports,
         master_data,
         procurement_setup,
         purchase_requests,
@@ -133,5 +136,7 @@ def _register_blueprints(api: problems.ProblemApi) -> None:
         replenishment_settings.settings_blp,
         replenishment_settings.policies_blp,
         replenishment_forecasts.blp,
+        finance_reports.blp,
+        health_reports.blp,
     ):
         api.register_blueprint(blueprint)

@@ -21,9 +21,13 @@ from flask import Flask
 RUN_JOB = "quartermaster.run_job"
 
 # The same syntax as JOB_SCHEDULE, so the documentation and the defaults cannot drift apart.
-# The reorder run follows the nightly rescoring, so it ranks suppliers on fresh scores.
+# The reorder run follows the nightly rescoring, so it ranks suppliers on fresh scores, and the
+# item classification, so its service levels use fresh classes. Cycle counts open before the
+# working day starts, Monday to Friday.
 DEFAULT_SCHEDULE = (
-    "deliver-notifications=60; rescore-suppliers=cron:30 2 * * *; reorder=cron:0 3 * * *"
+    "deliver-notifications=60; classify-items=cron:0 2 * * *; "
+    "rescore-suppliers=cron:30 2 * * *; reorder=cron:0 3 * * *; "
+    "cycle-counts=cron:0 5 * * 1-5"
 )
 # What the messages offer as an example of the syntax.
 EXAMPLE_SCHEDULE = "deliver-notifications=60; rescore-suppliers=cron:30 2 * * *"

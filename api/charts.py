@@ -115,3 +115,81 @@ def _line(scored: list[tuple[int, float]], count: int) -> str:
         f'<path class="line" d="{" ".join(commands)}" fill="none" stroke="#1f77b4" '
         f'stroke-width="2"/>'
     )
+
+
+NO_SPEND = "No spend in the window"
+SERIES_COLOURS = ("#1f77b4", "#ff7f0e")
+
+
+def monthly_bars_svg(title: str, months: Sequence[Mapping], series: Sequence[str]) -> str:
+    """Grouped bars per month: ``months`` are ``{"month": "YYYY-MM", <series>: number}`` in
+    order, ``series`` the keys drawn (at most two, e.g. ordered and received spend). The axis
+    runs from 0 to the largest value, rounded up to a readable step."""
+    count = max(len(months), 1)
+    values = [float(m.get(s) or 0) for m in months for s in series]
+    top = _nice_top(max([0.0, *values]))
+    heading = title if len(title) <= HEADING_CHARS else title[: HEADING_CHARS - 1] + "\u2026"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" {FONT}>',
+        f'<title id="chart-title">{_text(title)}</title>',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
+        f'font-weight="bold">{_text(heading)}</text>',
+        '<g class="axes" font-size="10" fill="#333333">',
+    ]
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        y = TOP + (1 - share) * PLOT_H
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PLOT_W}" y2="{y:.1f}" '
+            f'stroke="{"#888888" if share == 0 else "#e0e0e0"}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 3.5:.1f}" text-anchor="end">{top * share:,.0f}</text>'
+        )
+    step = max(1, math.ceil(len(months) / MAX_LABELS))
+    for i in range(0, len(months), step):
+        parts.append(
+            f'<text class="month" x="{_x(i, count):.1f}" y="{TOP + PLOT_H + 16}" '
+            f'text-anchor="middle">{_text(str(months[i]["month"]))}</text>'
+        )
+    parts.append("</g>")
+    if not any(values):
+        parts.append(
+            f'<text class="empty" x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" '
+            f'text-anchor="middle" font-size="14" fill="#555555">{_text(NO_SPEND)}</text>'
+        )
+    band = PLOT_W / count
+    bar = band * 0.8 / max(len(series), 1)
+    for i, month in enumerate(months):
+        for j, name in enumerate(series):
+            value = float(month.get(name) or 0)
+            height = 0.0 if top == 0 else max(0.0, value) / top * PLOT_H
+            x = LEFT + i * band + band * 0.1 + j * bar
+            tip = f"{month['month']} {name}: {value:,.2f}"
+            parts.append(
+                f'<rect class="bar {_text(name)}" x="{x:.1f}" y="{TOP + PLOT_H - height:.1f}" '
+                f'width="{bar:.1f}" height="{height:.1f}" '
+                f'fill="{SERIES_COLOURS[j % len(SERIES_COLOURS)]}">'
+                f"<title>{_text(tip)}</title></rect>"
+            )
+    for j, name in enumerate(series):
+        x = LEFT + j * 110
+        parts.append(
+            f'<rect x="{x}" y="{HEIGHT - 18}" width="10" height="10" '
+            f'fill="{SERIES_COLOURS[j % len(SERIES_COLOURS)]}"/>'
+            f'<text x="{x + 14}" y="{HEIGHT - 9}" font-size="11">{_text(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _nice_top(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``value`` (0 stays 0)."""
+    if value <= 0:
+        return 0.0
+    power = 10 ** math.floor(math.log10(value))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= value:
+            return factor * power
+    return 10 * power

@@ -40,6 +40,11 @@ def from_environment(env=os.environ) -> dict:
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", ""),
         "JOB_SCHEDULE": env.get("JOB_SCHEDULE", ""),
         "SERVICE_TIME_ZONE": env.get("SERVICE_TIME_ZONE", "UTC"),
+        # Stock health (inventory/services/stock_health.py).
+        "CYCLE_COUNTS_PER_YEAR": env.get("CYCLE_COUNTS_PER_YEAR", "A=4,B=2,C=1"),
+        "CYCLE_COUNT_USER": env.get("CYCLE_COUNT_USER", "cycle-counts"),
+        "ABC_CUTS": env.get("ABC_CUTS", "0.8,0.95"),
+        "XYZ_CUTS": env.get("XYZ_CUTS", "0.5,1.0"),
     }
 
 

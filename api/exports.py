@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import Response, after_this_request, request
+from flask import Response, after_this_request, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -223,3 +223,108 @@ def _xlsx_cell(sheet, value, column: Column, number_format: str | None):
         # Stored as a string cell, never a formula.
         return _styled(sheet, text, as_text=True)
     return text
+
+
+# --- reports with totals and the filters used, streamed ----------------------------------------
+
+TOTAL_LABEL = "Total"
+
+
+def report_csv_chunks(
+    rows: Iterable[Mapping], columns: Sequence[Column], totals: Mapping, filters: Mapping
+) -> Iterator[bytes]:
+    """The report's CSV a chunk at a time: header, rows, then a blank line, the totals row
+    (``Total`` in the first column) and one ``filter,<name>,<value>`` line per filter used."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+
+    def flush() -> bytes:
+        chunk = out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+        return chunk
+
+    writer.writerow([c.key for c in columns])
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([_csv_text(row.get(c.key), c) for c in columns])
+        if number % 1000 == 0:
+            yield flush()
+    writer.writerow([])
+    writer.writerow(_total_cells(columns, totals, lambda v, c: _csv_text(v, c)))
+    for name, value in filters.items():
+        writer.writerow(["filter", name, _filter_text(value)])
+    yield flush()
+
+
+def _total_cells(columns: Sequence[Column], totals: Mapping, render) -> list:
+    cells = [render(totals.get(c.key), c) if c.key in totals else None for c in columns]
+    cells[0] = TOTAL_LABEL
+    return ["" if x is None else x for x in cells]
+
+
+def _filter_text(value) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def report_xlsx_file(
+    rows: Iterable[Mapping],
+    columns: Sequence[Column],
+    totals: Mapping,
+    filters: Mapping,
+    sheet_title: str,
+    target,
+) -> None:
+    """Write the report to ``target`` (a path or a binary file): the rows sheet with a bold
+    totals row, and a ``Filters`` sheet naming every filter used. Write-only mode keeps rows
+    on disk, not as cell objects in memory."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_title)
+    sheet.freeze_panes = "A2"
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, c.title, font=bold) for c in columns])
+    formats = [_number_format(c) for c in columns]
+    for row in rows:
+        sheet.append(
+            [_xlsx_cell(sheet, row.get(c.key), c, f) for c, f in zip(columns, formats, strict=True)]
+        )
+    total_row = []
+    for i, (c, f) in enumerate(zip(columns, formats, strict=True)):
+        if i == 0:
+            total_row.append(_styled(sheet, TOTAL_LABEL, font=bold))
+        elif c.key in totals and totals[c.key] is not None:
+            total_row.append(_styled(sheet, totals[c.key], font=bold, number_format=f))
+        else:
+            total_row.append(None)
+    sheet.append(total_row)
+    used = book.create_sheet("Filters")
+    used.append([_styled(used, "Filter", font=bold), _styled(used, "Value", font=bold)])
+    for name, value in filters.items():
+        used.append([name, _filter_text(value)])
+    book.save(target)
+
+
+def report_download(
+    rows: Iterable[Mapping],
+    columns: Sequence[Column],
+    fmt: str,
+    *,
+    name: str,
+    sheet: str,
+    totals: Mapping,
+    filters: Mapping,
+) -> Response:
+    """A report as an attachment ``{name}.{fmt}``: CSV streamed as it is written, XLSX built
+    through openpyxl's write-only mode; both end with the totals and the filters used."""
+    if fmt == "csv":
+        body = stream_with_context(report_csv_chunks(rows, columns, totals, filters))
+    else:
+        out = io.BytesIO()
+        report_xlsx_file(rows, columns, totals, filters, sheet, out)
+        body = out.getvalue()
+    response = Response(body, mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

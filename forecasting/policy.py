@@ -57,17 +57,23 @@ def demand_over(
     return mean * periods, periods * variance + mean**2 * periods_sd**2
 
 
+def _count_model(mean, variance, x):
+    """``mean``, ``variance`` and ``x`` as broadcast float arrays, and which entries are Poisson
+    and which negative binomial (variance above the mean); neither where the mean is (nearly) 0."""
+    mean, variance, x = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (mean, variance, x))
+    )
+    positive = mean > _NEGLIGIBLE_MEAN
+    overdispersed = positive & (variance > mean * (1 + _OVERDISPERSION_MARGIN))
+    return mean, variance, x, positive & ~overdispersed, overdispersed
+
+
 def count_quantile(mean: np.ndarray, variance: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """The ``prob`` quantile of a count with this mean and variance: negative binomial when the
     variance exceeds the mean, Poisson otherwise; 0 when the mean is (nearly) 0. Whole numbers
     (a float array), never negative. Arrays broadcast; ``prob`` must lie in (0, 1)."""
-    mean, variance, prob = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (mean, variance, prob))
-    )
+    mean, variance, prob, poisson, overdispersed = _count_model(mean, variance, prob)
     out = np.zeros(mean.shape, dtype=float)
-    positive = mean > _NEGLIGIBLE_MEAN
-    overdispersed = positive & (variance > mean * (1 + _OVERDISPERSION_MARGIN))
-    poisson = positive & ~overdispersed
     if poisson.any():
         out[poisson] = stats.poisson.ppf(prob[poisson], mean[poisson])
     if overdispersed.any():
@@ -199,13 +205,8 @@ def expected_shortfall(mean: np.ndarray, variance: np.ndarray, k: np.ndarray) ->
     negative binomial ``NB(r, p)`` the ``NB(r + 1, p)``: ``E[D; D > k] = mean * P(D' >= k)``,
     so ``E[(D - k)+] = mean * P(D' >= k) - k * P(D > k)``.
     """
-    mean, variance, k = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (mean, variance, k))
-    )
+    mean, variance, k, pois, over = _count_model(mean, variance, k)
     out = np.zeros(mean.shape, dtype=float)
-    positive = mean > _NEGLIGIBLE_MEAN
-    over = positive & (variance > mean * (1 + _OVERDISPERSION_MARGIN))
-    pois = positive & ~over
     if pois.any():
         m, kk = mean[pois], k[pois]
         out[pois] = m * stats.poisson.sf(kk - 1, m) - kk * stats.poisson.sf(kk, m)

@@ -30,12 +30,14 @@ def registry() -> dict[str, Job]:
     """Every job, by name: an explicit table, so a misspelt function fails at import rather
     than silently dropping its job. The services are imported here, on first use, so importing
     this module stays cheap."""
-    from inventory.services import notifications, replenishment, scoring
+    from inventory.services import notifications, replenishment, scoring, stock_health
 
     return {
         "deliver-notifications": Job(notifications.deliver_notifications),
         "rescore-suppliers": Job(scoring.rescore_suppliers_job),
         "reorder": Job(replenishment.reorder_job, reports_progress=True),
+        "classify-items": Job(stock_health.classify_items_job),
+        "cycle-counts": Job(stock_health.cycle_counts_job),
     }
 
 

@@ -65,7 +65,12 @@ class PurchaseOrders(MethodView):
 
         def work():
             order_id = purchase_orders.create_order(
-                current_actor(), data["supplier_id"], data["warehouse_id"], lines, _today()
+                current_actor(),
+                data["supplier_id"],
+                data["warehouse_id"],
+                lines,
+                _today(),
+                cost_centre_id=data["cost_centre_id"],
             )
             return 201, order_schema.dump(purchase_orders.get_order(order_id))
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from api import exports
 from api.auth import EVERYONE, roles
 from api.blueprint import Blueprint
-from api.schemas.replenishment import (
+from api.schemas.replenishment_forecasts import (
     AccuracyItemQuerySchema,
     AccuracyItemSchema,
     AccuracyQuerySchema,

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.schemas.replenishment import PolicyQuerySchema, PolicySchema, SettingsSchema
+from api.schemas.replenishment_forecasts import PolicyQuerySchema, PolicySchema, SettingsSchema
 from inventory.db import review_queries as rq
 from inventory.domain.actors import Role
 from inventory.services import reorder_review

@@ -42,6 +42,14 @@ class PurchaseOrderInSchema(ma.Schema):
 
     supplier_id = Id(required=True)
     warehouse_id = Id(required=True, metadata={"description": "Where the goods are received."})
+    cost_centre_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The cost centre the order is bought for; it then counts against "
+            "that centre's budget for the day it is sent."
+        },
+    )
     lines = ma.fields.List(
         ma.fields.Nested(OrderLineInSchema),
         required=True,
@@ -100,6 +108,9 @@ class PurchaseOrderSummarySchema(ma.Schema):
     supplier_code = ma.fields.String()
     supplier_name = ma.fields.String()
     warehouse_id = Id()
+    cost_centre_id = Id(
+        allow_none=True, metadata={"description": "Direct orders: the centre they are for."}
+    )
     status = ma.fields.String()
     currency = ma.fields.String()
     exchange_rate = Amount(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import DayOrMoment, Flag, Id, QueryId, Text, When
+from api.schemas.common import DayOrMoment, ExportFormat, Flag, Id, QueryId, Text, When
 from inventory.domain.actors import ALL_ROLES
 
 
@@ -60,6 +60,7 @@ class AuditQuerySchema(ma.Schema):
     entity_id = Text(64)
     actor_id = QueryId()
     since = DayOrMoment(bound="start", metadata={"description": "Events from then on."})
+    format = ExportFormat()
 
 
 class AuditEventSchema(ma.Schema):

@@ -208,6 +208,10 @@ class PurchaseOrder(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    # Direct orders only (migration 0007): orders from requests take their requests' centres.
+    cost_centre_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cost_centre.id"), nullable=True, index=True
+    )
     status: Mapped[str] = mapped_column(String(20), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     exchange_rate = mapped_column(Rate(), nullable=True)  # fixed when sent
@@ -256,7 +260,10 @@ class GoodsReceipt(db.Model):
     received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     received_at: Mapped[datetime] = utc_column()
     cancelled_at: Mapped[datetime | None] = utc_column(nullable=True)
-    __table_args__ = (Index("ix_goods_receipt_supplier_at", "supplier_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_goods_receipt_supplier_at", "supplier_id", "received_at"),
+        Index("ix_goods_receipt_stock_document_id", "stock_document_id"),
+    )
 
 
 class GoodsReceiptLine(db.Model):

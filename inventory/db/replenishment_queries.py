@@ -38,11 +38,10 @@ from inventory.db.procurement_models import (
     PurchaseRequestLine,
     Supplier,
     SupplierItem,
-    SupplierPriceBreak,
     SupplierScore,
 )
-from inventory.db.purchasing_queries import rates_on
-from inventory.db.replenishment_models import ReorderPolicy, ReorderSetting, ReorderSuggestion
+from inventory.db.purchasing_queries import price_breaks, rates_on
+from inventory.db.replenishment_models import ReorderPolicy, ReorderSuggestion
 from inventory.domain.pricing import rate_for
 
 OPEN_ORDER_STATUSES = ("draft", "sent", "partially_received")
@@ -53,27 +52,6 @@ ACCEPTED_DRAFT_STATUSES = ("draft", "submitted")
 def _frame(statement, columns: list[str]) -> pd.DataFrame:
     rows = db.session.execute(statement).all()
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
-
-
-def settings() -> dict:
-    """The defaults (reorder_setting row 1)."""
-    row = db.session.get(ReorderSetting, 1)
-    if row is None:  # the migration writes it; a hand-emptied table falls back to its values
-        return {
-            "service_level_a": "0.98", "service_level_b": "0.95", "service_level_c": "0.90",
-            "review_period_days": 7, "history_days": 1095, "freq": "W", "horizon": 26,
-            "demand_kinds": ["issue"],
-        }  # fmt: skip
-    return {
-        "service_level_a": str(row.service_level_a),
-        "service_level_b": str(row.service_level_b),
-        "service_level_c": str(row.service_level_c),
-        "review_period_days": row.review_period_days,
-        "history_days": row.history_days,
-        "freq": row.freq,
-        "horizon": row.horizon,
-        "demand_kinds": list(row.demand_kinds),
-    }
 
 
 def item_warehouses(item_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -229,27 +207,12 @@ def supplier_options(item_ids: Sequence[int] | None, on: date) -> pd.DataFrame:
     frame = _frame(statement, [*columns, "score"])
     rates = rates_on(sorted(set(frame["currency"])), on) if len(frame) else {}
     frame["rate"] = [rate_for(c, rates) for c in frame["currency"]]
-    breaks = _price_breaks(frame["supplier_item_id"].tolist())
-    frame["breaks"] = [tuple(breaks.get(sid, ())) for sid in frame["supplier_item_id"]]
+    breaks = price_breaks(frame["supplier_item_id"].tolist())
+    frame["breaks"] = [
+        tuple((b["min_quantity"], b["unit_price"]) for b in breaks.get(sid, ()))
+        for sid in frame["supplier_item_id"]
+    ]
     return frame
-
-
-def _price_breaks(supplier_item_ids: list[int]) -> dict[int, list[tuple]]:
-    if not supplier_item_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            SupplierPriceBreak.supplier_item_id,
-            SupplierPriceBreak.min_quantity,
-            SupplierPriceBreak.unit_price,
-        )
-        .where(SupplierPriceBreak.supplier_item_id.in_(supplier_item_ids))
-        .order_by(SupplierPriceBreak.supplier_item_id, SupplierPriceBreak.min_quantity)
-    ).all()
-    out: dict[int, list[tuple]] = {}
-    for sid, quantity, price in rows:
-        out.setdefault(sid, []).append((quantity, price))
-    return out
 
 
 _LEAD_DAYS = {

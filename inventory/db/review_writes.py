@@ -17,9 +17,8 @@ from inventory.db.replenishment_models import (
     ReorderSetting,
     ReorderSuggestion,
 )
+from inventory.db.review_queries import SETTINGS_ID
 from inventory.domain.reorder_review import DEFAULT_SETTINGS, RunStatus
-
-SETTINGS_ID = 1
 
 
 def lock_suggestions(session, suggestion_ids: Iterable[int]) -> list[tuple[ReorderSuggestion, str]]:
@@ -88,7 +87,8 @@ def locked_settings(session) -> ReorderSetting:
     """The settings row, locked; written with the defaults first should it be missing."""
     row = session.get(ReorderSetting, SETTINGS_ID, with_for_update=True)
     if row is None:
-        row = ReorderSetting(id=SETTINGS_ID, **DEFAULT_SETTINGS)
+        kinds = list(DEFAULT_SETTINGS["demand_kinds"])  # a copy: the row must not share it
+        row = ReorderSetting(id=SETTINGS_ID, **{**DEFAULT_SETTINGS, "demand_kinds": kinds})
         session.add(row)
         session.flush()
     return row

@@ -13,7 +13,8 @@ The rules, in full:
 - Accepted suggestions become draft requests grouped by supplier (one request per supplier, in
   supplier id order, those without a supplier last), each of at most ``MAX_REQUEST_LINES`` lines.
 - Settings: service levels strictly between 0 and 1 (a level of 1 asks for infinite stock, 0 for
-  none), periods and horizons within the bounds below, demand kinds from ``DEMAND_KINDS``.
+  none), periods within the bounds below, horizons up to forecasting's limit (passed in),
+  demand kinds from ``DEMAND_KINDS``.
 """
 
 from __future__ import annotations
@@ -30,12 +31,8 @@ from inventory.domain.requests import MAX_REQUEST_LINES
 from inventory.errors import Conflict, ValidationFailed
 
 MAX_REVIEW_BATCH = 500
-# The forecast horizon in periods; forecasting refuses more (two years of weeks).
-MAX_HORIZON = 104
 FREQUENCIES = ("D", "W", "M")
 ABC_CLASSES = ("A", "B", "C")
-# As forecasting.DEMAND_CLASSES: Syntetos-Boylan's four, too little history, no demand.
-DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "new", "dead")
 URGENCIES = ("overdue", "urgent", "normal")
 EXCEPTION_KINDS = ("expedite", "late_order", "overstock")
 REVIEW_PERIOD_DAYS = (1, 365)
@@ -181,8 +178,10 @@ def _within(value: int, bounds: tuple[int, int]) -> str | None:
     return None
 
 
-def check_settings(values: dict, max_horizon: int = MAX_HORIZON) -> None:
-    """The defaults of every run (422 with field errors)."""
+def check_settings(values: dict, max_horizon: int) -> None:
+    """The defaults of every run (422 with field errors). ``max_horizon`` is the longest horizon
+    forecasting accepts (``forecasting.MAX_HORIZON``): the limit is forecasting's, and this
+    module stays free of pandas."""
     errors: dict[str, list[str]] = {}
 
     def note(field: str, problem: str | None) -> None:

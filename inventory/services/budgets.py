@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from inventory import clock
+from inventory.db import budget_queries
 from inventory.db.base import db
 from inventory.db.procurement_models import Budget, CostCentre, PurchaseRequest
 from inventory.domain import numbers as n
@@ -88,7 +89,8 @@ def update_centre(
 
 
 def committed_spend(session, budget_id: int) -> Decimal:
-    """Σ totals of the budget's approved, ordered and closed requests (one SUM, exact)."""
+    """Σ totals of the budget's approved, ordered and closed requests (one SUM, exact), plus
+    the direct orders raised for its cost centre in its period."""
     # SUM keeps the column's fixed-point type, so the integer cents come back as a Decimal.
     total = session.scalar(
         select(func.sum(PurchaseRequest.total)).where(
@@ -96,7 +98,12 @@ def committed_spend(session, budget_id: int) -> Decimal:
             PurchaseRequest.status.in_([s.value for s in COMMITTED_STATUSES]),
         )
     )
-    return total if total is not None else Decimal(0)
+    requested = total if total is not None else Decimal(0)
+    # Direct orders name their cost centre and count against its budget for the day they were
+    # sent (migration 0007): what is on order and what was received, in base currency.
+    direct = budget_queries.order_values([budget_id], clock.now().date(), direct_only=True)
+    figures = direct.get(budget_id, {})
+    return requested + figures.get("on_order", 0) + figures.get("actual", 0)
 
 
 def budget_snapshot(session, row: Budget) -> dict:

@@ -14,6 +14,8 @@ stored quantiles, / scale) and the share of actuals inside the 80% and 95% inter
 Seasonal naive forecasts each period with the same period a season earlier as known at the
 origin, its quantiles from the spread of the in-sample seasonal differences (never below 0).
 Classes and the overall row average the series' measures (coverage: the share of all periods).
+The maths (scaled errors per origin, seasonal naive, the class means) is ``forecasting.metrics``;
+this module picks the forecasts that count and the history known at each origin.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from forecasting import metrics
 from inventory import clock
 from inventory.db import accuracy_queries as aq
 from inventory.db import demand_queries
@@ -32,22 +35,11 @@ from inventory.db.replenishment_models import FORECAST_QUANTILES
 SEASON_LENGTH = {"D": 7, "W": 52, "M": 12}
 MEASURES = ("mase", "rmsse", "bias", "scaled_pinball", "cover_80", "cover_95")
 QCOLS = aq.QUANTILE_COLUMNS
-_Q = np.array(FORECAST_QUANTILES)
-_LO80, _HI80 = QCOLS.index("q100"), QCOLS.index("q900")
-_LO95, _HI95 = QCOLS.index("q025"), QCOLS.index("q975")
-
-
-def _period_start(day: date, freq: str) -> date:
-    if freq == "D":
-        return day
-    if freq == "W":
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
 
 
 def _chosen_forecasts(runs: list[dict], date_from, date_to, warehouse_id, freq) -> pd.DataFrame:
     """The forecast that counts for each item, warehouse and ended period (see the module)."""
-    current = _period_start(clock.today(), freq)
+    current = demand_queries.period_start(clock.today(), freq)
     last = min(date_to, current - timedelta(days=1))
     frame = aq.stored_forecasts([r["id"] for r in runs], date_from, last, warehouse_id)
     if frame.empty:
@@ -59,81 +51,6 @@ def _chosen_forecasts(runs: list[dict], date_from, date_to, warehouse_id, freq) 
         ["item_id", "warehouse_id", "period"], keep="last"
     )
     return frame.reset_index(drop=True)
-
-
-def _series_errors(actual, forecast, quantiles, scale_abs, scale_sq) -> dict:
-    error = forecast - actual
-    diff = actual[:, None] - quantiles
-    pinball = np.maximum(_Q * diff, (_Q - 1) * diff).mean(axis=1)
-    inside = lambda lo, hi: (quantiles[:, lo] <= actual) & (actual <= quantiles[:, hi])  # noqa: E731
-    return {
-        "abs": np.abs(error) / scale_abs,
-        "sq": error**2 / scale_sq,
-        "err": error,
-        "pinball": pinball / scale_abs,
-        "in80": inside(_LO80, _HI80),
-        "in95": inside(_LO95, _HI95),
-    }
-
-
-def _at_origin(y: np.ndarray, known: int, window: int, m: int):
-    """Scale, squared scale and seasonal-difference spread from ``y[:known]`` (the last
-    ``window`` periods of it); the lag used."""
-    past = y[max(0, known - window) : known]
-    lag = m if len(past) >= 2 * m else 1
-    diffs = past[lag:] - past[:-lag] if len(past) > lag else np.array([])
-    if len(diffs) == 0:
-        return np.nan, np.nan, np.zeros(len(_Q)), lag
-    scale_abs, scale_sq = np.abs(diffs).mean(), (diffs**2).mean()
-    if scale_abs == 0:
-        return np.nan, np.nan, np.zeros(len(_Q)), lag
-    return scale_abs, scale_sq, np.quantile(diffs, _Q), lag
-
-
-def _measure_series(rows: pd.DataFrame, y: np.ndarray, position: dict, freq, window) -> list:
-    """Per row of one series: our errors and seasonal naive's, each scaled at its origin."""
-    m = SEASON_LENGTH[freq]
-    out = []
-    for run_date, group in rows.groupby("run_date"):
-        known = position.get(pd.Timestamp(_period_start(run_date, freq)), 0)
-        scale_abs, scale_sq, spread, lag = _at_origin(y, known, window, m)
-        at = np.array([position[pd.Timestamp(p)] for p in group["period"]])
-        actual = y[at]
-        steps = np.ceil((at - known + 1) / lag).astype(int)
-        source = at - steps * lag
-        naive = np.where(source >= 0, y[np.clip(source, 0, None)], np.nan)
-        naive_q = np.maximum(naive[:, None] + spread, 0.0)
-        ours = _series_errors(
-            actual, group["mean"].to_numpy(), group[list(QCOLS)].to_numpy(), scale_abs, scale_sq
-        )
-        theirs = _series_errors(actual, naive, naive_q, scale_abs, scale_sq)
-        out.append((ours, theirs, len(group)))
-    return out
-
-
-def _summary(parts: list[dict]) -> dict:
-    joined = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    with np.errstate(invalid="ignore"):
-        return {
-            "mase": _finite(
-                np.nanmean(joined["abs"]) if np.isfinite(joined["abs"]).any() else None
-            ),
-            "rmsse": _finite(
-                np.sqrt(np.nanmean(joined["sq"])) if np.isfinite(joined["sq"]).any() else None
-            ),
-            "bias": _finite(
-                np.nanmean(joined["err"]) if np.isfinite(joined["err"]).any() else None
-            ),
-            "scaled_pinball": _finite(
-                np.nanmean(joined["pinball"]) if np.isfinite(joined["pinball"]).any() else None
-            ),
-            "cover_80": float(joined["in80"].mean()),
-            "cover_95": float(joined["in95"].mean()),
-        }
-
-
-def _finite(value) -> float | None:
-    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def item_accuracy(
@@ -162,33 +79,91 @@ def item_accuracy(
 
 
 def _rows(chosen: pd.DataFrame, history: pd.DataFrame, freq: str, window: int) -> list[dict]:
+    """Per series: ours and seasonal naive's measures, through ``forecasting.metrics``."""
     grid = sorted(history["period"].unique()) if not history.empty else []
     position = {pd.Timestamp(p): i for i, p in enumerate(grid)}
-    series = {k: g["qty"].to_numpy(float) for k, g in history.groupby(["item_id", "warehouse_id"])}
-    rows = []
-    for (item, place), group in chosen.groupby(["item_id", "warehouse_id"]):
-        y = series.get((item, place))
-        group = group[[pd.Timestamp(p) in position for p in group["period"]]]
-        if y is None or group.empty:
-            continue
-        measured = _measure_series(group, y, position, freq, window)
-        last = group.iloc[-1]
-        rows.append(
-            {
-                "item_id": int(item),
-                "sku": last["sku"],
-                "warehouse_id": int(place),
-                "warehouse_code": last["warehouse_code"],
-                "demand_class": last["demand_class"] or "new",
-                "model": last["model"] or "",
-                "series": 1,
-                "periods": sum(n for _, _, n in measured),
-                "forecast": _summary([ours for ours, _, _ in measured]),
-                "seasonal_naive": _summary([theirs for _, theirs, _ in measured]),
-                "_parts": measured,
-            }
-        )
-    return rows
+    series = {k: g.sort_values("period") for k, g in history.groupby(["item_id", "warehouse_id"])}
+    chosen = chosen.assign(period=pd.to_datetime(chosen["period"]))
+    chosen = chosen[chosen["period"].isin(position)]
+    chosen = chosen[
+        [k in series for k in zip(chosen["item_id"], chosen["warehouse_id"], strict=True)]
+    ]
+    if chosen.empty:
+        return []
+    chosen = chosen.sort_values(["run_id", "period"], kind="stable")
+    key = chosen.groupby(["item_id", "warehouse_id"], sort=True).ngroup()
+    origin = chosen["run_date"].map(lambda d: pd.Timestamp(demand_queries.period_start(d, freq)))
+    known = origin.map(lambda p: position.get(p, 0))
+    forecasts = pd.DataFrame(
+        {
+            "item_id": key,
+            "origin": origin,
+            "period": chosen["period"],
+            "step": chosen["period"].map(position) - known + 1,
+            "mean": chosen["mean"].astype(float),
+            **{
+                f"q{q:g}": chosen[c].astype(float)
+                for q, c in zip(FORECAST_QUANTILES, QCOLS, strict=True)
+            },
+        }
+    )
+    pairs = pd.DataFrame(
+        {"item": chosen["item_id"], "place": chosen["warehouse_id"], "key": key}
+        | {"origin": origin, "known": known}
+    ).drop_duplicates(["key", "origin"])
+    known_then = pd.concat(
+        series[(r.item, r.place)]
+        .iloc[max(0, r.known - window) : r.known]
+        .assign(item_id=r.key, origin=r.origin)
+        for r in pairs.itertuples()
+    )
+    actuals = pd.concat(
+        series[(r.item, r.place)].assign(item_id=r.key)
+        for r in pairs.drop_duplicates("key").itertuples()
+    )
+    naive = metrics.seasonal_naive(
+        known_then,
+        forecasts[["item_id", "origin", "period", "step"]],
+        SEASON_LENGTH[freq],
+        FORECAST_QUANTILES,
+        short_history_lag=1,
+    )
+    ours = _measured(actuals, forecasts, known_then, freq)
+    theirs = _measured(actuals, naive, known_then, freq)
+    last = chosen.assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    return [
+        {
+            "item_id": int(last.at[k, "item_id"]),
+            "sku": last.at[k, "sku"],
+            "warehouse_id": int(last.at[k, "warehouse_id"]),
+            "warehouse_code": last.at[k, "warehouse_code"],
+            "demand_class": last.at[k, "demand_class"] or "new",
+            "model": last.at[k, "model"] or "",
+            "series": 1,
+            "periods": int(ours.at[k, "periods"]),
+            "forecast": _figures(ours.loc[k]),
+            "seasonal_naive": _figures(theirs.loc[k]),
+        }
+        for k in sorted(last.index)
+    ]
+
+
+def _measured(actuals, forecasts, known_then, freq) -> pd.DataFrame:
+    """``metrics.accuracy`` per series, each period scaled at its origin; bias in units."""
+    bounds = {"lo_80": "q0.1", "hi_80": "q0.9", "lo_95": "q0.025", "hi_95": "q0.975"}
+    frame = forecasts.assign(**{b: forecasts[q] for b, q in bounds.items()})
+    per = metrics.accuracy(
+        actuals, frame, known_then, SEASON_LENGTH[freq], short_history_lag=1
+    ).set_index("item_id")
+    return per.assign(bias=per["mean_error"])
+
+
+def _figures(row: pd.Series) -> dict:
+    return {m: _finite(row[m]) for m in MEASURES}
+
+
+def _finite(value) -> float | None:
+    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def _combine(rows: list[dict]) -> dict:
@@ -197,15 +172,9 @@ def _combine(rows: list[dict]) -> dict:
         empty = dict.fromkeys(MEASURES)
         return {"series": 0, "periods": 0, "forecast": empty, "seasonal_naive": dict(empty)}
     out = {"series": len(rows), "periods": sum(r["periods"] for r in rows)}
-    for side, index in (("forecast", 0), ("seasonal_naive", 1)):
-        values = {}
-        for measure in ("mase", "rmsse", "bias", "scaled_pinball"):
-            found = [r[side][measure] for r in rows if r[side][measure] is not None]
-            values[measure] = float(np.mean(found)) if found else None
-        parts = [part[index] for r in rows for part in r["_parts"]]
-        for measure, key in (("cover_80", "in80"), ("cover_95", "in95")):
-            values[measure] = float(np.concatenate([p[key] for p in parts]).mean())
-        out[side] = values
+    for side in ("forecast", "seasonal_naive"):
+        per = pd.DataFrame([{**r[side], "periods": r["periods"]} for r in rows], dtype=float)
+        out[side] = _figures(metrics.summarize(per, pooled_coverage=True).iloc[0])
     return out
 
 
@@ -228,8 +197,4 @@ def items(
     date_from: date, date_to: date, warehouse_id: int | None = None, demand_class=None
 ) -> list[dict]:
     rows, _ = item_accuracy(date_from, date_to, warehouse_id)
-    return [
-        {k: v for k, v in r.items() if k != "_parts"}
-        for r in rows
-        if demand_class is None or r["demand_class"] == demand_class
-    ]
+    return [r for r in rows if demand_class is None or r["demand_class"] == demand_class]

@@ -17,6 +17,7 @@ from inventory.db import purchasing_queries as pq
 from inventory.db import supplier_queries
 from inventory.db.models import Warehouse
 from inventory.db.procurement_models import (
+    CostCentre,
     PurchaseOrder,
     PurchaseOrderLine,
     Supplier,
@@ -89,6 +90,7 @@ def write_order(
     lines: list[NewLine],
     *,
     source: str,
+    cost_centre_id: int | None = None,
 ) -> PurchaseOrder:
     """Insert a draft order with its lines, its first status_change row and the audit event."""
     now = clock.now()
@@ -96,6 +98,7 @@ def write_order(
     order = PurchaseOrder(
         supplier_id=supplier.id,
         warehouse_id=warehouse_id,
+        cost_centre_id=cost_centre_id,
         status=OrderStatus.DRAFT.value,
         currency=supplier.currency,
         total=total,
@@ -134,6 +137,7 @@ def write_order(
         after={
             "supplier_id": supplier.id,
             "warehouse_id": warehouse_id,
+            "cost_centre_id": cost_centre_id,
             "currency": supplier.currency,
             "total": total,
             "source": source,
@@ -167,11 +171,30 @@ def active_warehouse(session, warehouse_id: int) -> None:
         )
 
 
+def active_cost_centre(session, centre_id: int | None) -> None:
+    if centre_id is None:
+        return
+    centre = session.get(CostCentre, centre_id)
+    if centre is None or not centre.active:
+        state = "unknown" if centre is None else "inactive"
+        raise ValidationFailed(
+            f"The order refers to an {state} cost centre.",
+            errors={"cost_centre_id": [f"Cost centre {centre_id} is {state}."]},
+        )
+
+
 @retrying
 def create_order(
-    actor: Actor, supplier_id: int, warehouse_id: int, lines: list[OrderLineIn], today: date
+    actor: Actor,
+    supplier_id: int,
+    warehouse_id: int,
+    lines: list[OrderLineIn],
+    today: date,
+    *,
+    cost_centre_id: int | None = None,
 ) -> int:
     """Raise a draft order directly; it goes through the approval bands before it can be sent.
+    With ``cost_centre_id`` it counts against that centre's budget once sent.
 
     Quantities are rounded up to the supplier item's MOQ and pack size; a line without a price
     takes the supplier item's price for the rounded quantity.
@@ -180,6 +203,7 @@ def create_order(
     with transaction() as session:
         supplier = orderable_supplier(session, supplier_id)
         active_warehouse(session, warehouse_id)
+        active_cost_centre(session, cost_centre_id)
         item_ids = {x.item_id for x in lines}
         items = {row.id: row for row in supplier_queries.item_rows(session, item_ids)}
         offered = {
@@ -210,7 +234,15 @@ def create_order(
                 "Some order lines are not valid; see the field errors.", errors={"lines": errors}
             )
         rate = rate_today(session, supplier.currency, today)
-        order = write_order(session, actor, supplier, warehouse_id, new_lines, source="direct")
+        order = write_order(
+            session,
+            actor,
+            supplier,
+            warehouse_id,
+            new_lines,
+            source="direct",
+            cost_centre_id=cost_centre_id,
+        )
         session.flush()
         require_approval(order.id, o.in_base(order.total, rate), actor)
         return order.id

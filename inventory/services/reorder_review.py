@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from forecasting import MAX_HORIZON
 from inventory import clock
 from inventory.db import review_queries as rq
 from inventory.db import review_writes as writes
@@ -155,7 +156,7 @@ def get_settings() -> dict:
 def update_settings(actor: Actor, values: dict, check_current: Callable[[dict], None]) -> dict:
     """Replace the run defaults with ``values`` if ``check_current`` accepts them as they are
     now (the If-Match)."""
-    rules.check_settings(values)
+    rules.check_settings(values, MAX_HORIZON)
     with transaction() as session:
         row = writes.locked_settings(session)
         current = rq.settings()

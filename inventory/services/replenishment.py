@@ -12,17 +12,19 @@ counts and per-item errors are read back from what the chunks wrote and the run 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from forecasting.policy import abc_classes
 from inventory import clock
-from inventory.db import demand_queries, reorder_queries
+from inventory.db import demand_queries, item_class_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
 from inventory.domain.actors import Actor
@@ -49,9 +51,20 @@ def _celery():
     return current_app.extensions.get("celery") if has_app_context() else None
 
 
+def _run_settings() -> dict:
+    """The settings row (or the migration's defaults when it is missing) as the run records them
+    in its parameters and fingerprint: JSON values, decimals as strings."""
+    current = review_queries.settings()
+    return {
+        name: str(value) if isinstance(value, Decimal) else value
+        for name, value in current.items()
+        if name in review_queries.SETTING_FIELDS
+    }
+
+
 def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     """Everything the run is started from: settings, window, fingerprint, the chunks."""
-    settings = q.settings()
+    settings = _run_settings()
     end = run_date - timedelta(days=1)
     start = end - timedelta(days=int(settings["history_days"]) - 1)
     pairs = q.item_warehouses()
@@ -61,8 +74,11 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     merged = pairs.merge(totals, on=["item_id", "warehouse_id"], how="left")
     value = merged["qty"].fillna(0).clip(lower=0) * merged["valuation_cost"].astype(float)
     abc = abc_classes(pd.Series(value.to_numpy(), index=merged.index)) if len(merged) else []
+    # The classes the classify-items job keeps per item win; an item it has not classed yet
+    # (or every item, before its first run) takes the class computed here.
+    kept = item_class_queries.abc_by_item()
     rows = [
-        [int(i), int(w), str(c)]
+        [int(i), int(w), kept.get(int(i), str(c))]
         for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc, strict=True)
     ]
     chunks = [rows[k : k + chunk_size] for k in range(0, len(rows), chunk_size)]
@@ -79,10 +95,19 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     }
     return {
         "parameters": parameters,
-        "fingerprint": q.inputs_fingerprint(settings, end),
+        "fingerprint": _with_classes(q.inputs_fingerprint(settings, end), kept),
         "chunks": chunks,
         "total": len(rows),
     }
+
+
+def _with_classes(fingerprint: str, kept: dict[int, str]) -> str:
+    """The inputs' fingerprint, changed by the kept classes when there are any (so a run after
+    a reclassification on the same day is a new run); unchanged without them."""
+    if not kept:
+        return fingerprint
+    listed = ",".join(f"{i}:{c}" for i, c in sorted(kept.items()))
+    return hashlib.sha256(f"{fingerprint}|{listed}".encode()).hexdigest()
 
 
 def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):

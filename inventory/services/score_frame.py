@@ -211,3 +211,10 @@ def score_frame(
     )
     per_supplier["deliveries"] = per_supplier["deliveries"].astype("int64")
     return Scores(as_of, start, end, config, mean, months, per_supplier, monthly)
+
+
+def judged_deliveries(frame: pd.DataFrame, config: rules.ScoringConfig) -> pd.DataFrame:
+    """Per delivery of ``frame`` (as ``scoring_queries.deliveries`` gives it): ``supplier_id``,
+    ``on_time``, ``in_full`` and ``otif`` (1/0, NaN without a promised date), by the same rules
+    the score uses — for reports that need the rates over another window."""
+    return _judge(frame, 0, config)[["supplier_id", "on_time", "in_full", "otif"]]

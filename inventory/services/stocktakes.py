@@ -31,11 +31,13 @@ def create(
     warehouse_id: int,
     *,
     category: str | None = None,
+    item_ids: Iterable[int] | None = None,
     quantity_tolerance_pct: Decimal = DEFAULT_QTY_PCT,
     value_tolerance: Decimal = DEFAULT_VALUE_TOLERANCE,
     note: str = "",
 ) -> int:
-    """Open a count of every active item (or of one ``category``) in a warehouse."""
+    """Open a count of every active item (or of one ``category``, or of the active ones among
+    ``item_ids`` — a cycle count) in a warehouse."""
     st.validate_tolerances(quantity_tolerance_pct, value_tolerance)
     with transaction() as session:
         # The warehouse lock serializes creators, so two open counts can never share an item:
@@ -54,6 +56,8 @@ def create(
         items = select(Item.id).where(Item.active.is_(True))
         if category is not None:
             items = items.where(Item.category == category)
+        if item_ids is not None:
+            items = items.where(Item.id.in_(sorted(set(item_ids))))
         overlapping = session.scalar(
             select(Stocktake.id)
             .join(StocktakeLine, StocktakeLine.stocktake_id == Stocktake.id)

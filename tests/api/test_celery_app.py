@@ -23,7 +23,8 @@ def test_without_a_broker_there_is_no_celery():
 
 def test_with_a_broker_the_app_carries_celery_configured_from_its_settings():
     celery = _app(
-        CELERY_BROKER_URL=BROKER, JOB_SCHEDULE="rescore-suppliers=off; reorder=off"
+        CELERY_BROKER_URL=BROKER,
+        JOB_SCHEDULE="rescore-suppliers=off; reorder=off; classify-items=off; cycle-counts=off",
     ).extensions["celery"]
     conf = celery.conf
     assert (conf.broker_url, conf.result_backend) == (BROKER, BROKER)

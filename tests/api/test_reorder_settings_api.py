@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.domain.reorder_review import MAX_HORIZON
+from forecasting import MAX_HORIZON
 from tests.api.helpers import assert_problem, writes_nothing
 from tests.api.reorder_helpers import REVIEW_TABLES, audit_actions
 

@@ -109,9 +109,9 @@ def _signal_group(group: int, sig: int) -> None:
         os.killpg(group, sig)
 
 
-@pytest.fixture
-def isolated(tmp_path, sqlite_template):
-    """A migrated SQLite file, Celery settings unique to this test, and the app on both."""
+def celery_test_settings(tmp_path: Path, config_module: str) -> tuple[str, dict]:
+    """A tag unique to this test and Celery settings that keep its queue and Redis keys apart,
+    also written as ``config_module`` in ``tmp_path`` for the worker processes."""
     tag = f"qm-test-{uuid.uuid4().hex[:12]}"
     prefix = {"global_keyprefix": f"{tag}:"}
     settings = {
@@ -121,9 +121,16 @@ def isolated(tmp_path, sqlite_template):
     }
     # The worker reads them through Celery's own CELERY_CONFIG_MODULE hook; the app's settings
     # (broker, schedule, serializers) take precedence, and none of these is among them.
-    (tmp_path / f"{CONFIG_MODULE}.py").write_text(
+    (tmp_path / f"{config_module}.py").write_text(
         "".join(f"{key} = {value!r}\n" for key, value in settings.items())
     )
+    return tag, settings
+
+
+@pytest.fixture
+def isolated(tmp_path, sqlite_template):
+    """A migrated SQLite file, Celery settings unique to this test, and the app on both."""
+    tag, settings = celery_test_settings(tmp_path, CONFIG_MODULE)
     path = tmp_path / "db.sqlite3"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -150,10 +157,19 @@ def isolated(tmp_path, sqlite_template):
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
     )
+    with celery_workers(app, tmp_path, settings, env, tag) as (celery, start):
+        yield celery, lambda *args, **extra_env: start(list(args), extra_env)
+
+
+@contextlib.contextmanager
+def celery_workers(app, tmp_path: Path, settings: dict, env: dict, tag: str):
+    """Inside the app context: ``(celery, start)``, where ``start(args, extra_env)`` launches a
+    worker process; afterwards every worker is stopped and the test's Redis keys removed."""
+    celery = app.extensions["celery"]
     workers: list[Worker] = []
 
-    def start(*args: str, **extra_env: str) -> Worker:
-        worker = Worker(tmp_path, settings, list(args), {**env, **extra_env})
+    def start(args: list[str], extra_env: dict | None = None) -> Worker:
+        worker = Worker(tmp_path, settings, args, {**env, **(extra_env or {})})
         workers.append(worker)
         return worker
 

@@ -7,10 +7,8 @@ Skipped without Redis (REDIS_TEST_URL) or PostgreSQL, like the other worker and 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-import redis
 from sqlalchemy import select, update
 
 from api import create_app
@@ -18,8 +16,14 @@ from inventory.db.base import db
 from inventory.db.replenishment_models import ForecastSeries, ReorderRun, ReorderSuggestion
 from inventory.services import replenishment
 from tests.conftest import Factory, _empty_pg
-from tests.e2e.test_celery_worker import REDIS_REACHABLE, REDIS_URL, ROOT, Worker
-from tests.integration.test_reorder_run import RUN_DAY, Shop, _standin_forecast
+from tests.e2e.test_celery_worker import (
+    REDIS_REACHABLE,
+    REDIS_URL,
+    ROOT,
+    celery_test_settings,
+    celery_workers,
+)
+from tests.integration.test_reorder_run import RUN_DAY, Shop
 
 pytestmark = [
     pytest.mark.e2e,
@@ -29,29 +33,12 @@ pytestmark = [
     pytest.mark.skipif(not REDIS_REACHABLE, reason=f"Redis is not reachable at {REDIS_URL}"),
 ]
 CONFIG_MODULE = "qm_test_reorder_celeryconfig"
-# STAND-IN, test only: until Part F's forecasting.forecast is on main, the workers get the same
-# stand-in the in-process tests use (installed only when the real one is missing).
-STANDIN = """
-import forecasting
-if not hasattr(forecasting, "forecast"):
-    from tests.integration.test_reorder_run import _standin_forecast
-    forecasting.forecast = _standin_forecast
-"""
 
 
 @pytest.fixture
 def cluster(tmp_path, pg_database):
     _empty_pg(pg_database)
-    tag = f"qm-test-{uuid.uuid4().hex[:12]}"
-    prefix = {"global_keyprefix": f"{tag}:"}
-    settings = {
-        "task_default_queue": tag,
-        "broker_transport_options": prefix,
-        "result_backend_transport_options": prefix,
-    }
-    (tmp_path / f"{CONFIG_MODULE}.py").write_text(
-        STANDIN + "".join(f"{key} = {value!r}\n" for key, value in settings.items())
-    )
+    tag, settings = celery_test_settings(tmp_path, CONFIG_MODULE)
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": pg_database,
@@ -74,29 +61,8 @@ def cluster(tmp_path, pg_database):
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
     )
-    workers: list[Worker] = []
-
-    def start(name: str) -> Worker:
-        worker = Worker(tmp_path, settings, ["-n", f"{name}@%h"], env)
-        workers.append(worker)
-        return worker
-
-    with app.app_context():
-        try:
-            yield celery, start
-        finally:
-            for worker in workers:
-                worker.stop()
-            celery.close()
-            db.session.remove()
-            db.engine.dispose()
-            client = redis.Redis.from_url(REDIS_URL)
-            try:
-                keys = list(client.scan_iter(match=f"{tag}:*"))
-                if keys:
-                    client.delete(*keys)
-            finally:
-                client.close()
+    with celery_workers(app, tmp_path, settings, env, tag) as (celery, start):
+        yield celery, lambda name: start(["-n", f"{name}@%h"])
 
 
 def _outcome(run_id: int) -> tuple[list, list]:
@@ -114,11 +80,7 @@ def _outcome(run_id: int) -> tuple[list, list]:
     return [tuple(r) for r in series], [tuple(r) for r in suggested]
 
 
-def test_two_workers_share_the_chunks_and_gather_the_run(cluster, monkeypatch):
-    import forecasting
-
-    if not hasattr(forecasting, "forecast"):  # STAND-IN, as in the workers
-        monkeypatch.setattr(forecasting, "forecast", _standin_forecast, raising=False)
+def test_two_workers_share_the_chunks_and_gather_the_run(cluster):
     celery, start = cluster
     shop = Shop(Factory())
     items = [shop.item(weekly=9 + k % 3) for k in range(6)]  # 9, 10, 11 a week

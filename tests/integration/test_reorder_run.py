@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
-from types import SimpleNamespace
 
-import pandas as pd
 import pytest
-from scipy import stats
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import forecasting
 from inventory import clock
@@ -21,6 +18,7 @@ from inventory.db.replenishment_models import (
     ForecastSeries,
     ReorderPolicy,
     ReorderRun,
+    ReorderSetting,
     ReorderSuggestion,
 )
 from inventory.errors import Conflict
@@ -31,38 +29,6 @@ from tests.integration.purchasing_helpers import Purchasing
 pytestmark = pytest.mark.usefixtures("backend")
 RUN_DAY = date(2026, 3, 2)  # a Monday; history ends the day before
 WEEKS = 8
-
-
-def _standin_forecast(history, horizon, freq, levels=(80, 95), quantiles=None, **_):
-    """STAND-IN for forecasting.forecast until Part F's lands on main (used only when the real
-    one is missing): per series the mean and variance of its periods in stock, Poisson
-    quantiles; the columns of the SPEC's ForecastResult."""
-    quantiles = quantiles or (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
-    seen = history[~history["stocked_out"]]
-    grouped = seen.groupby("item_id")["qty"]
-    series = pd.DataFrame(
-        {"mean": grouped.mean(), "variance": grouped.var().fillna(0), "periods": grouped.size()}
-    ).reset_index()
-    series["demand_class"] = ["new" if n < 4 else "smooth" for n in series["periods"]]
-    series["model"] = "standin-mean"
-    series["backtest_mase"] = float("nan")
-    series["backtest_rmsse"] = float("nan")
-    last = pd.Timestamp(history["period"].max())
-    step = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}[freq]
-    rows = []
-    for row in series.itertuples():
-        for h in range(1, horizon + 1):
-            out = {"item_id": row.item_id, "period": last + h * step, "mean": row.mean}
-            out |= {f"q{q:g}": float(stats.poisson.ppf(q, row.mean)) for q in quantiles}
-            out |= {"model": row.model, "demand_class": row.demand_class}
-            rows.append(out)
-    return SimpleNamespace(forecasts=pd.DataFrame(rows), series=series)
-
-
-@pytest.fixture(autouse=True)
-def forecast_standin(monkeypatch):
-    if not hasattr(forecasting, "forecast"):
-        monkeypatch.setattr(forecasting, "forecast", _standin_forecast, raising=False)
 
 
 def at(day: date):
@@ -165,6 +131,26 @@ def test_the_same_day_and_inputs_give_the_same_run(shop):
     assert moved["id"] != first["id"] and moved["status"] == "succeeded"
 
 
+def test_a_run_without_the_settings_row_uses_the_migrations_defaults(shop):
+    item = shop.item()
+    db.session.execute(delete(ReorderSetting))
+    db.session.commit()
+
+    run = replenishment.run_reorder(run_date=RUN_DAY)
+
+    assert run["status"] == "succeeded" and list(suggestions(run["id"])) == [item]
+    assert run["parameters"]["settings"] == {
+        "service_level_a": "0.98",
+        "service_level_b": "0.95",
+        "service_level_c": "0.90",
+        "review_period_days": 7,
+        "history_days": 1095,
+        "freq": "W",
+        "horizon": 26,
+        "demand_kinds": ["issue"],
+    }
+
+
 def test_a_second_run_while_one_is_running_is_a_conflict(shop):
     shop.item()
     db.session.add(
@@ -214,7 +200,13 @@ def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
     shop.item()
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["jobs", "list"])
-    assert listed.output.split() == ["deliver-notifications", "reorder", "rescore-suppliers"]
+    assert listed.output.split() == [
+        "classify-items",
+        "cycle-counts",
+        "deliver-notifications",
+        "reorder",
+        "rescore-suppliers",
+    ]
 
     result = runner.invoke(args=["jobs", "run", "reorder"])
 

@@ -10,7 +10,7 @@ from celery.schedules import crontab, schedule
 
 from api.celery_app import RUN_JOB, ScheduleError, beat_schedule, json_safe, parse_schedule
 
-JOBS = ("deliver-notifications", "rescore-suppliers", "reorder")
+JOBS = ("deliver-notifications", "rescore-suppliers", "reorder", "classify-items", "cycle-counts")
 SECONDS_OR_CRON = (
     "write a number of seconds (e.g. 60), cron:MINUTE HOUR DAY MONTH WEEKDAY in UTC "
     "(e.g. cron:30 2 * * *) or off."
@@ -53,6 +53,18 @@ def test_the_default_schedule():
             "args": ("reorder",),
             "options": {"ignore_result": True},
         },
+        "classify-items": {  # before the reorder run, which reads the kept classes
+            "task": RUN_JOB,
+            "schedule": crontab(minute="0", hour="2"),
+            "args": ("classify-items",),
+            "options": {"ignore_result": True},
+        },
+        "cycle-counts": {  # before the working day, Monday to Friday
+            "task": RUN_JOB,
+            "schedule": crontab(minute="0", hour="5", day_of_week="1-5"),
+            "args": ("cycle-counts",),
+            "options": {"ignore_result": True},
+        },
     }
 
 
@@ -60,12 +72,19 @@ def test_entries_replace_only_their_own_job_and_off_removes_it():
     entries = beat_schedule("deliver-notifications=5", JOBS)
     assert entries["deliver-notifications"]["schedule"] == schedule(timedelta(seconds=5))
     assert entries["rescore-suppliers"]["schedule"] == crontab(minute="30", hour="2")
-    assert list(beat_schedule("rescore-suppliers=off", JOBS)) == [
+    assert sorted(beat_schedule("rescore-suppliers=off", JOBS)) == [
+        "classify-items",
+        "cycle-counts",
         "deliver-notifications",
         "reorder",
     ]
     assert (
-        beat_schedule("deliver-notifications=off; rescore-suppliers=off; reorder=off", JOBS) == {}
+        beat_schedule(
+            "deliver-notifications=off; rescore-suppliers=off; reorder=off; "
+            "classify-items=off; cycle-counts=off",
+            JOBS,
+        )
+        == {}
     )
 
 
@@ -75,7 +94,8 @@ def test_entries_replace_only_their_own_job_and_off_removes_it():
         (
             "reorder-nightly=60",
             "JOB_SCHEDULE: there is no job 'reorder-nightly'; "
-            "known jobs: deliver-notifications, reorder, rescore-suppliers.",
+            "known jobs: classify-items, cycle-counts, deliver-notifications, reorder, "
+            "rescore-suppliers.",
         ),
         (
             "deliver-notifications",

@@ -1,0 +1,271 @@
+"""Read models of the finance reports: purchase spend, cost of goods issued and purchase price
+variance, aggregated in the database (GROUP BY over the ledger and the order lines); Python only
+sees one row per group. docs/reports.md defines every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Integer, Select, and_, case, func, literal, select
+
+from inventory.db.base import db
+from inventory.db.models import Item, StockDocument, StockDocumentLine, StockLedger
+from inventory.db.procurement_models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseRequest,
+    PurchaseRequestLine,
+)
+from inventory.db.report_sql import (
+    Month,
+    in_window,
+    moment,
+    month_of,
+    raw,
+    round_div,
+    wide,
+)
+
+L, D, PO, OL = StockLedger, StockDocument, PurchaseOrder, PurchaseOrderLine
+RATE_ONE = 1_000_000  # an exchange rate of 1 at 6 places: the base currency
+SPEND_DIMENSIONS = ("month", "supplier", "category", "cost_centre")
+COGS_DIMENSIONS = ("month", "reason", "warehouse", "category")
+COGS_REASONS = ("issue", "supplier_return", "stocktake")
+
+
+def _centre():
+    # Lines from requests carry their request's centre; direct orders carry their own.
+    return func.coalesce(PurchaseRequest.cost_centre_id, PO.cost_centre_id)
+
+
+def _with_request(query: Select) -> Select:
+    return query.outerjoin(
+        PurchaseRequestLine, PurchaseRequestLine.id == OL.request_line_id
+    ).outerjoin(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.request_id)
+
+
+def _spend_columns(group_by: Sequence[str], when, months: list[Month], supplier) -> list:
+    chosen = {
+        "month": month_of(when, months).label("month"),
+        "supplier": supplier.label("supplier_id"),
+        "category": Item.category.label("category"),
+        "cost_centre": _centre().label("cost_centre_id"),
+    }
+    return [chosen[d] for d in SPEND_DIMENSIONS if d in group_by]
+
+
+def _spend_filters(query: Select, supplier, filters: dict) -> Select:
+    if filters.get("supplier_id") is not None:
+        query = query.where(supplier == filters["supplier_id"])
+    if filters.get("category") is not None:
+        query = query.where(Item.category == filters["category"])
+    if filters.get("cost_centre_id") is not None:
+        query = query.where(_centre() == filters["cost_centre_id"])
+    return query
+
+
+def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
+    """Per group and exchange rate: Σ (ordered − cancelled quantity) × order price as the raw
+    integer at 7 places (``amount_raw``) and the rate's raw integer at 6 places (``rate_raw``).
+    Orders count in the month they were sent; cancelled orders do not count."""
+    dims = _spend_columns(group_by, PO.sent_at, months, PO.supplier_id)
+    rate = func.coalesce(raw(PO.exchange_rate), literal(RATE_ONE)).label("rate_raw")
+    amount = func.sum(wide((raw(OL.quantity) - raw(OL.cancelled_quantity)) * raw(OL.unit_price)))
+    query = (
+        select(*dims, rate, amount.label("amount_raw"))
+        .select_from(OL)
+        .join(PO, PO.id == OL.order_id)
+        .join(Item, Item.id == OL.item_id)
+        .where(PO.sent_at.is_not(None), PO.status != "cancelled", in_window(PO.sent_at, months))
+    )
+    query = _spend_filters(_with_request(query), PO.supplier_id, filters)
+    query = query.group_by(*[d.element for d in dims], rate.element)
+    return [dict(r._mapping) for r in db.session.execute(query)]
+
+
+def _receipt_lines_in(months: list[Month]):
+    """Each goods receipt line with the number of the stock document line it became: the
+    receipt's lines with an accepted quantity, in the order they were written (ids)."""
+    grl = GoodsReceiptLine
+    touched = select(GoodsReceipt.id).where(
+        GoodsReceipt.received_at < moment(months[-1].stop),
+        (GoodsReceipt.received_at >= moment(months[0].start))
+        | (GoodsReceipt.cancelled_at >= moment(months[0].start)),
+    )
+    return (
+        select(
+            grl.receipt_id,
+            grl.po_line_id,
+            func.row_number()
+            .over(partition_by=grl.receipt_id, order_by=grl.id)
+            .cast(Integer)
+            .label("line_no"),
+        )
+        .where(grl.accepted > 0, grl.receipt_id.in_(touched))
+        .cte("receipt_line")
+    )
+
+
+def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
+    """Per group: Σ ledger value of goods receipts posted in the window (a cancelled receipt's
+    reversal counts, negative, in the month it was cancelled), exact to the cent."""
+    ranked = _receipt_lines_in(months)
+    dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id)
+    query = (
+        select(*dims, func.sum(L.value).label("received"))
+        .select_from(L)
+        .join(GoodsReceipt, GoodsReceipt.stock_document_id == L.document_id)
+        .join(StockDocumentLine, StockDocumentLine.id == L.line_id)
+        .join(
+            ranked,
+            and_(
+                ranked.c.receipt_id == GoodsReceipt.id,
+                ranked.c.line_no == StockDocumentLine.line_no,
+            ),
+        )
+        .join(OL, OL.id == ranked.c.po_line_id)
+        .join(PO, PO.id == OL.order_id)
+        .join(Item, Item.id == L.item_id)
+        .where(in_window(L.posted_at, months))
+    )
+    query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
+    query = query.group_by(*[d.element for d in dims])
+    return [dict(r._mapping) for r in db.session.execute(query)]
+
+
+# --- cost of goods issued ----------------------------------------------------------------------
+
+
+def _reason_case():
+    return case(
+        (D.source.like("supplier_return:%"), "supplier_return"),
+        (D.source.like("stocktake:%"), "stocktake"),
+        else_="issue",
+    )
+
+
+def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
+    """Per group: the quantity and value issued (−Σ of the ledger rows of issue documents posted
+    in the window; a cancelled issue's reversal nets out in the month it was cancelled)."""
+    reason = _reason_case()
+    chosen = {
+        "month": month_of(L.posted_at, months).label("month"),
+        "reason": reason.label("reason"),
+        "warehouse": L.warehouse_id.label("warehouse_id"),
+        "category": Item.category.label("category"),
+    }
+    dims = [chosen[d] for d in COGS_DIMENSIONS if d in group_by]
+    query = (
+        select(
+            *dims,
+            (-func.sum(L.quantity)).label("quantity"),
+            (-func.sum(L.value)).label("value"),
+        )
+        .select_from(L)
+        .join(D, D.id == L.document_id)
+        .join(Item, Item.id == L.item_id)
+        .where(D.type == "issue", in_window(L.posted_at, months))
+    )
+    if filters.get("warehouse_id") is not None:
+        query = query.where(L.warehouse_id == filters["warehouse_id"])
+    if filters.get("category") is not None:
+        query = query.where(Item.category == filters["category"])
+    if filters.get("reason") is not None:
+        query = query.where(reason == filters["reason"])
+    query = query.group_by(*[d.element for d in dims])
+    return [dict(r._mapping) for r in db.session.execute(query)]
+
+
+# --- purchase price variance -------------------------------------------------------------------
+
+
+def _variance_base(months: list[Month], filters: dict):
+    """One row per receipt ledger row (not reversals, not cancelled receipts) in the window,
+    with its order line: the raw integers every variance column is computed from."""
+    ranked = _receipt_lines_in(months)
+    previous_qty = raw(L.balance_quantity) - raw(L.quantity)
+    previous_value = raw(L.balance_value) - raw(L.value)
+    rate = func.coalesce(raw(PO.exchange_rate), literal(RATE_ONE))
+    # The order price in base currency at 4 places, as the receipt converted it.
+    order_cost = round_div(raw(OL.unit_price) * rate, literal(RATE_ONE))
+    had_stock = previous_qty > 0
+
+    query = (
+        select(
+            L.id.label("ledger_id"),
+            GoodsReceipt.id.label("receipt_id"),
+            L.posted_at.label("received_at"),
+            GoodsReceipt.supplier_id,
+            OL.order_id,
+            OL.id.label("po_line_id"),
+            L.item_id,
+            L.warehouse_id,
+            raw(L.quantity).label("quantity_raw"),
+            raw(L.unit_cost).label("unit_cost_raw"),
+            raw(L.value).label("value_raw"),
+            order_cost.label("order_cost_raw"),
+            (raw(L.value) - round_div(raw(L.quantity) * order_cost, literal(100_000))).label(
+                "order_variance_raw"
+            ),
+            case((had_stock, round_div(previous_value * 100_000, previous_qty)), else_=None).label(
+                "previous_cost_raw"
+            ),
+            case(
+                (
+                    had_stock,
+                    raw(L.value) - round_div(raw(L.quantity) * previous_value, previous_qty),
+                ),
+                else_=None,
+            ).label("average_variance_raw"),
+        )
+        .select_from(L)
+        .join(GoodsReceipt, GoodsReceipt.stock_document_id == L.document_id)
+        .join(StockDocumentLine, StockDocumentLine.id == L.line_id)
+        .join(
+            ranked,
+            and_(
+                ranked.c.receipt_id == GoodsReceipt.id,
+                ranked.c.line_no == StockDocumentLine.line_no,
+            ),
+        )
+        .join(OL, OL.id == ranked.c.po_line_id)
+        .join(PO, PO.id == OL.order_id)
+        .join(Item, Item.id == L.item_id)
+        .where(
+            in_window(L.posted_at, months),
+            L.reversal.is_(False),
+            GoodsReceipt.status == "posted",
+        )
+    )
+    for key, column in (
+        ("supplier_id", GoodsReceipt.supplier_id),
+        ("item_id", L.item_id),
+        ("warehouse_id", L.warehouse_id),
+        ("category", Item.category),
+    ):
+        if filters.get(key) is not None:
+            query = query.where(column == filters[key])
+    return query
+
+
+def price_variance_rows(months: list[Month], filters: dict) -> Select:
+    """The variance rows, oldest first (a query for ``page``)."""
+    return _variance_base(months, filters).order_by(L.posted_at, L.id)
+
+
+def price_variance_totals(months: list[Month], filters: dict) -> dict:
+    """Σ quantity, value and both variances over every row of the window, in one statement."""
+    rows = _variance_base(months, filters).subquery()
+    found = db.session.execute(
+        select(
+            func.count().label("rows"),
+            func.sum(rows.c.quantity_raw).label("quantity_raw"),
+            func.sum(rows.c.value_raw).label("value_raw"),
+            func.sum(rows.c.order_variance_raw).label("order_variance_raw"),
+            func.sum(rows.c.average_variance_raw).label("average_variance_raw"),
+        )
+    ).one()
+    return dict(found._mapping)

@@ -1,0 +1,98 @@
+"""The stock health and control reports over HTTP: money only for finance and admin, quantities
+for warehouse, 403 for the rest; bad input as problem+json; the files; the jobs from the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory.db.models import Stocktake
+from tests.api.helpers import assert_problem
+from tests.integration.purchasing_helpers import count
+
+REPORTS = ("ageing", "slow-moving", "abc-xyz", "exceptions", "supply-risk")
+
+
+@pytest.fixture
+def stocked(make):
+    wh, item = make.warehouse(), make.item()
+    make.receive(wh, item, 4, "2.50")
+    return wh, item
+
+
+@pytest.mark.parametrize("role", ["purchasing", "approver", "viewer"])
+@pytest.mark.parametrize("report", REPORTS)
+def test_other_roles_get_403(client, make, report, role):
+    response = client.get(f"/api/v1/reports/{report}", headers=make.headers(role))
+    assert_problem(response, 403, "permission_denied")
+
+
+def test_warehouse_sees_quantities_without_values(client, make, stocked):
+    wh, item = stocked
+    rows = client.get("/api/v1/reports/ageing", headers=make.headers("warehouse")).get_json()
+    assert rows[0]["quantity"] == "4.000" and rows[0]["qty_0_30"] == "4.000"
+    assert not [key for key in rows[0] if key.startswith("value")]
+    csv = client.get("/api/v1/reports/ageing?format=csv", headers=make.headers("warehouse"))
+    assert csv.status_code == 200 and "Value" not in csv.get_data(as_text=True).splitlines()[0]
+    for report in ("exceptions", "supply-risk"):
+        response = client.get(f"/api/v1/reports/{report}", headers=make.headers("warehouse"))
+        assert_problem(response, 403)
+
+
+def test_finance_sees_values(client, make, stocked):
+    headers = make.headers("finance")
+    [row] = client.get("/api/v1/reports/ageing", headers=headers).get_json()
+    assert (row["value"], row["value_0_30"], row["value_over_365"]) == ("10.00", "10.00", "0.00")
+    sheet = client.get("/api/v1/reports/ageing?format=xlsx", headers=headers)
+    assert sheet.status_code == 200 and sheet.data[:2] == b"PK"
+    assert client.get("/api/v1/reports/supply-risk", headers=headers).get_json()["spend"] == []
+    assert client.get("/api/v1/reports/exceptions", headers=headers).get_json() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/reports/ageing?format=pdf", "format"),
+        ("/api/v1/reports/slow-moving?slow_days=100&dead_days=30", "slow_days"),
+        ("/api/v1/reports/abc-xyz?abc=D", "abc"),
+        ("/api/v1/reports/exceptions?since=2026-03-01&until=2026-02-01", "since"),
+        ("/api/v1/reports/exceptions?since=2024-01-01&until=2026-02-01", "until"),
+        ("/api/v1/reports/exceptions?kind=theft", "kind"),
+        ("/api/v1/reports/supply-risk?since=2026-03-01&until=2026-02-01", "since"),
+    ],
+)
+def test_bad_input_is_a_problem(client, make, url, field):
+    body = assert_problem(client.get(url, headers=make.headers("admin")), 422)
+    assert field in str(body.get("errors", {})), body
+
+
+@pytest.mark.parametrize("report", ["ageing", "slow-moving", "abc-xyz", "exceptions"])
+def test_a_filter_on_an_unknown_id_is_404(client, make, report):
+    name = "warehouse_id" if report != "abc-xyz" else "item_id"
+    response = client.get(f"/api/v1/reports/{report}?{name}=9999", headers=make.headers("admin"))
+    assert f"{name}=9999" in assert_problem(response, 404, "not_found")["detail"]
+
+
+def test_the_audit_log_as_a_file(client, make, stocked):
+    response = client.get("/api/v1/audit-events?format=csv", headers=make.headers("finance"))
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0].startswith("id,at,actor_id,action")
+    assert "stock_document" in text
+    assert_problem(
+        client.get("/api/v1/audit-events?format=csv", headers=make.headers("warehouse")), 403
+    )
+
+
+def test_the_jobs_from_the_cli(app, client, make, stocked):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run", "classify-items"])
+    assert result.exit_code == 0, result.output
+    rows = client.get("/api/v1/reports/abc-xyz", headers=make.headers("admin")).get_json()
+    assert [(r["abc_class"], r["xyz_class"]) for r in rows] == [("C", "Z")]
+    warehouse_view = client.get("/api/v1/reports/abc-xyz", headers=make.headers("warehouse"))
+    assert "consumption_value" not in warehouse_view.get_json()[0]
+    result = runner.invoke(args=["jobs", "run", "cycle-counts"])
+    assert result.exit_code == 0, result.output
+    opened = count(Stocktake)
+    assert runner.invoke(args=["jobs", "run", "cycle-counts"]).exit_code == 0
+    assert count(Stocktake) == opened  # idempotent per day
