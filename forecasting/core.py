@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import models as M
+from .calibrate import calibrated, chosen_backtest
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
-from .quantiles import interval, path_variance
-from .quantiles import quantiles as distribution_quantiles
+from .quantiles import path_variance
 from .select import choose, pick
 
 DEFAULT_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99)
@@ -65,7 +65,8 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
 
 
 def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
-    """Backtest, choose and forecast one model group. Returns (labels, mean path, bt table)."""
+    """Backtest, choose and forecast one model group. Returns (labels and backtest figures, mean
+    path, the chosen labels' backtest forecasts)."""
     names = M.names(refit) + M.names(forward)
     ids = pd.Index(sorted(df["unique_id"].unique()))
     h_bt = max(1, min(horizon, season))
@@ -74,6 +75,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     periods = df.groupby("unique_id", sort=True).size()
     testable = periods.index[periods >= test + max(h_bt, MIN_PERIODS["M"])]
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
+    chosen = None
     if len(testable):
         cv = M.backtest(
             df[df["unique_id"].isin(testable)],
@@ -91,6 +93,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
             choice = choose(part, names, scales["naive_mse"].where(lambda s: s > 0, 1.0))
             table.loc[choice.table.index] = choice.table
             default[klass] = choice.order[0]
+        chosen = chosen_backtest(cv, table.loc[testable, "label"])
     else:
         default = {}
     untested = table["label"].isna()
@@ -104,7 +107,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
         if len(users):
             part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq, n_jobs)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
-    return table, pick(fc, table["label"], horizon)
+    return table, pick(fc, table["label"], horizon), chosen
 
 
 def forecast(
@@ -133,6 +136,7 @@ def forecast(
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
     path = pd.Series(0.0, index=pd.MultiIndex.from_product([ids, range(horizon)]))
     pfreq = PANDAS_FREQ[freq]
+    backtests = []
 
     refit_s, fwd_s = M.smooth_pool(season)
     groups = [
@@ -143,9 +147,12 @@ def forecast(
         gid = cls.index[cls.isin(members)]
         if len(gid):
             part = df[df["unique_id"].isin(gid)]
-            t, mean = _group(part, cls, refit, forward, horizon, season, pfreq, scales, n_jobs)
+            t, mean, chosen = _group(
+                part, cls, refit, forward, horizon, season, pfreq, scales, n_jobs
+            )
             table.loc[t.index] = t
             path.loc[t.index] = mean
+            backtests.append(chosen)
     new = cls.index[cls == "new"]
     if len(new):
         fc = M.predict(df[df["unique_id"].isin(new)], M.new_pool(), horizon, pfreq)
@@ -175,7 +182,11 @@ def forecast(
     rep = lambda s: np.repeat(s.reindex(ids).to_numpy(), horizon)  # noqa: E731
     count = rep(scales["count"]).astype(bool)
     pvar = path_variance(mean, rep(level).astype(float), rep(var).astype(float), count)
-    qs = distribution_quantiles(mean, pvar, sorted(probs), count)
+    # Levels recalibrated per class so intervals cover what they claim (forecasting/calibrate.py).
+    bounds, qs = calibrated(
+        mean, pvar, count, backtests, cls, level, var, scales["hist_mean"], POOLED_VARIANCE,
+        levels, sorted(probs),
+    )  # fmt: skip
     col = {p: i for i, p in enumerate(sorted(probs))}
 
     last = int(full["tick"].max())
@@ -183,7 +194,7 @@ def forecast(
     out = pd.DataFrame({"item_id": np.repeat(ids.to_numpy(), horizon), "period": periods})
     out["mean"] = mean
     for lv in levels:
-        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = interval(mean, pvar, float(lv), count)
+        out[f"lo_{lv:g}"], out[f"hi_{lv:g}"] = bounds[lv]
     for p in probs:
         out[quantile_column(p)] = qs[:, col[p]]
     out["model"] = rep(table["label"])

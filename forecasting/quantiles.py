@@ -49,6 +49,11 @@ def _apply(method: str, x, mean, var, count) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0, posinf=0.0)
 
 
+def cdf(x, mean, var, count) -> np.ndarray:
+    """P(Y ≤ x) of each row's distribution at its own x."""
+    return _apply("cdf", np.asarray(x, float)[:, None], mean, var, count)[:, 0]
+
+
 def quantiles(mean, var, probs, count) -> np.ndarray:
     """(rows × probs) quantiles; non-decreasing along probs, zero where the mean is zero."""
     out = _apply("ppf", np.asarray(probs, float)[None, :], mean, var, count)

@@ -46,7 +46,11 @@ def test_frame_contract_one_row_per_item_and_period():
     assert fc.groupby("item_id")["period"].nunique().eq(6).all()
     by_item = fc.groupby("item_id").first()
     assert by_item.loc["dead", "model"] == "zero"
-    assert (fc.loc[fc["item_id"] == "dead", ["mean", "hi_95"] + QCOLS] == 0).all().all()
+    # Dead: forecast zero (its median), but the intervals and upper quantiles come from a Poisson
+    # at its long-run rate 5/36: P(0) = exp(-5/36) = 0.870, P(<= 1) = 0.991.
+    dead = fc[fc["item_id"] == "dead"]
+    assert (dead[["mean", "lo_80", "lo_95", "q0.025", "q0.1", "q0.5"]] == 0).all().all()
+    assert (dead[["hi_95", "q0.9", "q0.95", "q0.975", "q0.99"]] == 1).all().all()
     assert by_item.loc["young", "demand_class"] == "new"
     assert by_item.loc["young", "mean"] == pytest.approx(2.0)
     assert by_item.loc["smooth", "mean"] == pytest.approx(20, rel=0.25)
