@@ -6,8 +6,8 @@ issues, their ledger rows with running balances, the balances, and behind every 
 purchase order and its goods receipt, so spend and price variance have orders to read.
 
 Into ``DATABASE_URL`` (or ``--url``), PostgreSQL only (anything else is refused before anything
-is touched), migrated to the latest schema first. A database that already holds items is refused unless ``--force``, which
-empties every table but the users and the migration version first.
+is touched), migrated to the latest schema first. A database that already holds items is refused
+unless ``--force``, which empties every table but the users and the migration version first.
 """
 
 from __future__ import annotations
