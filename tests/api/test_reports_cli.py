@@ -56,9 +56,7 @@ def test_ageing_as_csv_has_header_rows_totals_and_filters(app, book, tmp_path):
 
 def test_ageing_filtered_by_category_names_the_filter(app, book, tmp_path):
     out = tmp_path / "ageing.csv"
-    result = _export(
-        app, "ageing", "--format", "csv", "--output", str(out), "--category", "nuts"
-    )
+    result = _export(app, "ageing", "--format", "csv", "--output", str(out), "--category", "nuts")
     assert result.exit_code == 0, result.output
     lines = _csv(out)
     assert [line[1] for line in lines[1:2]] == ["NUT"]
