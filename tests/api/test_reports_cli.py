@@ -13,6 +13,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from inventory import clock
+from inventory.db import item_class_queries
+from inventory.db.base import db
+
 
 @pytest.fixture
 def book(backend, make):
@@ -127,3 +131,35 @@ def test_an_unknown_id_is_refused_with_exit_1(app, tmp_path):
     result = _export(app, "ageing", "--format", "csv", "--output", str(out), "--item-id", "999")
     assert result.exit_code == 1
     assert "999" in result.output
+
+
+def test_abc_xyz_and_exceptions_export_with_their_totals(app, book, tmp_path):
+    # Written through the table's one writer: the classify-items job is not what is tested.
+    now = clock.now()
+    item_class_queries.replace_classes(db.session, [
+        {"item_id": book["bolt"], "abc_class": "A", "xyz_class": "Y",
+         "consumption_value": Decimal("6.00"), "annual_quantity": Decimal("3"),
+         "demand_cv": Decimal("0.5"), "computed_at": now},
+        {"item_id": book["nut"], "abc_class": "C", "xyz_class": "Z",
+         "consumption_value": Decimal("0.00"), "annual_quantity": Decimal("0"),
+         "demand_cv": None, "computed_at": now},
+    ])  # fmt: skip
+    db.session.commit()
+    classes = tmp_path / "classes.csv"
+    result = _export(app, "abc-xyz", "--format", "csv", "--output", str(classes))
+    assert result.exit_code == 0, result.output
+    lines = _csv(classes)
+    assert lines[0][:2] == ["item_id", "sku"]
+    total = dict(zip(lines[0], lines[-1], strict=True))
+    assert total["item_id"] == "Total"
+    assert Decimal(total["consumption_value"]) == sum(
+        Decimal(dict(zip(lines[0], line, strict=True))["consumption_value"]) for line in lines[1:-2]
+    )
+    found = tmp_path / "exceptions.csv"
+    result = _export(app, "exceptions", "--format", "csv", "--output", str(found),
+                     "--from", "2020-01-01", "--to", "2020-06-30")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = _csv(found)
+    assert lines[0][0] == "kind"
+    assert lines[2][0] == "Total" and lines[2][-1] == "0 exceptions"
+    assert ["filter", "since", "2020-01-01T00:00:00+00:00"] in lines
