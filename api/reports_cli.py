@@ -98,7 +98,7 @@ def _used(args: dict, win) -> dict:
 
 
 @reports_cli.command("export")
-@click.argument("name", type=click.Choice(sorted(REPORTS)))
+@click.argument("name", metavar="NAME", type=click.Choice(sorted(REPORTS)))
 @click.option(
     "--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]), help="The file type."
 )
