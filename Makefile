@@ -16,7 +16,7 @@ endif
 endif
 
 .PHONY: run worker demo test lint format openapi bench-ledger bench-procurement bench-policy \
-	bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
+	seed-large bench-reports bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -75,6 +75,15 @@ bench-forecast-accuracy: $(STAMP)
 
 bench-forecast-speed: $(STAMP)
 	$(BIN)/python bench/reorder.py
+
+# About 1,000,000 ledger rows (10,000 items, 3 years) into DATABASE_URL, which must be PostgreSQL
+# (migrated by the script; --force in SEED_ARGS empties a database that has items).
+seed-large: $(STAMP)
+	$(BIN)/python bench/seed_large.py $(SEED_ARGS)
+
+# Reports over HTTP on a fresh seed-large database, beside pandas on the same rows.
+bench-reports: $(STAMP)
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) instance

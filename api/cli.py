@@ -1,4 +1,5 @@
-"""Command line: ``flask users ...``, ``flask demo load``, ``flask jobs run NAME``."""
+"""Command line: ``flask users ...``, ``flask demo load``, ``flask jobs run NAME``,
+``flask reports export NAME`` (api/reports_cli.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from api import demo_cli
+from api import demo_cli, reports_cli
 from inventory.domain.actors import ALL_ROLES
 from inventory.errors import DomainError
 from inventory.services import user_admin
@@ -186,3 +187,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_cli.demo)
+    app.cli.add_command(reports_cli.reports_cli)

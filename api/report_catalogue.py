@@ -1,15 +1,37 @@
-"""The finance reports by name: their columns, which of them are money, and how to build the
-rows and totals from a query's arguments. The API views and ``flask reports export`` both read
-this table (no import by name)."""
+"""The reports by name (finance, and stock health and control): their columns, which of them
+are money, the query schema their filters load through, and how to build the rows and totals
+from a query's arguments. The API views and ``flask reports export`` both read this table (no
+import by name).
+
+The health reports' ``build`` streams: rows come a page (or a cursor chunk) at a time and the
+totals dict it returns fills in as they pass, so it is complete once the rows are consumed —
+which is when the file writers (api/exports.py) read it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from api.exports import Column
+from api.resources.health_reports import (
+    AGEING_COLUMNS,
+    AGEING_MONEY,
+    CLASS_COLUMNS,
+    CLASS_MONEY,
+    EXCEPTION_COLUMNS,
+    SLOW_COLUMNS,
+)
+from api.schemas import finance_reports as finance_schemas
+from api.schemas import health_reports as health_schemas
+from inventory import clock
+from inventory.db import control_queries, health_queries, item_class_queries, queries
 from inventory.services import finance_kpis, finance_reports
 from inventory.services.finance_reports import Window
+
+PAGE = 5000
 
 FILTER_KEYS = (
     "supplier_id",
@@ -36,7 +58,13 @@ class Report:
     sheet: str
     columns: tuple[Column, ...]
     money: frozenset[str]  # keys a reader without finance or admin does not see
-    build: Callable[[Window, dict], tuple[Iterable[dict], dict]]
+    build: Callable[[Window | None, dict], tuple[Iterable[dict], dict]]
+    # The schema the report's query loads through (filters, defaults, validation).
+    query: type | None = None
+    # Whether ``from``/``to`` make a finance Window; the others take the window they need.
+    windowed: bool = True
+    # How many rows ``build`` will yield, for a progress bar (None: not known up front).
+    count: Callable[[dict], int] | None = None
 
     def columns_for(self, sees_money: bool) -> tuple[Column, ...]:
         return (
@@ -76,6 +104,124 @@ def _kpis(win: Window, args: dict):
     return found["rows"], found["money"]
 
 
+def _summed(rows: Iterable[dict], keys: tuple[str, ...], totals: dict) -> Iterator[dict]:
+    """``rows`` passed through, adding each one's ``keys`` into ``totals`` on the way."""
+    for key in keys:
+        totals[key] = Decimal(0)
+    for row in rows:
+        for key in keys:
+            totals[key] += row.get(key) or 0
+        yield row
+
+
+def _paged(fetch: Callable[[int, int], list[dict]]) -> Iterator[dict]:
+    offset = 0
+    while True:
+        page = fetch(PAGE, offset)
+        yield from page
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+def _scope(args: dict) -> dict:
+    return {k: args.get(k) for k in ("item_id", "warehouse_id", "category")}
+
+
+def _ageing(_win, args: dict):
+    health_queries.check_known(item_id=args.get("item_id"), warehouse_id=args.get("warehouse_id"))
+    today = clock.today()
+    rows = _paged(
+        lambda limit, offset: health_queries.ageing(
+            today=today, limit=limit, offset=offset, **_scope(args)
+        )
+    )
+    totals: dict = {}
+    keys = tuple(c.key for c in AGEING_COLUMNS if c.kind == "decimal")
+    return _summed(rows, keys, totals), totals
+
+
+def _slow_moving(_win, args: dict):
+    health_queries.check_known(item_id=args.get("item_id"), warehouse_id=args.get("warehouse_id"))
+    today = clock.today()
+    wanted = {k: args[k] for k in ("slow_days", "dead_days", "status") if k in args}
+    rows = _paged(
+        lambda limit, offset: health_queries.slow_moving(
+            today=today, limit=limit, offset=offset, **wanted, **_scope(args)
+        )[0]
+    )
+    totals: dict = {}
+    return _summed(rows, ("quantity", "value"), totals), totals
+
+
+def _abc_xyz(_win, args: dict):
+    health_queries.check_known(item_id=args.get("item_id"))
+    wanted = {k: args[k] for k in ("abc", "xyz", "category", "item_id", "sort") if k in args}
+    rows = queries.streamed_rows(item_class_queries.classes(**wanted))
+    totals: dict = {}
+    return _summed(rows, ("consumption_value", "annual_quantity"), totals), totals
+
+
+def _exceptions(_win, args: dict):
+    # At most MAX_RANGE_DAYS of exceptions: the query's own list, not streamed.
+    health_queries.check_known(warehouse_id=args.get("warehouse_id"))
+    until = args.get("until") or clock.now()
+    since = args.get("since") or until - timedelta(days=30)
+    wanted = {
+        k: Decimal(str(args[k]))
+        for k in ("price_threshold_pct", "unusual_share")
+        if args.get(k) is not None
+    }
+    rows = control_queries.exceptions(
+        since=since,
+        until=until + timedelta(microseconds=1),
+        kind=args.get("kind"),
+        warehouse_id=args.get("warehouse_id"),
+        **wanted,
+    )
+    return rows, {"detail": f"{len(rows)} exceptions"}
+
+
+HEALTH = (
+    Report(
+        "ageing",
+        "Ageing",
+        tuple(AGEING_COLUMNS),
+        frozenset(AGEING_MONEY),
+        _ageing,
+        health_schemas.StockScopeSchema,
+        windowed=False,
+        count=lambda args: health_queries.count_on_hand(**_scope(args)),
+    ),
+    Report(
+        "slow-moving",
+        "Slow-moving",
+        tuple(SLOW_COLUMNS),
+        frozenset({"value"}),
+        _slow_moving,
+        health_schemas.SlowMovingQuerySchema,
+        windowed=False,
+    ),
+    Report(
+        "abc-xyz",
+        "ABC-XYZ",
+        tuple(CLASS_COLUMNS),
+        frozenset(CLASS_MONEY),
+        _abc_xyz,
+        health_schemas.ClassQuerySchema,
+        windowed=False,
+    ),
+    Report(
+        "exceptions",
+        "Exceptions",
+        tuple(EXCEPTION_COLUMNS),
+        frozenset({"value"}),
+        _exceptions,
+        health_schemas.ExceptionQuerySchema,
+        windowed=False,
+    ),
+)
+
 REPORTS: dict[str, Report] = {
     r.name: r
     for r in (
@@ -92,6 +238,7 @@ REPORTS: dict[str, Report] = {
             ),
             frozenset({"ordered", "received"}),
             _spend,
+            finance_schemas.SpendQuerySchema,
         ),
         Report(
             "cogs",
@@ -106,6 +253,7 @@ REPORTS: dict[str, Report] = {
             ),
             frozenset({"value"}),
             _cogs,
+            finance_schemas.CogsQuerySchema,
         ),
         Report(
             "price-variance",
@@ -129,6 +277,7 @@ REPORTS: dict[str, Report] = {
             ),
             frozenset(),
             _variance,
+            finance_schemas.VarianceQuerySchema,
         ),
         Report(
             "budget",
@@ -149,6 +298,7 @@ REPORTS: dict[str, Report] = {
             ),
             frozenset(),
             _budget,
+            finance_schemas.BudgetQuerySchema,
         ),
         Report(
             "kpis",
@@ -162,7 +312,9 @@ REPORTS: dict[str, Report] = {
             ),
             frozenset(),
             _kpis,
+            finance_schemas.KpiQuerySchema,
         ),
+        *HEALTH,
     )
 }
 # The KPIs whose numerator and denominator are money (hidden from warehouse readers).

@@ -30,6 +30,13 @@ def first_rows(query: Select, limit: int) -> list[dict]:
     return [dict(row._mapping) for row in db.session.execute(query.limit(limit))]
 
 
+def streamed_rows(query: Select, chunk: int = 2000):
+    """Every row of ``query`` as dicts, fetched ``chunk`` at a time (a server-side cursor on
+    PostgreSQL), so a large export never holds them all."""
+    for row in db.session.execute(query.execution_options(yield_per=chunk)):
+        yield dict(row._mapping)
+
+
 def _sorted(query: Select, columns: dict, sort: str | None, default: str) -> Select:
     key = sort or default
     descending = key.startswith("-")
