@@ -13,18 +13,28 @@ What it does, per data set (car parts: intermittent; hospital: smooth, some seas
   days, 3 to 60), and each order's actual lead time is gamma-distributed around it with a
   coefficient of variation of 0.3 (seeded; the same draw for both rules on the same day).
   Our policy knows each series' mean and spread, as measured from receipts would give it.
-- Our policy: on the 1st of each replayed month, forecast from the monthly history so far
-  (``forecasting.forecast``; per-period mean and variance), then ``forecasting.policy.
-  reorder_levels``: reorder point over the lead time, order-up-to over lead time + a 14-day
-  review period, at the service level of the series' ABC class (A 0.98, B 0.95, C 0.90;
-  consumption value = the last 12 months' quantity, no prices in the data). Order when
-  position <= reorder point, up to the order-up-to level (the rule of ``inventory.domain.
-  reorder.decide``, checked against it on a sample of the orders placed).
+- Our policy: on the 1st of a replayed month, forecast from the monthly history so far
+  (``forecasting.forecast``, ``n_jobs=2``; per-period mean and variance over a 3-month horizon).
+  Car parts is forecast every month; hospital (seasonal AutoETS over 383 × 60+ months, 30-60 s a
+  call, minutes under load) on the 1st of each quarter, that forecast serving the quarter's three
+  months (``--forecast-every`` sets both). Then ``forecasting.policy.reorder_levels`` each month:
+  reorder point over the lead time, order-up-to over lead time + a 14-day review period, at the
+  service level of the series' ABC class (A 0.98, B 0.95, C 0.90; consumption value = the last
+  12 months' quantity, no prices in the data), with the position checked daily
+  (``check_periods``: the undershoot at ordering) and each series' mean over its whole history
+  (``history_mean``: a zero forecast on a series with past demand is stocked at that rate).
+  Order when position <= reorder point, up to the order-up-to level (the rule of
+  ``inventory.domain.reorder.decide``, checked against it on a sample of the orders placed).
 - Min/max: min = k × mean lead-time demand, max = min + the review period's mean demand, from
   the trailing 12 months' mean, updated monthly; k (one for all series) is found by bisection
-  so the fill rate equals the one our policy reached.
+  so the fill rate equals the one our policy reached (when no k reaches it, as when our fill
+  comes from series silent for a year, min/max shows the fill it does reach).
 - Reported: fill rate (units served from stock / units demanded) against the demand-weighted
-  target, average units on hand, orders placed, and the stock saving against min/max.
+  target, average units on hand, orders placed, the stock saving against min/max, and the fill
+  rate per demand class (the forecast's class in force the month the demand came).
+
+Figures and what they say: docs/performance.md, "Reorder policy". ``--cache DIR`` keeps each
+forecast keyed by its history, so a re-run after a policy change refits nothing; ``--only SET``.
 """
 
 from __future__ import annotations
@@ -301,6 +311,8 @@ def run_set(name, path, series_fn, rng_seed, every=1, cache=None):
             demand, month_of_day, low, high, actual, high[0]
         )
         lo_k, hi_k = 0.0, 30.0
+        while minmax(hi_k)[0] < fill and hi_k < 1000:  # k high enough to reach our fill rate
+            lo_k, hi_k = hi_k, hi_k * 2
         for _ in range(30):  # fill rate rises with k: bisect to our fill rate
             mid = (lo_k + hi_k) / 2
             lo_k, hi_k = (mid, hi_k) if minmax(mid)[0] < fill else (lo_k, mid)
