@@ -87,20 +87,6 @@ def load(path: Path) -> pd.DataFrame:
     return wide.reindex(full).fillna(0).astype(int)
 
 
-# TODO(issue 10, Part F): drop this stand-in once forecasting.forecast lands on main; the
-# bench then uses the real forecasts (the --forecast flag picks; "auto" takes the real one).
-def _standin_series(history: pd.DataFrame) -> pd.DataFrame:
-    """Per-series mean and variance per month from the last 12 months (the stand-in)."""
-    recent = history.iloc[-12:]
-    return pd.DataFrame(
-        {
-            "item_id": history.columns,
-            "mean": recent.mean().to_numpy(),
-            "variance": recent.var(ddof=1).to_numpy(),
-        }
-    )
-
-
 def _core_series(history: pd.DataFrame) -> pd.DataFrame:
     long = history.rename_axis(index="period", columns="item_id").stack().rename("qty")
     frame = long.reset_index()[["item_id", "period", "qty"]]
@@ -113,17 +99,6 @@ def _core_series(history: pd.DataFrame) -> pd.DataFrame:
             "variance": series["variance"].fillna(0).clip(lower=0).to_numpy(),
             "demand_class": series["demand_class"].fillna("new").to_numpy(),
         }
-    )
-
-
-def forecaster(kind: str):
-    has_core = callable(getattr(forecasting, "forecast", None))
-    if kind == "core" and not has_core:
-        raise SystemExit("forecasting.forecast is not there yet: use --forecast standin.")
-    if kind == "core" or (kind == "auto" and has_core):
-        return "forecasting.forecast", _core_series
-    return "stand-in (12-month mean and variance; TODO until forecasting.forecast lands)", (
-        _standin_series
     )
 
 
@@ -396,7 +371,6 @@ def report(res) -> bool:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="folder with the demand files")
-    parser.add_argument("--forecast", choices=("auto", "core", "standin"), default="auto")
     parser.add_argument(
         "--forecast-every",
         type=int,
@@ -409,11 +383,8 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     data = _data_dir(args.data_dir)
-    label, series_fn = forecaster(args.forecast)
     print(f"bench-policy: {REPLAY_MONTHS} months replayed day by day, review {REVIEW_DAYS} days,")
-    print(
-        f"lead times median {LEAD_MEDIAN_DAYS:g} d (cv {LEAD_CV}), seed {SEED}; forecast: {label}"
-    )
+    print(f"lead times median {LEAD_MEDIAN_DAYS:g} d (cv {LEAD_CV}), seed {SEED}")
     started = time.perf_counter()
     ok = True
     for i, name in enumerate(SETS):
@@ -421,7 +392,7 @@ def main(argv=None) -> int:
         if args.only and args.only != set_name:
             continue
         every = args.forecast_every or FORECAST_EVERY[set_name]
-        res = run_set(set_name, data / name, series_fn, SEED + i, every, args.cache)
+        res = run_set(set_name, data / name, _core_series, SEED + i, every, args.cache)
         ok &= report(res)
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; aim (fill within 2 points of target, "
