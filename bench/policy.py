@@ -237,9 +237,7 @@ def by_class(demand, month_of_day, served, forecasts) -> dict[str, tuple[float, 
     """Per demand class (the forecast's, in force the month the demand came): its share of the
     year's demand and its fill rate."""
     wanted = np.stack([demand[month_of_day == m].sum(axis=0) for m in range(len(forecasts))])
-    classes = np.stack(
-        [f.get("demand_class", pd.Series("all", index=f.index)).to_numpy() for f in forecasts]
-    )
+    classes = np.stack([f["demand_class"].to_numpy() for f in forecasts])
     out = {}
     for c in sorted(set(classes.ravel())):
         hit = classes == c
