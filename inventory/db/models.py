@@ -161,6 +161,14 @@ class StockLedger(db.Model):
             postgresql_where=text("quantity > 0 AND NOT reversal"),
             sqlite_where=text("quantity > 0 AND NOT reversal"),
         ),
+        # The stock-out KPI reads only the rows that leave a balance at zero (db/kpi_queries.py).
+        Index(
+            "ix_stock_ledger_zero",
+            "posted_at",
+            postgresql_include=["item_id", "warehouse_id", "id"],
+            postgresql_where=text("balance_quantity = 0"),
+            sqlite_where=text("balance_quantity = 0"),
+        ),
     )
 
 
