@@ -141,6 +141,48 @@ def lead_time_demand(
     return out
 
 
+def undershoot(
+    mean: np.ndarray, variance: np.ndarray, check_periods
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of how far below the reorder point the position is when an order is
+    placed: the overshoot of the demand that crosses it.
+
+    Between two checks of the position (``check_periods`` apart; 0 for every transaction) demand
+    ``X`` has mean ``mean * c`` and variance ``variance * c`` (per transaction, ``c -> 0``, the
+    negative binomial's own clumps: a negative binomial is a compound Poisson of log-series
+    sizes whose ``E[X^2] / E[X]`` is ``variance / mean``). Renewal theory puts the overshoot of
+    a count at ``E[X(X - 1)] / (2 E[X])`` on average, here ``(variance / mean - 1 + mean * c) /
+    2``; its variance is taken as a geometric's with that mean, ``u * (u + 1)``. Unit demands
+    (Poisson, checked at every transaction) cross at the reorder point exactly: 0, 0."""
+    mean, variance, c = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (mean, variance, check_periods))
+    )
+    positive = mean > _NEGLIGIBLE_MEAN
+    ratio = np.divide(variance, mean, out=np.ones(mean.shape), where=positive)
+    u = np.where(positive, (np.maximum(ratio, 1.0) - 1 + mean * c) / 2, 0.0)
+    return u, u * (u + 1)
+
+
+def _stocking_rate(series: pd.DataFrame) -> pd.DataFrame:
+    """``series`` with a zero forecast on a series that had demand in its longer history
+    (``history_mean`` > 0) read as a Poisson at that long-run rate: a part silent for a year is
+    still asked for now and then, and a zero forecast would meet every such demand short."""
+    if "history_mean" not in series.columns:
+        return series
+    history = series["history_mean"].fillna(0).to_numpy(dtype=float)
+    if (history < 0).any():
+        raise ValueError("Negative values in history_mean.")
+    mean = series["mean"].to_numpy(dtype=float)
+    silent = (mean <= _NEGLIGIBLE_MEAN) & (history > _NEGLIGIBLE_MEAN)
+    if not silent.any():
+        return series
+    variance = series["variance"].to_numpy(dtype=float)
+    return series.assign(
+        mean=np.where(silent, history, mean),
+        variance=np.where(silent, np.maximum(variance, history), variance),
+    )
+
+
 def reorder_levels(
     series: pd.DataFrame,
     service_level: float | str = "service_level",
@@ -150,41 +192,61 @@ def reorder_levels(
     """Reorder point and order-up-to level of every series at its service level.
 
     ``series`` as for ``lead_time_demand`` with ``review_periods``, and ``service_level`` either a
-    number or the name of a column (default ``"service_level"``). Returns ``[item_id,
-    lead_demand_mean, lead_demand_var, reorder_point, cover_demand_mean, cover_demand_var,
-    order_up_to]``: the first three over the lead time, the last three over lead time + review.
-    ``order_up_to >= reorder_point`` always.
+    number or the name of a column (default ``"service_level"``). Two optional columns:
+    - ``check_periods``: how often the position is checked, in periods (the daily run on weekly
+      forecasts: 1/7). Absent: 0, every transaction.
+    - ``history_mean``: the series' mean demand per period over its whole history. Where given,
+      a zero forecast on a series with demand in that history (a ``dead`` series) is stocked
+      as a Poisson at that rate (the forecast's own intervals for dead series do the same).
+    Returns ``[item_id, lead_demand_mean, lead_demand_var, reorder_point, cover_demand_mean,
+    cover_demand_var, order_up_to]``: the first three over the lead time, the next two over lead
+    time + review. ``order_up_to >= reorder_point`` always.
+
+    An order is placed when the position is at or below the reorder point ``s``; it is then
+    ``s - U`` with ``U`` the undershoot (see ``undershoot``), so what must cover the lead time
+    is ``s - U``: the reorder point is read against ``D_L + U`` (mean and variance added, the
+    same count distribution), not ``D_L`` alone. For unit demands ``U`` is 0.
 
     ``measure`` says what the service level promises:
     - ``"cycle"`` (the default): the chance that a replenishment cycle has no stock-out. The
-      reorder point is the service-level quantile of demand over the lead time and the
-      order-up-to level that quantile over lead time + review.
-    - ``"fill_rate"``: the share of demand served from stock. The reorder point is the smallest
-      whole ``s`` whose expected shortage per cycle, ``E(D_L - s)+ - E(D_L - s - Q)+``, is at
-      most ``(1 - service_level) * Q``, with ``Q`` the mean demand over the review period (at
-      least 1 unit) and ``D_L`` the count distribution over the lead time; the order-up-to
-      level is ``s`` + the review period's mean demand rounded up. Slow movers ordered a unit
-      at a time need a far higher cycle service for the same fill rate, fast movers ordered in
-      large lots far lower; this spends the stock where it buys the most service.
+      reorder point is the service-level quantile of ``D_L + U`` and the order-up-to level that
+      quantile over lead time + review (plus ``U``).
+    - ``"fill_rate"``: the share of demand served from stock. The order-up-to level is ``s +
+      ceil(R * mean)`` (the review period's demand), so an order is ``Q = S - s + E[U]`` on
+      average (``S - s`` at least a unit: an order is a whole unit), and that is the demand per
+      cycle. The reorder point is the smallest
+      whole ``s`` whose expected shortage per cycle, ``E(D - s)+ - E(D - s - Q)+`` with ``D =
+      D_L + U``, is at most ``(1 - service_level) * Q``. Slow movers ordered a unit at a time
+      need a far higher cycle service for the same fill rate, fast movers ordered in large lots
+      far lower; this spends the stock where it buys the most service.
     """
     if measure not in ("cycle", "fill_rate"):
         raise ValueError('measure must be "cycle" or "fill_rate".')
-    lead = lead_time_demand(series, {"reorder_point": service_level})
-    cover = lead_time_demand(series, {"order_up_to": service_level}, include_review=True)
-    reorder_point, order_up_to = lead["reorder_point"], cover["order_up_to"]
-    if measure == "fill_rate":
-        level = (
-            series[service_level].to_numpy(dtype=float)
-            if isinstance(service_level, str)
-            else float(service_level)
+    series = _stocking_rate(series)
+    lead = lead_time_demand(series, {})
+    cover = lead_time_demand(series, {}, include_review=True)
+    check = series["check_periods"].to_numpy(dtype=float) if "check_periods" in series else 0.0
+    mean, variance = (series[c].to_numpy(dtype=float) for c in ("mean", "variance"))
+    u_mean, u_var = undershoot(mean, variance, check)
+    level = (
+        series[service_level].to_numpy(dtype=float)
+        if isinstance(service_level, str)
+        else np.full(len(series), float(service_level))
+    )
+    if not ((level > 0) & (level < 1)).all():
+        raise ValueError("The service level must lie strictly between 0 and 1.")
+    at_order_mean = lead["demand_mean"].to_numpy() + u_mean
+    at_order_var = lead["demand_var"].to_numpy() + u_var
+    if measure == "cycle":
+        reorder_point = count_quantile(at_order_mean, at_order_var, level)
+        order_up_to = count_quantile(
+            cover["demand_mean"].to_numpy() + u_mean, cover["demand_var"].to_numpy() + u_var, level
         )
-        review_mean = series["mean"].to_numpy(dtype=float) * series["review_periods"].to_numpy(
-            dtype=float
-        )
-        reorder_point = fill_rate_reorder_point(
-            lead["demand_mean"].to_numpy(), lead["demand_var"].to_numpy(), review_mean, level
-        )
-        order_up_to = reorder_point + np.ceil(review_mean)
+    else:
+        lot = np.ceil(mean * series["review_periods"].to_numpy(dtype=float))
+        cycle = np.maximum(lot, 1.0) + u_mean  # an order is a whole unit at least
+        reorder_point = fill_rate_reorder_point(at_order_mean, at_order_var, cycle, level)
+        order_up_to = reorder_point + lot
     return pd.DataFrame(
         {
             "item_id": lead["item_id"],

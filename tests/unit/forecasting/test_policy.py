@@ -145,7 +145,13 @@ def test_levels_are_whole_non_negative_and_ordered(mean, extra, lead, sd, review
     row = policy.reorder_levels(frame).iloc[0]
     assert 0 <= row.reorder_point <= row.order_up_to
     assert row.reorder_point == np.floor(row.reorder_point)
-    higher = policy.lead_time_demand(frame, {"q": min(p + 0.0005, 0.9995)})["q"].iloc[0]
+    # The reorder point is the quantile of lead-time demand plus the undershoot at ordering.
+    u_mean, u_var = policy.undershoot(mean, mean + extra, 0.0)
+    lead = policy.lead_time_demand(frame, {})
+    higher = policy.count_quantile(
+        lead["demand_mean"].iloc[0] + u_mean, lead["demand_var"].iloc[0] + u_var,
+        min(p + 0.0005, 0.9995),
+    )  # fmt: skip
     assert higher >= row.reorder_point
 
 
@@ -221,3 +227,42 @@ def test_fill_rate_levels_add_the_review_demand_to_the_reorder_point():
     assert (row.reorder_point, row.order_up_to) == (6, 10)
     with pytest.raises(ValueError, match="measure"):
         policy.reorder_levels(frame, measure="nonsense")
+
+
+def test_undershoot_hand_computed():
+    # Unit demands checked at every transaction cross the reorder point exactly.
+    assert policy.undershoot(4.0, 4.0, 0.0) == (0.0, 0.0)
+    # NB mean 4 variance 8: clumps with E[X^2]/E[X] = 2 -> (2 - 1) / 2 = 0.5, variance 0.75.
+    assert policy.undershoot(4.0, 8.0, 0.0) == (pytest.approx(0.5), pytest.approx(0.75))
+    # Poisson(4) per period checked every quarter period: a check sees Poisson(1),
+    # E[X(X - 1)] / (2 E[X]) = 1 / 2.
+    assert policy.undershoot(4.0, 4.0, 0.25) == (pytest.approx(0.5), pytest.approx(0.75))
+    assert policy.undershoot(0.0, 0.0, 1.0) == (0.0, 0.0)
+
+
+def test_undershoot_raises_the_fill_rate_reorder_point():
+    # Poisson(2) per period, L = 2, R = 2, checked every half period: U has mean 0.5 and
+    # variance 0.75, so the reorder point covers D_L + U (mean 4.5, variance 4.75) over a
+    # cycle of Q = 4 + 0.5 units, above the s = 6 of unit demands.
+    frame = _series(review_periods=2.0, service_level=0.95, check_periods=0.5)
+    row = policy.reorder_levels(frame, measure="fill_rate").iloc[0]
+    assert row.reorder_point == policy.fill_rate_reorder_point(4.5, 4.75, 4.5, 0.95) == 7
+    assert row.order_up_to == 7 + 4
+    cycle = policy.reorder_levels(frame).iloc[0]
+    assert cycle.reorder_point == policy.count_quantile(4.5, 4.75, 0.95)
+
+
+def test_a_zero_forecast_with_demand_in_its_history_is_stocked_at_the_long_run_rate():
+    # Dead series, history 0.1 a period: D_L ~ Poisson(0.1) over L = 1; at fill rate 0.9 the
+    # shortage per one-unit cycle at s = 0 is P(D_L >= 1) = 1 - e^-0.1 = 0.095 <= 0.1: s = 0,
+    # S = 1 (one unit held). Without the history (or with none in it) nothing is held.
+    frame = _series(mean=0.0, variance=0.0, lead_periods=1.0, review_periods=1.0, service_level=0.9)
+    dead = policy.reorder_levels(frame.assign(history_mean=0.1), measure="fill_rate").iloc[0]
+    assert (dead.reorder_point, dead.order_up_to) == (0, 1)
+    for f in (frame, frame.assign(history_mean=0.0)):
+        row = policy.reorder_levels(f, measure="fill_rate").iloc[0]
+        assert (row.reorder_point, row.order_up_to) == (0, 0)
+    # A series with a forecast keeps it, whatever its history.
+    live = _series(review_periods=2.0, service_level=0.95, history_mean=50.0)
+    row = policy.reorder_levels(live, measure="fill_rate").iloc[0]
+    assert (row.reorder_point, row.order_up_to) == (6, 10)
