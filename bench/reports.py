@@ -244,11 +244,12 @@ def measure(port: int, token: str, engine, repeat: int, today: date) -> list[Lin
     year_ago = today - timedelta(days=365)
     for label, query, before in (
         ("valuation now", "", None),
-        (f"valuation as of {year_ago}", f"&as_of={year_ago.isoformat()}",
+        (f"valuation as of {year_ago}", f"?as_of={year_ago.isoformat()}",
          _midnight(year_ago + timedelta(days=1))),
     ):  # fmt: skip
         try:
-            report(f"{label} (JSON)", f"{r}/valuation?page_size=1{query}",
+            # not paged: every row of the report in one JSON body, with its totals
+            report(f"{label} (JSON, every row)", f"{r}/valuation{query}",
                    lambda before=before: valuation_pandas(engine, before),
                    lambda body: json.loads(body)["totals"])  # fmt: skip
         except LookupError:

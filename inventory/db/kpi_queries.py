@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from inventory.db.base import db
 from inventory.db.models import (
+    StockBalance,
     StockDocument,
     StockDocumentLine,
     StockLedger,
@@ -18,7 +20,7 @@ from inventory.db.models import (
 )
 from inventory.db.report_sql import epoch_seconds, moment, pg, raw, scaled
 
-L, D = StockLedger, StockDocument
+L, D, B = StockLedger, StockDocument, StockBalance
 
 
 def _warehouse(query, column, warehouse_id: int | None):
@@ -26,11 +28,17 @@ def _warehouse(query, column, warehouse_id: int | None):
 
 
 def stock_value_before(at: datetime, warehouse_id: int | None) -> Decimal:
-    """Σ ledger value posted before ``at``: the stock value at that instant, exact."""
-    query = _warehouse(
-        select(func.sum(L.value)).where(L.posted_at < moment(at)), L.warehouse_id, warehouse_id
+    """Σ ledger value posted before ``at``: the stock value at that instant, exact. Read as the
+    balances now less what was posted since ``at`` (the balances are the ledger's running sum,
+    kept in the same transaction), so a recent ``at`` reads a few rows, not the whole past."""
+    now = _warehouse(select(func.sum(B.value)), B.warehouse_id, warehouse_id)
+    since = _warehouse(
+        select(func.sum(L.value)).where(L.posted_at >= moment(at)), L.warehouse_id, warehouse_id
     )
-    return db.session.scalar(query) or Decimal(0)
+    found = db.session.execute(select(now.scalar_subquery(), since.scalar_subquery())).one()
+    if found[0] is None and found[1] is None:
+        return Decimal(0)
+    return (found[0] or Decimal(0)) - (found[1] or Decimal(0))
 
 
 def consumption(start: datetime, stop: datetime, warehouse_id: int | None) -> tuple:
@@ -61,28 +69,52 @@ def _least(a, b):
 def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tuple[int, float]:
     """(item-warehouse pairs with any ledger row before ``stop``, Σ days those pairs spent at a
     zero balance inside ``[start, stop)``). A pair is at zero from a ledger row that leaves it
-    at zero until its next row."""
+    at zero until its next row.
+
+    Set-based, not a window over the whole ledger: only the rows that leave a balance at zero
+    (a small partial index, ``ix_stock_ledger_zero``) are read, each with the time of its next
+    row (the least later ``(posted_at, id)`` of its pair, one index probe); the pairs are the
+    balances (every posted pair has one) with a ledger row before ``stop``."""
     start_s = literal(start.timestamp())
     stop_s = literal(stop.timestamp())
-    at = epoch_seconds(L.posted_at)
+    later = aliased(L)
+    next_at = (
+        select(func.min(later.posted_at))
+        .where(
+            later.item_id == L.item_id,
+            later.warehouse_id == L.warehouse_id,
+            later.posted_at < moment(stop),
+            later.posted_at >= L.posted_at,  # bounds the index range; the OR picks the row
+            or_(
+                later.posted_at > L.posted_at,
+                and_(later.posted_at == L.posted_at, later.id > L.id),
+            ),
+        )
+        .scalar_subquery()
+    )
     rows = _warehouse(
         select(
-            L.item_id,
-            L.warehouse_id,
-            raw(L.balance_quantity).label("balance"),
-            at.label("at_s"),
-            func.lead(at)
-            .over(partition_by=(L.item_id, L.warehouse_id), order_by=(L.posted_at, L.id))
-            .label("next_s"),
-        ).where(L.posted_at < moment(stop)),
+            epoch_seconds(L.posted_at).label("at_s"),
+            epoch_seconds(next_at).label("next_s"),
+        ).where(raw(L.balance_quantity) == 0, L.posted_at < moment(stop)),
         L.warehouse_id,
         warehouse_id,
     ).subquery()
     begin = _greatest(rows.c.at_s, start_s)
     end = _least(func.coalesce(rows.c.next_s, stop_s), stop_s)
-    zero = select(func.sum(end - begin)).where(rows.c.balance == 0, end > begin).scalar_subquery()
-    pairs = select(func.count()).select_from(
-        select(rows.c.item_id, rows.c.warehouse_id).distinct().subquery()
+    # one reference to ``end``: the next row's probe runs once per zero row
+    zero = select(func.sum(_greatest(end - begin, literal(0)))).scalar_subquery()
+    posted = (
+        select(L.id)
+        .where(
+            L.item_id == B.item_id,
+            L.warehouse_id == B.warehouse_id,
+            L.posted_at < moment(stop),
+        )
+        .exists()
+    )
+    pairs = _warehouse(
+        select(func.count()).select_from(B).where(posted), B.warehouse_id, warehouse_id
     )
     found = db.session.execute(select(pairs.scalar_subquery(), zero)).one()
     return int(found[0] or 0), float(found[1] or 0) / 86400.0

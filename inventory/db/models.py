@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,6 +150,25 @@ class StockLedger(db.Model):
     __table_args__ = (
         Index("ix_stock_ledger_item_wh_posted", "item_id", "warehouse_id", "posted_at"),
         Index("ix_stock_ledger_posted_at", "posted_at"),
+        # Ageing walks each pair's inbound rows newest first (db/health_queries.py).
+        Index(
+            "ix_stock_ledger_inbound",
+            "item_id",
+            "warehouse_id",
+            "posted_at",
+            "id",
+            postgresql_include=["quantity", "document_id"],
+            postgresql_where=text("quantity > 0 AND NOT reversal"),
+            sqlite_where=text("quantity > 0 AND NOT reversal"),
+        ),
+        # The stock-out KPI reads only the rows that leave a balance at zero (db/kpi_queries.py).
+        Index(
+            "ix_stock_ledger_zero",
+            "posted_at",
+            postgresql_include=["item_id", "warehouse_id", "id"],
+            postgresql_where=text("balance_quantity = 0"),
+            sqlite_where=text("balance_quantity = 0"),
+        ),
     )
 
 
