@@ -48,13 +48,11 @@ def score_title(code: str, name: str, score: float | None, grade: str | None) ->
     return f"{code} {name}: score {score:.2f}, grade {grade}"
 
 
-def score_trend_svg(title: str, months: Sequence[Mapping]) -> str:
-    """A line chart of monthly scores (0-100): ``months`` are ``{"month": "YYYY-MM", "score":
-    float or None, "deliveries": int}`` in order. Months without a score are gaps in the line;
-    with no score at all the chart says there were no deliveries."""
-    count = len(months)
+def _opening(title: str) -> list[str]:
+    """The SVG element, its accessible title, a white background and the heading (shortened to
+    fit the width)."""
     heading = title if len(title) <= HEADING_CHARS else title[: HEADING_CHARS - 1] + "\u2026"
-    parts = [
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" {FONT}>',
         f'<title id="chart-title">{_text(title)}</title>',
@@ -62,6 +60,14 @@ def score_trend_svg(title: str, months: Sequence[Mapping]) -> str:
         f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
         f'font-weight="bold">{_text(heading)}</text>',
     ]
+
+
+def score_trend_svg(title: str, months: Sequence[Mapping]) -> str:
+    """A line chart of monthly scores (0-100): ``months`` are ``{"month": "YYYY-MM", "score":
+    float or None, "deliveries": int}`` in order. Months without a score are gaps in the line;
+    with no score at all the chart says there were no deliveries."""
+    count = len(months)
+    parts = _opening(title)
     parts += _axes(months)
     scored = [(i, m["score"]) for i, m in enumerate(months) if m.get("score") is not None]
     if not scored:
@@ -128,16 +134,7 @@ def monthly_bars_svg(title: str, months: Sequence[Mapping], series: Sequence[str
     count = max(len(months), 1)
     values = [float(m.get(s) or 0) for m in months for s in series]
     top = _nice_top(max([0.0, *values]))
-    heading = title if len(title) <= HEADING_CHARS else title[: HEADING_CHARS - 1] + "\u2026"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" {FONT}>',
-        f'<title id="chart-title">{_text(title)}</title>',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
-        f'font-weight="bold">{_text(heading)}</text>',
-        '<g class="axes" font-size="10" fill="#333333">',
-    ]
+    parts = [*_opening(title), '<g class="axes" font-size="10" fill="#333333">']
     for share in (0, 0.25, 0.5, 0.75, 1):
         y = TOP + (1 - share) * PLOT_H
         parts.append(

@@ -168,22 +168,27 @@ def _csv_text(value, column: Column) -> str:
 def xlsx_bytes(rows: Iterable[Mapping], columns: Sequence[Column], sheet_title: str) -> bytes:
     """One worksheet: a bold, frozen header row of titles, numbers as numbers with their
     decimal places, moments as UTC date-times."""
+    book, _, _ = _rows_sheet(rows, columns, sheet_title)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _rows_sheet(rows: Iterable[Mapping], columns: Sequence[Column], sheet_title: str):
+    """A write-only workbook with the header and rows written; (book, sheet, formats)."""
     # Write-only mode streams rows out instead of keeping 100,000 rows of cell objects.
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title)
     sheet.freeze_panes = "A2"
     for number, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = column.width
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, c.title, font=bold) for c in columns])
+    sheet.append([_styled(sheet, c.title, font=Font(bold=True)) for c in columns])
     formats = [_number_format(c) for c in columns]
     for row in rows:
         sheet.append(
             [_xlsx_cell(sheet, row.get(c.key), c, f) for c, f in zip(columns, formats, strict=True)]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book, sheet, formats
 
 
 def _number_format(column: Column) -> str | None:
@@ -279,18 +284,8 @@ def report_xlsx_file(
     """Write the report to ``target`` (a path or a binary file): the rows sheet with a bold
     totals row, and a ``Filters`` sheet naming every filter used. Write-only mode keeps rows
     on disk, not as cell objects in memory."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_title)
-    sheet.freeze_panes = "A2"
-    for number, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    book, sheet, formats = _rows_sheet(rows, columns, sheet_title)
     bold = Font(bold=True)
-    sheet.append([_styled(sheet, c.title, font=bold) for c in columns])
-    formats = [_number_format(c) for c in columns]
-    for row in rows:
-        sheet.append(
-            [_xlsx_cell(sheet, row.get(c.key), c, f) for c, f in zip(columns, formats, strict=True)]
-        )
     total_row = []
     for i, (c, f) in enumerate(zip(columns, formats, strict=True)):
         if i == 0:

@@ -154,21 +154,6 @@ class VarianceReportSchema(_Report):
     rows = ma.fields.List(ma.fields.Nested(VarianceRowSchema))
 
 
-class BudgetRowSchema(ma.Schema):
-    budget_id = ma.fields.Integer()
-    cost_centre_id = ma.fields.Integer()
-    cost_centre_code = ma.fields.String()
-    period = ma.fields.String()
-    starts_on = ma.fields.Date()
-    ends_on = ma.fields.Date()
-    amount = Amount()
-    requested = Amount(signed=True)
-    on_order = Amount(signed=True)
-    committed = Amount(signed=True)
-    actual = Amount(signed=True)
-    available = Amount(signed=True)
-
-
 class BudgetTotalsSchema(ma.Schema):
     amount = Amount()
     requested = Amount(signed=True)
@@ -176,6 +161,17 @@ class BudgetTotalsSchema(ma.Schema):
     committed = Amount(signed=True)
     actual = Amount(signed=True)
     available = Amount(signed=True)
+
+
+class BudgetRowSchema(BudgetTotalsSchema):
+    """A budget's figures (the totals' columns) with the budget it is."""
+
+    budget_id = ma.fields.Integer()
+    cost_centre_id = ma.fields.Integer()
+    cost_centre_code = ma.fields.String()
+    period = ma.fields.String()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
 
 
 class BudgetReportSchema(_Report):

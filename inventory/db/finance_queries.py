@@ -114,9 +114,19 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
     reversal counts, negative, in the month it was cancelled), exact to the cent."""
     ranked = _receipt_lines_in(months)
     dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id)
-    query = (
-        select(*dims, func.sum(L.value).label("received"))
-        .select_from(L)
+    query = _from_receipt_rows(select(*dims, func.sum(L.value).label("received")), ranked).where(
+        in_window(L.posted_at, months)
+    )
+    query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
+    query = query.group_by(*[d.element for d in dims])
+    return [dict(r._mapping) for r in db.session.execute(query)]
+
+
+def _from_receipt_rows(query, ranked):
+    """``query`` over the ledger rows of goods receipts, each with its receipt, order line (matched
+    by position: the n-th accepted receipt line is the n-th document line), order and item."""
+    return (
+        query.select_from(L)
         .join(GoodsReceipt, GoodsReceipt.stock_document_id == L.document_id)
         .join(StockDocumentLine, StockDocumentLine.id == L.line_id)
         .join(
@@ -129,11 +139,7 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
         .join(OL, OL.id == ranked.c.po_line_id)
         .join(PO, PO.id == OL.order_id)
         .join(Item, Item.id == L.item_id)
-        .where(in_window(L.posted_at, months))
     )
-    query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
-    query = query.group_by(*[d.element for d in dims])
-    return [dict(r._mapping) for r in db.session.execute(query)]
 
 
 # --- cost of goods issued ----------------------------------------------------------------------
@@ -193,52 +199,37 @@ def _variance_base(months: list[Month], filters: dict):
     order_cost = round_div(raw(OL.unit_price) * rate, literal(RATE_ONE))
     had_stock = previous_qty > 0
 
-    query = (
-        select(
-            L.id.label("ledger_id"),
-            GoodsReceipt.id.label("receipt_id"),
-            L.posted_at.label("received_at"),
-            GoodsReceipt.supplier_id,
-            OL.order_id,
-            OL.id.label("po_line_id"),
-            L.item_id,
-            L.warehouse_id,
-            raw(L.quantity).label("quantity_raw"),
-            raw(L.unit_cost).label("unit_cost_raw"),
-            raw(L.value).label("value_raw"),
-            order_cost.label("order_cost_raw"),
-            (raw(L.value) - round_div(raw(L.quantity) * order_cost, literal(100_000))).label(
-                "order_variance_raw"
+    query = select(
+        L.id.label("ledger_id"),
+        GoodsReceipt.id.label("receipt_id"),
+        L.posted_at.label("received_at"),
+        GoodsReceipt.supplier_id,
+        OL.order_id,
+        OL.id.label("po_line_id"),
+        L.item_id,
+        L.warehouse_id,
+        raw(L.quantity).label("quantity_raw"),
+        raw(L.unit_cost).label("unit_cost_raw"),
+        raw(L.value).label("value_raw"),
+        order_cost.label("order_cost_raw"),
+        (raw(L.value) - round_div(raw(L.quantity) * order_cost, literal(100_000))).label(
+            "order_variance_raw"
+        ),
+        case((had_stock, round_div(previous_value * 100_000, previous_qty)), else_=None).label(
+            "previous_cost_raw"
+        ),
+        case(
+            (
+                had_stock,
+                raw(L.value) - round_div(raw(L.quantity) * previous_value, previous_qty),
             ),
-            case((had_stock, round_div(previous_value * 100_000, previous_qty)), else_=None).label(
-                "previous_cost_raw"
-            ),
-            case(
-                (
-                    had_stock,
-                    raw(L.value) - round_div(raw(L.quantity) * previous_value, previous_qty),
-                ),
-                else_=None,
-            ).label("average_variance_raw"),
-        )
-        .select_from(L)
-        .join(GoodsReceipt, GoodsReceipt.stock_document_id == L.document_id)
-        .join(StockDocumentLine, StockDocumentLine.id == L.line_id)
-        .join(
-            ranked,
-            and_(
-                ranked.c.receipt_id == GoodsReceipt.id,
-                ranked.c.line_no == StockDocumentLine.line_no,
-            ),
-        )
-        .join(OL, OL.id == ranked.c.po_line_id)
-        .join(PO, PO.id == OL.order_id)
-        .join(Item, Item.id == L.item_id)
-        .where(
-            in_window(L.posted_at, months),
-            L.reversal.is_(False),
-            GoodsReceipt.status == "posted",
-        )
+            else_=None,
+        ).label("average_variance_raw"),
+    )
+    query = _from_receipt_rows(query, ranked).where(
+        in_window(L.posted_at, months),
+        L.reversal.is_(False),
+        GoodsReceipt.status == "posted",
     )
     for key, column in (
         ("supplier_id", GoodsReceipt.supplier_id),
