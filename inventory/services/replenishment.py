@@ -28,6 +28,7 @@ from inventory import clock
 from inventory.db import demand_queries, item_class_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
+from inventory.db.run_fingerprint import inputs_fingerprint
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict
 from inventory.services import audit
@@ -98,7 +99,7 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     }
     return {
         "parameters": parameters,
-        "fingerprint": _with_classes(q.inputs_fingerprint(settings, end), kept),
+        "fingerprint": _with_classes(inputs_fingerprint(settings, end), kept),
         "chunks": chunks,
         "total": len(rows),
     }

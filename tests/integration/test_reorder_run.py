@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 import forecasting
 from inventory import clock
 from inventory.db.base import db
+from inventory.db.procurement_models import SupplierItem, SupplierPriceBreak
 from inventory.db.replenishment_models import (
     DemandForecast,
     ForecastSeries,
@@ -129,6 +130,29 @@ def test_the_same_day_and_inputs_give_the_same_run(shop):
         shop.make.document("issue", shop.wh, [(item, 1, None)])
     moved = replenishment.run_reorder(run_date=RUN_DAY)
     assert moved["id"] != first["id"] and moved["status"] == "succeeded"
+
+
+def test_a_price_break_or_a_pack_size_alone_makes_a_new_run_the_same_day(shop):
+    item = shop.item(offer=False)
+    offer = shop.buy.offer(shop.supplier, item, "2", breaks=[("50", "1.8")], lead_time_days=7)
+    first = replenishment.run_reorder(run_date=RUN_DAY)
+    assert replenishment.run_reorder(run_date=RUN_DAY)["id"] == first["id"]
+
+    # Same count, same sums elsewhere: only the break's price moves.
+    db.session.execute(
+        update(SupplierPriceBreak)
+        .where(SupplierPriceBreak.supplier_item_id == offer)
+        .values(unit_price=D("1.7"))
+    )
+    db.session.commit()
+    repriced = replenishment.run_reorder(run_date=RUN_DAY)
+    assert repriced["id"] != first["id"] and repriced["status"] == "succeeded"
+    assert replenishment.run_reorder(run_date=RUN_DAY)["id"] == repriced["id"]
+
+    db.session.execute(update(SupplierItem).where(SupplierItem.id == offer).values(pack_size=6))
+    db.session.commit()
+    repacked = replenishment.run_reorder(run_date=RUN_DAY)
+    assert repacked["id"] not in (first["id"], repriced["id"])
 
 
 def test_a_run_without_the_settings_row_uses_the_migrations_defaults(shop):
