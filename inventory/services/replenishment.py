@@ -249,6 +249,15 @@ def reorder_job(progress: Progress | None = None) -> dict:
     """The scheduled job. A person at the CLI (``progress`` given) waits for a fanned-out run;
     beat's task does not (its worker must stay free for the chunks)."""
     run = run_reorder(progress=progress, wait=progress is not None)
+    if run["status"] == "running":
+        # Beat's job ends when the chunks are sent: its job_run says so, not that the run is
+        # done (the run's own row carries its outcome).
+        return {
+            "run_id": run["id"],
+            "status": "dispatched",
+            "note": f"the run goes on in the workers; see GET /api/v1/reorder-runs/{run['id']}",
+            "progress": run["progress"],
+        }
     return {
         "run_id": run["id"],
         "status": run["status"],

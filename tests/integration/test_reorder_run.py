@@ -246,3 +246,23 @@ def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
     assert again.exit_code == 0 and f"'run_id': {job.detail['run_id']}" in again.output
     missing = runner.invoke(args=["jobs", "run", "reorder-nightly"])
     assert missing.exit_code == 1 and "No job 'reorder-nightly'" in missing.output
+
+
+def test_beats_reorder_job_records_a_dispatched_run_not_a_finished_one(app, shop, monkeypatch):
+    from inventory import jobs
+    from inventory.db.models import JobRun
+
+    shop.item()
+    sent: list[int] = []
+    monkeypatch.setattr(replenishment, "_celery", lambda: object())
+    monkeypatch.setattr(replenishment, "dispatch", lambda _c, run_id, _chunks: sent.append(run_id))
+
+    with at(RUN_DAY):
+        detail = jobs.run("reorder")  # as beat's task runs it: no progress, no waiting
+
+    db.session.rollback()
+    (run_id,) = sent
+    assert detail["status"] == "dispatched" and detail["run_id"] == run_id
+    record = db.session.scalars(select(JobRun).where(JobRun.name == "reorder")).one()
+    assert record.detail["status"] == "dispatched" and record.detail["run_id"] == run_id
+    assert db.session.get(ReorderRun, run_id).status == "running"
