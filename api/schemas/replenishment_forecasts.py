@@ -180,6 +180,12 @@ class ForecastPointSchema(ma.Schema):
 
 class SeriesForecastSchema(ma.Schema):
     warehouse_id = Id()
+    in_run = ma.fields.Boolean(
+        metadata={
+            "description": "Whether the newest succeeded run forecast it; when not, "
+            "demand_class is classed now from the history shown, and there is no forecast."
+        }
+    )
     demand_class = ma.fields.String(metadata={"description": ", ".join(DEMAND_CLASSES)})
     abc_class = ma.fields.String(allow_none=True)
     model = ma.fields.String()

@@ -20,18 +20,15 @@ ordered part is on order already), and draft or submitted ones accepted from a s
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy import and_, func, literal, or_, select, text, union_all
 
 from inventory.db.base import db
-from inventory.db.models import Item, StockBalance, StockLedger, Warehouse
+from inventory.db.models import Item, StockBalance, Warehouse
 from inventory.db.procurement_models import (
-    ExchangeRate,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
@@ -273,43 +270,3 @@ def policies(item_ids: Sequence[int] | None = None) -> pd.DataFrame:
         statement = statement.where(p.item_id.in_(list(item_ids)))
     columns = ["item_id", "warehouse_id", "service_level", "review_period_days"]
     return _frame(statement, [*columns, "lead_time_days", "min_quantity", "max_quantity"])
-
-
-def inputs_fingerprint(run_settings: dict, freq_end: date) -> str:
-    """A hash of everything a run reads, as sums and high-water marks (one query): the
-    settings, the policies, the ledger's last entry, open order and request quantities,
-    the offers and scores. Same hash on the same day: same inputs, same run."""
-    line, rl = PurchaseOrderLine, PurchaseRequestLine
-    open_qty = line.quantity - line.received_quantity - line.cancelled_quantity
-    statement = select(
-        select(func.max(StockLedger.id)).scalar_subquery(),
-        select(func.count()).select_from(line).where(open_qty > 0).scalar_subquery(),
-        select(func.coalesce(func.sum(open_qty), 0))
-        .join(PurchaseOrder, PurchaseOrder.id == line.order_id)
-        .where(PurchaseOrder.status.in_(OPEN_ORDER_STATUSES))
-        .scalar_subquery(),
-        select(func.coalesce(func.sum(rl.quantity - rl.ordered_quantity), 0))
-        .join(PurchaseRequest, PurchaseRequest.id == rl.request_id)
-        .where(PurchaseRequest.status.in_(COUNTED_REQUEST_STATUSES + ACCEPTED_DRAFT_STATUSES))
-        .scalar_subquery(),
-        select(func.max(PurchaseRequest.updated_at)).scalar_subquery(),
-        select(func.max(PurchaseOrder.updated_at)).scalar_subquery(),
-        select(
-            func.count(ReorderPolicy.item_id)
-            + func.coalesce(func.sum(case((ReorderPolicy.active, 1), else_=0)), 0)
-        ).scalar_subquery(),
-        select(func.max(ReorderPolicy.updated_at)).scalar_subquery(),
-        select(
-            func.count(SupplierItem.id)
-            + func.coalesce(func.sum(SupplierItem.unit_price), 0)
-            + func.coalesce(func.sum(SupplierItem.lead_time_days), 0)
-        ).scalar_subquery(),
-        select(func.max(Supplier.updated_at)).scalar_subquery(),
-        select(func.max(SupplierScore.computed_at)).scalar_subquery(),
-        select(func.max(ExchangeRate.id)).scalar_subquery(),
-        select(func.max(Item.updated_at)).scalar_subquery(),
-        select(func.max(Warehouse.updated_at)).scalar_subquery(),
-    )
-    marks = [str(v) for v in db.session.execute(statement).one()]
-    payload = json.dumps({"settings": run_settings, "marks": marks, "end": str(freq_end)})
-    return hashlib.sha256(payload.encode()).hexdigest()

@@ -2,8 +2,9 @@
 reorder run forecast, per warehouse.
 
 A read composed of several reads: the ledger's demand history, the run's stored series and
-forecast. A warehouse the run did not forecast (no run yet, or stock there since) shows class
-``new`` until a run classifies it.
+forecast. A warehouse the run did not forecast (no run yet, or stock there since) is classed on
+the fly from the history shown (``forecasting.classify``: the class, no forecast) and marked
+``in_run: false``; with no history at all it is ``new``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+import forecasting
 from inventory import clock
 from inventory.db import demand_queries
 from inventory.db import review_queries as rq
@@ -84,16 +86,26 @@ def item_forecast(item_id: int, warehouse_id: int | None = None) -> dict:
         "run_date": run["run_date"] if run else None,
         "freq": window["freq"],
         "series": [
-            _one_place(place, series.get(place), history, forecasts) for place in sorted(places)
+            _one_place(place, series.get(place), history, forecasts, window["freq"])
+            for place in sorted(places)
         ],
     }
 
 
-def _one_place(place: int, found: dict | None, history, forecasts) -> dict:
+def _class_now(shown: pd.DataFrame, freq: str) -> str:
+    """The demand class of history the run did not see, as the run would class it."""
+    if shown.empty:
+        return "new"
+    classes = forecasting.classify(shown[["item_id", "period", "qty", "stocked_out"]], freq)
+    return str(classes["demand_class"].iloc[0])
+
+
+def _one_place(place: int, found: dict | None, history, forecasts, freq: str) -> dict:
     shown = history[history["warehouse_id"] == place]
     return {
         "warehouse_id": place,
-        "demand_class": found["demand_class"] if found else "new",
+        "in_run": found is not None,
+        "demand_class": found["demand_class"] if found else _class_now(shown, freq),
         "abc_class": found["abc_class"] if found else None,
         "model": found["model"] if found else "",
         "backtest_mase": found["backtest_mase"] if found else None,

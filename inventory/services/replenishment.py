@@ -28,6 +28,7 @@ from inventory import clock
 from inventory.db import demand_queries, item_class_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
+from inventory.db.run_fingerprint import inputs_fingerprint
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict
 from inventory.services import audit
@@ -98,7 +99,7 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
     }
     return {
         "parameters": parameters,
-        "fingerprint": _with_classes(q.inputs_fingerprint(settings, end), kept),
+        "fingerprint": _with_classes(inputs_fingerprint(settings, end), kept),
         "chunks": chunks,
         "total": len(rows),
     }
@@ -248,6 +249,15 @@ def reorder_job(progress: Progress | None = None) -> dict:
     """The scheduled job. A person at the CLI (``progress`` given) waits for a fanned-out run;
     beat's task does not (its worker must stay free for the chunks)."""
     run = run_reorder(progress=progress, wait=progress is not None)
+    if run["status"] == "running":
+        # Beat's job ends when the chunks are sent: its job_run says so, not that the run is
+        # done (the run's own row carries its outcome).
+        return {
+            "run_id": run["id"],
+            "status": "dispatched",
+            "note": f"the run goes on in the workers; see GET /api/v1/reorder-runs/{run['id']}",
+            "progress": run["progress"],
+        }
     return {
         "run_id": run["id"],
         "status": run["status"],

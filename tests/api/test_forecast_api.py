@@ -47,7 +47,9 @@ def test_an_items_history_beside_the_newest_runs_forecast(backend, client, make,
     body = before.get_json()
     assert body["run_id"] is None and body["freq"] == "W"
     (main,) = body["series"]
-    assert main["warehouse_id"] == weekly.warehouse and main["demand_class"] == "new"
+    # No run yet: twelve weeks of steady demand are classed now, not shown as new.
+    assert main["warehouse_id"] == weekly.warehouse
+    assert (main["demand_class"], main["in_run"], main["model"]) == ("smooth", False, "")
     shown = {p["period"]: p["qty"] for p in main["history"]}
     assert [shown[_monday(w).isoformat()] for w in range(12, 0, -1)] == WEEKLY
     assert main["forecast"] == []
@@ -64,6 +66,7 @@ def test_an_items_history_beside_the_newest_runs_forecast(backend, client, make,
     ).get_json()
     assert body["run_id"] == run
     (main,) = body["series"]
+    assert main["in_run"] is True
     assert (main["demand_class"], main["model"], main["backtest_mase"]) == (
         "erratic",
         "AutoTheta",
@@ -87,12 +90,23 @@ def test_an_item_without_history_is_new_not_an_error(client, make, weekly):
     assert response.status_code == 200, response.get_json()
     (only,) = response.get_json()["series"]
     assert (only["demand_class"], only["history"], only["forecast"]) == ("new", [], [])
+    assert only["in_run"] is False
     assert (
         client.get(f"/api/v1/items/{item}/forecast", headers=make.headers("viewer")).get_json()[
             "series"
         ]
         == []
     )
+
+
+def test_an_item_the_latest_run_did_not_forecast_is_classed_from_its_history(client, make, weekly):
+    item = weekly.items[0]
+    run = weekly.run()  # forecast nothing for the item (it had no stock then, say)
+    body = client.get(f"/api/v1/items/{item}/forecast", headers=make.headers("viewer")).get_json()
+    assert body["run_id"] == run
+    (main,) = body["series"]
+    assert (main["in_run"], main["demand_class"], main["forecast"]) == (False, "smooth", [])
+    assert len(main["history"]) >= len(WEEKLY)
 
 
 def test_an_unknown_item_or_warehouse_is_404(client, make, weekly):

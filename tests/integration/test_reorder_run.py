@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 import forecasting
 from inventory import clock
 from inventory.db.base import db
+from inventory.db.procurement_models import SupplierItem, SupplierPriceBreak
 from inventory.db.replenishment_models import (
     DemandForecast,
     ForecastSeries,
@@ -131,6 +132,29 @@ def test_the_same_day_and_inputs_give_the_same_run(shop):
     assert moved["id"] != first["id"] and moved["status"] == "succeeded"
 
 
+def test_a_price_break_or_a_pack_size_alone_makes_a_new_run_the_same_day(shop):
+    item = shop.item(offer=False)
+    offer = shop.buy.offer(shop.supplier, item, "2", breaks=[("50", "1.8")], lead_time_days=7)
+    first = replenishment.run_reorder(run_date=RUN_DAY)
+    assert replenishment.run_reorder(run_date=RUN_DAY)["id"] == first["id"]
+
+    # Same count, same sums elsewhere: only the break's price moves.
+    db.session.execute(
+        update(SupplierPriceBreak)
+        .where(SupplierPriceBreak.supplier_item_id == offer)
+        .values(unit_price=D("1.7"))
+    )
+    db.session.commit()
+    repriced = replenishment.run_reorder(run_date=RUN_DAY)
+    assert repriced["id"] != first["id"] and repriced["status"] == "succeeded"
+    assert replenishment.run_reorder(run_date=RUN_DAY)["id"] == repriced["id"]
+
+    db.session.execute(update(SupplierItem).where(SupplierItem.id == offer).values(pack_size=6))
+    db.session.commit()
+    repacked = replenishment.run_reorder(run_date=RUN_DAY)
+    assert repacked["id"] not in (first["id"], repriced["id"])
+
+
 def test_a_run_without_the_settings_row_uses_the_migrations_defaults(shop):
     item = shop.item()
     db.session.execute(delete(ReorderSetting))
@@ -222,3 +246,23 @@ def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
     assert again.exit_code == 0 and f"'run_id': {job.detail['run_id']}" in again.output
     missing = runner.invoke(args=["jobs", "run", "reorder-nightly"])
     assert missing.exit_code == 1 and "No job 'reorder-nightly'" in missing.output
+
+
+def test_beats_reorder_job_records_a_dispatched_run_not_a_finished_one(app, shop, monkeypatch):
+    from inventory import jobs
+    from inventory.db.models import JobRun
+
+    shop.item()
+    sent: list[int] = []
+    monkeypatch.setattr(replenishment, "_celery", lambda: object())
+    monkeypatch.setattr(replenishment, "dispatch", lambda _c, run_id, _chunks: sent.append(run_id))
+
+    with at(RUN_DAY):
+        detail = jobs.run("reorder")  # as beat's task runs it: no progress, no waiting
+
+    db.session.rollback()
+    (run_id,) = sent
+    assert detail["status"] == "dispatched" and detail["run_id"] == run_id
+    record = db.session.scalars(select(JobRun).where(JobRun.name == "reorder")).one()
+    assert record.detail["status"] == "dispatched" and record.detail["run_id"] == run_id
+    assert db.session.get(ReorderRun, run_id).status == "running"
