@@ -12,7 +12,10 @@ from openpyxl import load_workbook
 
 from inventory import clock
 from inventory.db.models import Stocktake
+from inventory.domain.approvals import OverBudget
+from inventory.services import budgets, purchase_requests
 from tests.api.helpers import assert_problem
+from tests.integration.approval_helpers import Procurement
 from tests.integration.purchasing_helpers import count
 
 REPORTS = ("ageing", "slow-moving", "abc-xyz", "exceptions", "supply-risk")
@@ -137,3 +140,25 @@ def test_the_files_end_with_totals_and_the_filters_used(client, make):
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     filters = {line[1] for line in lines if line[:1] == ["filter"]}
     assert lines[2][0] == "Total" and {"since", "until", "price_threshold_pct"} <= filters
+
+
+def test_over_budget_lists_approvals_flagged_through_not_refused_ones(client, make):
+    # One centre's budget flags an over-budget approval, the other's refuses it.
+    p = Procurement(make, budget="1000", action="flag")
+    flagged = p.request("1500")
+    purchase_requests.approve(p.approver, flagged)
+    strict = budgets.create_centre(p.admin, code="STRICT", name="Strict")["id"]
+    p.add_budget(strict, "1000", "refuse")
+    refused = p.request("1500", centre=strict)
+    with pytest.raises(OverBudget):
+        purchase_requests.approve(p.approver, refused)
+    within = p.request("100", centre=strict)
+    purchase_requests.approve(p.approver, within)
+
+    response = client.get(
+        "/api/v1/reports/exceptions?kind=over_budget", headers=make.headers("finance")
+    )
+    assert response.status_code == 200
+    assert [(r["kind"], r["reference"], r["value"]) for r in response.get_json()] == [
+        ("over_budget", f"purchase_request:{flagged}", "1500.00")
+    ]
