@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from api.exports import Column
-from api.resources.health_reports import (
+from api.health_columns import (
     AGEING_COLUMNS,
     AGEING_MONEY,
     CLASS_COLUMNS,
@@ -76,6 +76,37 @@ class Report:
 
 def filters_of(args: dict) -> dict:
     return {k: args[k] for k in FILTER_KEYS if args.get(k) is not None}
+
+
+# The health reports' own filters, named in a file's filters beside FILTER_KEYS.
+USED_KEYS = (
+    "slow_days",
+    "dead_days",
+    "status",
+    "abc",
+    "xyz",
+    "sort",
+    "kind",
+    "price_threshold_pct",
+    "unusual_share",
+    "group_by",
+)
+
+
+def filters_used(args: dict, win: Window | None = None) -> dict:
+    """The filters a report file names: its window or range, then every filter given (or
+    defaulted). Read after ``build``, which fills in a range it defaulted."""
+    used = {}
+    if win is not None:
+        used = {"from": win.first_day.isoformat(), "to": win.last_day.isoformat()}
+    for key in ("since", "until"):
+        if args.get(key) is not None:
+            used[key] = args[key].isoformat()
+    used.update(filters_of(args))
+    for key in USED_KEYS:
+        if args.get(key) is not None:
+            used[key] = args[key]
+    return used
 
 
 def _spend(win: Window, args: dict):
@@ -165,8 +196,9 @@ def _abc_xyz(_win, args: dict):
 def _exceptions(_win, args: dict):
     # At most MAX_RANGE_DAYS of exceptions: the query's own list, not streamed.
     health_queries.check_known(warehouse_id=args.get("warehouse_id"))
-    until = args.get("until") or clock.now()
-    since = args.get("since") or until - timedelta(days=30)
+    # The range it defaults to goes back into ``args``, so the file names the range it covers.
+    until = args["until"] = args.get("until") or clock.now()
+    since = args["since"] = args.get("since") or until - timedelta(days=30)
     wanted = {
         k: Decimal(str(args[k]))
         for k in ("price_threshold_pct", "unusual_share")

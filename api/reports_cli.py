@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 
 from api import exports
 from api.config import service_zone
-from api.report_catalogue import REPORTS, Report, filters_of
+from api.report_catalogue import REPORTS, Report, filters_used
 from inventory.services import finance_reports
 
 reports_cli = AppGroup("reports", help="Reports as files.")
@@ -83,20 +83,6 @@ def _query(report: Report, given: dict) -> dict:
         raise click.UsageError(f"Bad filter: {exc.messages}") from exc
 
 
-def _used(args: dict, win) -> dict:
-    used = {}
-    if win is not None:
-        used = {"from": win.first_day.isoformat(), "to": win.last_day.isoformat()}
-    for key in ("since", "until"):
-        if args.get(key) is not None:
-            used[key] = args[key].isoformat()
-    used.update(filters_of(args))
-    for key in ("slow_days", "dead_days", "status", "abc", "xyz", "kind", "group_by"):
-        if args.get(key) is not None:
-            used[key] = args[key]
-    return used
-
-
 @reports_cli.command("export")
 @click.argument("name", metavar="NAME", type=click.Choice(sorted(REPORTS)))
 @click.option(
@@ -137,7 +123,7 @@ def export(name, fmt, output, **given):
             win = finance_reports.window(args.get("date_from"), args.get("date_to"), service_zone())
         rows, totals = report.build(win, args)
         count = report.count(args) if report.count else None
-        used = _used(args, win)
+        used = filters_used(args, win)
         written = {"rows": 0}
         with click.progressbar(
             rows, length=count, label=f"{name} rows", show_pos=True, file=sys.stderr

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from api import exports
 from api.auth import current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.exports import Column
+from api.report_catalogue import REPORTS, filters_used, hide_money
 from api.schemas.health_reports import (
     AgeingRowSchema,
     ClassQuerySchema,
@@ -28,7 +28,7 @@ from api.schemas.health_reports import (
     SupplyRiskSchema,
 )
 from inventory import clock
-from inventory.db import control_queries, health_queries, item_class_queries, queries
+from inventory.db import control_queries, health_queries, item_class_queries
 from inventory.domain.actors import Role
 
 blp = Blueprint(
@@ -47,79 +47,28 @@ def _sees_money() -> bool:
     return bool(current_actor().roles & MONEY_ROLES)
 
 
-def _without_money(rows: list[dict], money: set[str]) -> list[dict]:
+def _without_money(rows: list[dict], money: frozenset[str]) -> list[dict]:
     if _sees_money():
         return rows
     return [{k: v for k, v in row.items() if k not in money} for row in rows]
 
 
-def _columns(columns: list[Column], money: set[str]) -> list[Column]:
-    return columns if _sees_money() else [c for c in columns if c.key not in money]
-
-
-STOCK_COLUMNS = [
-    Column("item_id", "Item id", "integer", width=8),
-    Column("sku", "SKU", width=16),
-    Column("name", "Item", width=30),
-    Column("category", "Category", width=16),
-    Column("warehouse_id", "Warehouse id", "integer", width=8),
-    Column("warehouse_code", "Warehouse", width=12),
-    Column("quantity", "Quantity", "decimal", 3),
-    Column("value", "Value", "decimal", 2),
-]
-AGEING_MONEY = {"value"} | {f"value_{b}" for b in health_queries.BUCKETS}
-AGEING_COLUMNS = (
-    STOCK_COLUMNS
-    + [
-        column
-        for bucket in health_queries.BUCKETS
-        for column in (
-            Column(f"qty_{bucket}", f"Qty {bucket.replace('_', '-')} days", "decimal", 3),
-            Column(f"value_{bucket}", f"Value {bucket.replace('_', '-')} days", "decimal", 2),
-        )
-    ]
-    + [Column("oldest_receipt_at", "Oldest receipt", "moment", width=20)]
-)
-SLOW_COLUMNS = STOCK_COLUMNS + [
-    Column("last_issue_at", "Last issue", "moment", width=20),
-    Column("idle_since", "Idle since", "moment", width=20),
-    Column("idle_days", "Idle days", "integer"),
-    Column("status", "Status", width=8),
-]
-CLASS_MONEY = {"consumption_value"}
-CLASS_COLUMNS = [
-    Column("item_id", "Item id", "integer", width=8),
-    Column("sku", "SKU", width=16),
-    Column("name", "Item", width=30),
-    Column("category", "Category", width=16),
-    Column("abc_class", "ABC", width=5),
-    Column("xyz_class", "XYZ", width=5),
-    Column("consumption_value", "Consumption value", "decimal", 2),
-    Column("annual_quantity", "Annual quantity", "decimal", 3),
-    Column("demand_cv", "Demand CV", "decimal", 4),
-    Column("computed_at", "Computed at", "moment", width=20),
-]
-EXCEPTION_COLUMNS = [
-    Column("kind", "Kind", width=20),
-    Column("at", "At", "moment", width=20),
-    Column("actor_id", "User id", "integer", width=8),
-    Column("warehouse_id", "Warehouse id", "integer", width=8),
-    Column("item_id", "Item id", "integer", width=8),
-    Column("reference", "Reference", width=24),
-    Column("quantity", "Quantity", "decimal", 3),
-    Column("value", "Value", "decimal", 2),
-    Column("detail", "Detail", width=40),
-]
-
-
-def _file(rows, columns, fmt, name, sheet, too_many):
-    return exports.download(
+def _file(name: str, args: dict, fmt: str):
+    """Every row of the catalogue's report ``name`` as a file, with its totals and the filters
+    used (as ``flask reports export`` writes it); money left out for a reader without it."""
+    report = REPORTS[name]
+    rows, totals = report.build(None, args)
+    money = _sees_money()
+    if not money:
+        rows, totals = hide_money(report, rows, totals)
+    return exports.report_download(
         rows,
-        columns,
+        report.columns_for(money),
         fmt,
         name=f"{name}-{exports.report_day(None)}",
-        sheet=sheet,
-        too_many=too_many,
+        sheet=report.sheet,
+        totals=totals,
+        filters=filters_used(args),
     )
 
 
@@ -138,23 +87,15 @@ class Ageing(MethodView):
         health_queries.check_known(
             item_id=args.get("item_id"), warehouse_id=args.get("warehouse_id")
         )
-        today = clock.today()
         if fmt != "json":
-            rows = health_queries.ageing(today=today, limit=exports.row_limit(), **args)
-            return _file(
-                _without_money(rows, AGEING_MONEY),
-                _columns(AGEING_COLUMNS, AGEING_MONEY),
-                fmt,
-                "ageing",
-                "Ageing",
-                "Filter it by warehouse_id or category.",
-            )
+            return _file("ageing", args, fmt)
+        today = clock.today()
         size = pagination_parameters.page_size
         rows = health_queries.ageing(
             today=today, limit=size, offset=(pagination_parameters.page - 1) * size, **args
         )
         pagination_parameters.item_count = health_queries.count_on_hand(**args)
-        return _without_money(rows, AGEING_MONEY)
+        return _without_money(rows, REPORTS["ageing"].money)
 
 
 @blp.route("/slow-moving")
@@ -172,17 +113,7 @@ class SlowMoving(MethodView):
             item_id=args.get("item_id"), warehouse_id=args.get("warehouse_id")
         )
         if fmt != "json":
-            rows, _ = health_queries.slow_moving(
-                today=clock.today(), limit=exports.row_limit(), **args
-            )
-            return _file(
-                _without_money(rows, {"value"}),
-                _columns(SLOW_COLUMNS, {"value"}),
-                fmt,
-                "slow-moving",
-                "Slow-moving",
-                "Filter it by warehouse_id or status.",
-            )
+            return _file("slow-moving", args, fmt)
         size = pagination_parameters.page_size
         rows, total = health_queries.slow_moving(
             today=clock.today(),
@@ -191,7 +122,7 @@ class SlowMoving(MethodView):
             **args,
         )
         pagination_parameters.item_count = total
-        return _without_money(rows, {"value"})
+        return _without_money(rows, REPORTS["slow-moving"].money)
 
 
 @blp.route("/abc-xyz")
@@ -206,18 +137,10 @@ class AbcXyz(MethodView):
         monthly demand), as the ``classify-items`` job last kept them."""
         fmt = exports.requested_format(args.pop("format", None))
         health_queries.check_known(item_id=args.get("item_id"))
-        query = item_class_queries.classes(**args)
         if fmt != "json":
-            rows = queries.first_rows(query, exports.row_limit())
-            return _file(
-                _without_money(rows, CLASS_MONEY),
-                _columns(CLASS_COLUMNS, CLASS_MONEY),
-                fmt,
-                "abc-xyz",
-                "ABC-XYZ",
-                "Filter it by abc, xyz or category.",
-            )
-        return _without_money(listing(query, pagination_parameters), CLASS_MONEY)
+            return _file("abc-xyz", args, fmt)
+        query = item_class_queries.classes(**args)
+        return _without_money(listing(query, pagination_parameters), REPORTS["abc-xyz"].money)
 
 
 def _range(args, default_days: int):
@@ -240,17 +163,10 @@ class Exceptions(MethodView):
         postings in a warehouse unusual for the user (rules in docs/api.md)."""
         fmt = exports.requested_format(args.pop("format", None))
         health_queries.check_known(warehouse_id=args.get("warehouse_id"))
+        if fmt != "json":
+            return _file("exceptions", args, fmt)
         since, until = _range(args, 30)
         rows = control_queries.exceptions(since=since, until=until, **args)
-        if fmt != "json":
-            return _file(
-                rows,
-                EXCEPTION_COLUMNS,
-                fmt,
-                "exceptions",
-                "Exceptions",
-                "Ask for a shorter range or one kind.",
-            )
         size, number = pagination_parameters.page_size, pagination_parameters.page
         pagination_parameters.item_count = len(rows)
         return rows[(number - 1) * size : number * size]

@@ -13,6 +13,7 @@ from inventory import clock
 from inventory.db import budget_queries
 from inventory.db.base import db
 from inventory.db.procurement_models import Budget, CostCentre, PurchaseRequest
+from inventory.domain import approvals as ap
 from inventory.domain import numbers as n
 from inventory.domain.actors import Actor
 from inventory.domain.approvals import OverBudgetAction
@@ -104,6 +105,44 @@ def committed_spend(session, budget_id: int) -> Decimal:
     direct = budget_queries.order_values([budget_id], clock.now().date(), direct_only=True)
     figures = direct.get(budget_id, {})
     return requested + figures.get("on_order", 0) + figures.get("actual", 0)
+
+
+def check_direct_order(
+    session, actor: Actor, order_id: int, centre_id: int | None, amount_base: Decimal
+) -> bool:
+    """A direct order against its cost centre's budget of today, by the rule a request's final
+    approval follows (``check_budget``): OverBudget (409) when it would overspend a budget that
+    refuses; over one that flags, an audited ``purchase_order.over_budget`` and True. No
+    centre, or no budget period today: nothing to check.
+
+    The order is already written, and a draft counts in ``committed_spend`` from its creation,
+    so its own ``amount_base`` is taken out of the committed figure."""
+    if centre_id is None:
+        return False
+    day = clock.now().date()  # the UTC day budget_queries.order_values files the order under
+    budget = session.scalar(
+        select(Budget)
+        .where(Budget.cost_centre_id == centre_id, Budget.starts_on <= day, Budget.ends_on >= day)
+        .with_for_update()  # two orders against one budget take turns, as approvals do
+    )
+    if budget is None:
+        return False
+    figures = ap.BudgetFigures(
+        budget=budget.amount,
+        committed=committed_spend(session, budget.id) - amount_base,
+        requested=amount_base,
+    )
+    what = f"purchase order {order_id} against budget {budget.period} (id {budget.id})"
+    if not ap.check_budget(figures, budget.over_budget_action, what):
+        return False
+    audit.record(
+        actor,
+        "purchase_order.over_budget",
+        "purchase_order",
+        order_id,
+        after={"budget_id": budget.id, **figures.as_dict()},
+    )
+    return True
 
 
 def budget_snapshot(session, row: Budget) -> dict:

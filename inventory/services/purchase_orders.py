@@ -29,7 +29,7 @@ from inventory.domain import pricing as p
 from inventory.domain.actors import Actor
 from inventory.domain.orders import ApprovalStatus, OrderStatus
 from inventory.errors import InvalidTransition, NotFound, ValidationFailed
-from inventory.services import approvals, audit
+from inventory.services import approvals, audit, budgets
 from inventory.services.tx import retrying, transaction
 
 
@@ -244,7 +244,9 @@ def create_order(
             cost_centre_id=cost_centre_id,
         )
         session.flush()
-        require_approval(order.id, o.in_base(order.total, rate), actor)
+        amount = o.in_base(order.total, rate)
+        budgets.check_direct_order(session, actor, order.id, cost_centre_id, amount)
+        require_approval(order.id, amount, actor)
         return order.id
 
 
@@ -303,9 +305,14 @@ def send_order(actor: Actor, order_id: int, today: date) -> int:
         o.check_supplier_orderable(supplier.code, supplier.status)
         o.check_approved(order.approval_status, order.waiting_role)
         rate = rate_today(session, order.currency, today)
+        # Checked again when sent: other orders and approvals may have used the budget since.
+        flagged = budgets.check_direct_order(
+            session, actor, order.id, order.cost_centre_id, o.in_base(order.total, rate)
+        )
         order.exchange_rate = rate
         order.sent_at = clock.now()
-        move(session, actor, order, OrderStatus.SENT, f"exchange rate {rate}")
+        reason = f"exchange rate {rate}" + ("; over budget (flagged)" if flagged else "")
+        move(session, actor, order, OrderStatus.SENT, reason)
         session.flush()
         audit.record(
             actor,

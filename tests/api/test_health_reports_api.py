@@ -3,10 +3,19 @@ for warehouse, 403 for the rest; bad input as problem+json; the files; the jobs 
 
 from __future__ import annotations
 
-import pytest
+import csv
+import io
+from datetime import timedelta
 
+import pytest
+from openpyxl import load_workbook
+
+from inventory import clock
 from inventory.db.models import Stocktake
+from inventory.domain.approvals import OverBudget
+from inventory.services import budgets, purchase_requests
 from tests.api.helpers import assert_problem
+from tests.integration.approval_helpers import Procurement
 from tests.integration.purchasing_helpers import count
 
 REPORTS = ("ageing", "slow-moving", "abc-xyz", "exceptions", "supply-risk")
@@ -96,3 +105,60 @@ def test_the_jobs_from_the_cli(app, client, make, stocked):
     opened = count(Stocktake)
     assert runner.invoke(args=["jobs", "run", "cycle-counts"]).exit_code == 0
     assert count(Stocktake) == opened  # idempotent per day
+
+
+def test_the_files_end_with_totals_and_the_filters_used(client, make):
+    wh, other, item = make.warehouse(), make.warehouse(), make.item()
+    with clock.pinned(clock.now() - timedelta(days=10)):
+        make.receive(wh, item, 4, "2.50")
+        make.receive(wh, make.item(), 2, "1.25")
+        make.receive(other, item, 7, "1.00")  # outside the ageing filter: not in its totals
+    headers = make.headers("finance")
+    response = client.get(f"/api/v1/reports/ageing?format=csv&warehouse_id={wh}", headers=headers)
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, total = lines[0], lines[-2]
+    assert lines[-3] == [] and lines[-1] == ["filter", "warehouse_id", str(wh)]
+    totals = dict(zip(header, total, strict=True))
+    assert (totals["item_id"], totals["quantity"], totals["value"]) == ("Total", "6.000", "12.50")
+    assert (totals["qty_0_30"], totals["value_0_30"]) == ("6.000", "12.50")
+
+    response = client.get(
+        "/api/v1/reports/slow-moving?format=xlsx&slow_days=1&dead_days=2", headers=headers
+    )
+    book = load_workbook(io.BytesIO(response.get_data()))
+    rows = list(book["Slow-moving"].iter_rows(values_only=True))
+    titles, total = rows[0], dict(zip(rows[0], rows[-1], strict=True))
+    assert len(rows) == 1 + 3 + 1 and titles[0] == "Item id"
+    assert (total["Item id"], total["Quantity"], total["Value"]) == ("Total", 13, 19.5)
+    assert total["Idle days"] is None
+    filters = list(book["Filters"].iter_rows(values_only=True))
+    assert filters[0] == ("Filter", "Value")
+    assert ("slow_days", "1") in filters and ("dead_days", "2") in filters
+
+    response = client.get("/api/v1/reports/exceptions?format=csv", headers=headers)
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    filters = {line[1] for line in lines if line[:1] == ["filter"]}
+    assert lines[2][0] == "Total" and {"since", "until", "price_threshold_pct"} <= filters
+
+
+def test_over_budget_lists_approvals_flagged_through_not_refused_ones(client, make):
+    # One centre's budget flags an over-budget approval, the other's refuses it.
+    p = Procurement(make, budget="1000", action="flag")
+    flagged = p.request("1500")
+    purchase_requests.approve(p.approver, flagged)
+    strict = budgets.create_centre(p.admin, code="STRICT", name="Strict")["id"]
+    p.add_budget(strict, "1000", "refuse")
+    refused = p.request("1500", centre=strict)
+    with pytest.raises(OverBudget):
+        purchase_requests.approve(p.approver, refused)
+    within = p.request("100", centre=strict)
+    purchase_requests.approve(p.approver, within)
+
+    response = client.get(
+        "/api/v1/reports/exceptions?kind=over_budget", headers=make.headers("finance")
+    )
+    assert response.status_code == 200
+    assert [(r["kind"], r["reference"], r["value"]) for r in response.get_json()] == [
+        ("over_budget", f"purchase_request:{flagged}", "1500.00")
+    ]
