@@ -40,6 +40,9 @@ def from_environment(env=os.environ) -> dict:
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", ""),
         "JOB_SCHEDULE": env.get("JOB_SCHEDULE", ""),
         "SERVICE_TIME_ZONE": env.get("SERVICE_TIME_ZONE", "UTC"),
+        # A reorder run still "running" after this long lost its process (a killed worker, a
+        # restart): the next run marks it failed instead of waiting for it forever.
+        "REORDER_RUN_STALE_MINUTES": int(env.get("REORDER_RUN_STALE_MINUTES", "180")),
         # Stock health (inventory/services/stock_health.py).
         "CYCLE_COUNTS_PER_YEAR": env.get("CYCLE_COUNTS_PER_YEAR", "A=4,B=2,C=1"),
         "CYCLE_COUNT_USER": env.get("CYCLE_COUNT_USER", "cycle-counts"),

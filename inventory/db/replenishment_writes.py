@@ -41,6 +41,29 @@ def start_run(
     return run.id
 
 
+def abandon_stale_runs(session, started_before, reason: str) -> list[int]:
+    """Mark failed, with ``reason``, every run still ``running`` that started before
+    ``started_before``; returns their ids."""
+    stale = list(
+        session.scalars(
+            select(ReorderRun.id).where(
+                ReorderRun.status == "running", ReorderRun.started_at < started_before
+            )
+        )
+    )
+    if stale:
+        session.execute(
+            update(ReorderRun)
+            .where(ReorderRun.id.in_(stale))
+            .values(
+                status="failed",
+                finished_at=clock.now(),
+                errors=[{"item_id": None, "warehouse_id": None, "error": reason}],
+            )
+        )
+    return stale
+
+
 def _pair_filter(model, pairs: list[tuple[int, int]]):
     # item_id first narrows by the (run_id, item_id, warehouse_id) indexes
     items = sorted({i for i, _ in pairs}) or [-1]

@@ -123,6 +123,7 @@ def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):
     parameters = {**planned["parameters"], "mode": mode}
     try:
         with transaction() as session:
+            _abandon_stale(session, actor)
             run_id = writes.start_run(
                 session,
                 run_date=run_date,
@@ -139,6 +140,28 @@ def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):
             extra={"run_id": running},
         ) from None
     return run_id, planned["chunks"], False
+
+
+def _stale_minutes() -> int:
+    from flask import current_app, has_app_context
+
+    return (
+        int(current_app.config.get("REORDER_RUN_STALE_MINUTES", 180)) if has_app_context() else 180
+    )
+
+
+def _abandon_stale(session, actor: Actor | None) -> None:
+    """A run still ``running`` long after it began lost its process (a killed worker, a restart);
+    close it as failed so that it does not refuse every later run."""
+    minutes = _stale_minutes()
+    reason = (
+        f"Abandoned: still running more than {minutes} minutes after it began, when a new run "
+        "started (its process had stopped). REORDER_RUN_STALE_MINUTES sets the limit."
+    )
+    for run_id in writes.abandon_stale_runs(
+        session, clock.now() - timedelta(minutes=minutes), reason
+    ):
+        audit.record(actor, "reorder_run.abandon", "reorder_run", run_id, after={"error": reason})
 
 
 def run_reorder(

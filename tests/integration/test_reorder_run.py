@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 import forecasting
 from inventory import clock
 from inventory.db.base import db
+from inventory.db.models import AuditEvent
 from inventory.db.procurement_models import SupplierItem, SupplierPriceBreak
 from inventory.db.replenishment_models import (
     DemandForecast,
@@ -193,6 +194,52 @@ def test_a_second_run_while_one_is_running_is_a_conflict(shop):
         replenishment.run_reorder(run_date=RUN_DAY)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ReorderRun)) == 1
+
+
+def test_a_run_left_running_past_the_stale_limit_is_closed_by_the_next(shop, app):
+    shop.item()
+    app.config["REORDER_RUN_STALE_MINUTES"] = 60
+    db.session.add(
+        ReorderRun(
+            run_date=RUN_DAY,
+            status="running",
+            fingerprint="x",
+            parameters={},
+            progress_done=0,
+            progress_total=1,
+            started_at=clock.now() - timedelta(minutes=61),
+        )
+    )
+    db.session.commit()
+    run = replenishment.run_reorder(run_date=RUN_DAY)
+
+    assert run["id"] == 2 and run["status"] == "succeeded"
+    stale = db.session.get(ReorderRun, 1)
+    assert stale.status == "failed" and stale.finished_at is not None
+    assert "Abandoned" in stale.errors[0]["error"] and "60 minutes" in stale.errors[0]["error"]
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "reorder_run.abandon" in actions
+
+
+def test_a_run_inside_the_stale_limit_still_refuses_the_next(shop, app):
+    shop.item()
+    app.config["REORDER_RUN_STALE_MINUTES"] = 60
+    db.session.add(
+        ReorderRun(
+            run_date=RUN_DAY,
+            status="running",
+            fingerprint="x",
+            parameters={},
+            progress_done=0,
+            progress_total=1,
+            started_at=clock.now() - timedelta(minutes=59),
+        )
+    )
+    db.session.commit()
+    with pytest.raises(Conflict, match="already in progress"):
+        replenishment.run_reorder(run_date=RUN_DAY)
+    db.session.rollback()
+    assert db.session.get(ReorderRun, 1).status == "running"
 
 
 def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch):
