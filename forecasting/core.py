@@ -76,17 +76,21 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     testable = periods.index[periods >= test + max(h_bt, MIN_PERIODS["M"])]
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
     chosen = None
+    # Weekly (a season ETS cannot model): the costly models' final forecast runs their backtest
+    # fit forward instead of refitting it on the whole history (M.fit_forward).
+    carry = season > M.ETS_MAX_SEASON
+    fwd_fc = None
     if len(testable):
-        cv = M.backtest(
-            df[df["unique_id"].isin(testable)],
-            refit,
-            forward,
-            h_bt,
-            BACKTEST_WINDOWS,
-            step,
-            freq,
-            n_jobs,
-        )
+        tdf = df[df["unique_id"].isin(testable)]
+        if carry and forward:
+            cv = M.backtest(tdf, refit, [], h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
+            fwd_cv, fwd_fc = M.fit_forward(
+                tdf, forward, h_bt, BACKTEST_WINDOWS, step, horizon, freq, n_jobs
+            )
+            cv = cv.merge(fwd_cv, on=["unique_id", "ds", "cutoff"])
+            cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+        else:
+            cv = M.backtest(tdf, refit, forward, h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
         default = {}
         for klass, members in cls.reindex(testable).groupby(cls.reindex(testable)).groups.items():
             part = cv[cv["unique_id"].isin(members)]
@@ -104,6 +108,11 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
         name = repr(model)
         users = table.index[[name in str(label).split("+") for label in table["label"]]]
         fc[name] = np.nan
+        if len(users) and fwd_fc is not None:
+            carried = users[users.isin(fwd_fc["unique_id"])]
+            rows = fwd_fc["unique_id"].isin(carried).to_numpy()
+            fc.loc[fc["unique_id"].isin(carried), name] = fwd_fc.loc[rows, name].to_numpy()
+            users = users.difference(carried)
         if len(users):
             part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq, n_jobs)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import warnings
 
+import numpy as np
 import pandas as pd
 
 os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
@@ -124,3 +125,63 @@ def predict(df: pd.DataFrame, models: list, h: int, freq: str, n_jobs: int = 1) 
     """[unique_id, ds, <model>...]: the final forecast of every model for every series."""
     out = _quiet(lambda: _sf(models, freq, df, n_jobs).forecast(df=df, h=h))
     return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def fit_forward(
+    df: pd.DataFrame,
+    models: list,
+    h: int,
+    n_windows: int,
+    step: int,
+    horizon: int,
+    freq: str,
+    n_jobs: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The costly models fitted once per series, at the first backtest origin, and run forward
+    (`forward`: the fitted parameters on the longer history) over the later origins and to the end
+    of the history. Returns (backtest [unique_id, ds, cutoff, <model>...] as `backtest` gives with
+    refit=False, final forecast [unique_id, <model>...] `horizon` rows a series in unique_id order).
+
+    The same numbers as statsforecast's cross_validation(refit=False) for the backtest; the final
+    forecast skips the refit on the whole history, which cost as much as the backtest fit (on the
+    reorder bench's weekly series the parameters from all but the last year forecast as well: see
+    docs/performance.md)."""
+    df = df.sort_values(["unique_id", "ds"], kind="stable")
+    uid = df["unique_id"].to_numpy()
+    ids, start, length = np.unique(uid, return_index=True, return_counts=True)
+    test = h + step * (n_windows - 1)
+    pos = np.arange(len(df)) - np.repeat(start, length)
+    train = df[pos < np.repeat(length - test, length)]
+    sf = _sf(models, freq, train, n_jobs)
+    _quiet(lambda: sf.fit(df=train))
+    order = pd.Index(sf.uids).get_indexer(ids)
+    y_all, ds_all = df["y"].to_numpy(dtype=float), df["ds"].to_numpy()
+    names_ = names(models)
+    cv = np.empty((len(ids), n_windows, h, len(models)))
+    final = np.empty((len(ids), horizon, len(models)))
+    cut_pos = np.empty((len(ids), n_windows), dtype=int)
+
+    def run():
+        for i, (s, n) in enumerate(zip(start, length, strict=True)):
+            y = y_all[s : s + n]
+            for j in range(len(models)):
+                fitted = sf.fitted_[order[i], j]
+                for w in range(n_windows):
+                    c = n - test + w * step
+                    cut_pos[i, w] = s + c
+                    cv[i, w, :, j] = fitted.forward(y=y[:c], h=h)["mean"]
+                final[i, :, j] = fitted.forward(y=y, h=horizon)["mean"]
+
+    _quiet(run)
+    rows = (cut_pos[:, :, None] + np.arange(h)).ravel()
+    bt = pd.DataFrame(
+        {
+            "unique_id": uid[rows],
+            "ds": ds_all[rows],
+            "cutoff": np.repeat(ds_all[cut_pos.ravel() - 1], h),
+        }
+    )
+    bt[names_] = cv.reshape(-1, len(models))
+    fc = pd.DataFrame(final.reshape(-1, len(models)), columns=names_)
+    fc.insert(0, "unique_id", np.repeat(ids, horizon))
+    return bt, fc

@@ -55,3 +55,23 @@ def test_usable_jobs(monkeypatch, n_jobs, series, daemon, expected):
     process = multiprocessing.current_process()
     monkeypatch.setattr(process, "_config", {**process._config, "daemon": daemon})
     assert M.usable_jobs(n_jobs, series) == expected
+
+
+def test_fit_forward_backtest_is_statsforecasts_refit_false_and_final_runs_the_fit_forward():
+    frame = weekly(4).rename(columns={"item_id": "unique_id", "period": "ds", "qty": "y"})
+    _, costly = M.smooth_pool(52)
+    ref = M.backtest(frame, [], costly, 26, 3, 13, "W-MON")
+    bt, fc = M.fit_forward(frame, costly, 26, 3, 13, 8, "W-MON")
+    assert len(bt) == len(ref) == 4 * 3 * 26
+    both = ref.merge(bt, on=["unique_id", "ds", "cutoff"], suffixes=("", "_ff"))
+    assert len(both) == len(ref)
+    for name in M.names(costly):
+        np.testing.assert_allclose(both[name + "_ff"], both[name], rtol=1e-9)
+    # The final forecast: 8 periods a series, the fit at the first origin run on the whole history.
+    assert list(fc["unique_id"]) == list(np.repeat(sorted(frame["unique_id"].unique()), 8))
+    train = frame.groupby("unique_id").head(130 - 52)
+    fitted = M.AutoETS(season_length=1, model="AZN").fit(
+        train[train.unique_id == "s0"]["y"].to_numpy()
+    )
+    expect = fitted.forward(y=frame[frame.unique_id == "s0"]["y"].to_numpy(), h=8)["mean"]
+    np.testing.assert_allclose(fc.loc[fc.unique_id == "s0", "AutoETS"], expect, rtol=1e-9)
