@@ -176,8 +176,8 @@ def test_a_run_without_the_settings_row_uses_the_migrations_defaults(shop):
     }
 
 
-def test_a_second_run_while_one_is_running_is_a_conflict(shop):
-    shop.item()
+def _running_run(started_at) -> None:
+    """A run recorded as in progress since ``started_at``, as a live (or dead) process leaves it."""
     db.session.add(
         ReorderRun(
             run_date=RUN_DAY,
@@ -186,10 +186,15 @@ def test_a_second_run_while_one_is_running_is_a_conflict(shop):
             parameters={},
             progress_done=0,
             progress_total=1,
-            started_at=clock.now(),
+            started_at=started_at,
         )
     )
     db.session.commit()
+
+
+def test_a_second_run_while_one_is_running_is_a_conflict(shop):
+    shop.item()
+    _running_run(clock.now())
     with pytest.raises(Conflict, match=r"already in progress \(run 1\)"):
         replenishment.run_reorder(run_date=RUN_DAY)
     db.session.rollback()
@@ -199,18 +204,7 @@ def test_a_second_run_while_one_is_running_is_a_conflict(shop):
 def test_a_run_left_running_past_the_stale_limit_is_closed_by_the_next(shop, app):
     shop.item()
     app.config["REORDER_RUN_STALE_MINUTES"] = 60
-    db.session.add(
-        ReorderRun(
-            run_date=RUN_DAY,
-            status="running",
-            fingerprint="x",
-            parameters={},
-            progress_done=0,
-            progress_total=1,
-            started_at=clock.now() - timedelta(minutes=61),
-        )
-    )
-    db.session.commit()
+    _running_run(clock.now() - timedelta(minutes=61))
     run = replenishment.run_reorder(run_date=RUN_DAY)
 
     assert run["id"] == 2 and run["status"] == "succeeded"
@@ -224,18 +218,7 @@ def test_a_run_left_running_past_the_stale_limit_is_closed_by_the_next(shop, app
 def test_a_run_inside_the_stale_limit_still_refuses_the_next(shop, app):
     shop.item()
     app.config["REORDER_RUN_STALE_MINUTES"] = 60
-    db.session.add(
-        ReorderRun(
-            run_date=RUN_DAY,
-            status="running",
-            fingerprint="x",
-            parameters={},
-            progress_done=0,
-            progress_total=1,
-            started_at=clock.now() - timedelta(minutes=59),
-        )
-    )
-    db.session.commit()
+    _running_run(clock.now() - timedelta(minutes=59))
     with pytest.raises(Conflict, match="already in progress"):
         replenishment.run_reorder(run_date=RUN_DAY)
     db.session.rollback()
