@@ -1,22 +1,29 @@
 """Stock health read models: ageing of the stock on hand, slow-moving and dead stock, the kept
 ABC/XYZ classes. Each is one grouped SQL statement; Python only shapes the aggregated rows.
 
-Ageing rule for moving-average items (every item until FIFO layers exist): the quantity on hand
-is taken to be what came in most recently. Inbound movements (positive ledger rows that are not
-reversals, of documents not cancelled: receipts, transfers in, stock found) are walked newest
-first with a running sum (a window function); each contributes until the running sum reaches the
-quantity on hand, the one that crosses it only in part. Each contribution is aged by its posting
-day. On-hand quantity no inbound row explains (none should) falls in the oldest bucket. Value is
-spread over the buckets at the balance's average cost, the oldest bucket taking the rounding
-remainder so the buckets add up to the balance value to the cent.
+Ageing rule for FIFO items (``item.valuation_method = 'fifo'``): the stock on hand is exactly
+their open cost layers (``fifo_layer`` rows with quantity remaining), each aged by the day it was
+first received (kept across transfers) and valued at its remaining value, so the buckets carry
+the layers' own costs, not an average.
+
+Ageing rule for moving-average items: the quantity on hand is taken to be what came in most
+recently. Inbound movements (positive ledger rows that are not reversals, of documents not
+cancelled: receipts, transfers in, stock found) are walked newest first with a running sum (a
+window function); each contributes until the running sum reaches the quantity on hand, the one
+that crosses it only in part. Each contribution is aged by its posting day. Value is spread over
+the buckets at the balance's average cost, the oldest bucket taking the rounding remainder so the
+buckets add up to the balance value to the cent.
+
+Both: on-hand quantity (and, for FIFO, value) no layer explains (none should) falls in the oldest
+bucket, so the buckets always add up to the balance.
 
 Speed: the inbound rows come from the partial covering index ``ix_stock_ledger_inbound``
 (index-only, already in the window's order) and cancelled documents, which are few, are an
 anti-join rather than a document lookup per ledger row.
 
-FIFO seam: ``_LAYERS`` yields ``(item_id, warehouse_id, posted_at, quantity, ord)`` for the
-stock a pair could hold; FIFO items will get their open cost layers (quantity remaining, receipt
-date) there instead of the inbound ledger rows, and the rest of the statement stays as it is.
+``_LAYERS`` yields ``(item_id, warehouse_id, posted_at, quantity, value, ord)`` for the stock
+a pair could hold: open cost layers for FIFO items (``value`` their remaining value), inbound
+ledger rows for the others (``value`` NULL: valued later at the average cost).
 """
 
 from __future__ import annotations
@@ -81,18 +88,25 @@ def _scope(item_id, warehouse_id, category) -> tuple[str, dict]:
 
 
 _ONHAND = """
-  SELECT b.item_id, b.warehouse_id, b.quantity AS qty, b.value AS value
+  SELECT b.item_id, b.warehouse_id, b.quantity AS qty, b.value AS value,
+         i.valuation_method AS method
   FROM stock_balance b JOIN item i ON i.id = b.item_id
   WHERE b.quantity > 0 {scope}
 """
 
 _LAYERS = """
-  SELECT l.item_id, l.warehouse_id, l.posted_at, l.quantity, l.id AS ord
+  SELECT l.item_id, l.warehouse_id, l.posted_at, l.quantity, CAST(NULL AS BIGINT) AS value,
+         l.id AS ord
   FROM stock_ledger l
   JOIN page o ON o.item_id = l.item_id AND o.warehouse_id = l.warehouse_id
-  WHERE l.quantity > 0 AND NOT l.reversal
+  WHERE o.method <> 'fifo' AND l.quantity > 0 AND NOT l.reversal
     AND NOT EXISTS (
       SELECT 1 FROM stock_document d WHERE d.id = l.document_id AND d.status = 'cancelled')
+  UNION ALL
+  SELECT f.item_id, f.warehouse_id, f.received_at, f.remaining_quantity, f.remaining_value, f.id
+  FROM fifo_layer f
+  JOIN page o ON o.item_id = f.item_id AND o.warehouse_id = f.warehouse_id
+  WHERE o.method = 'fifo' AND f.remaining_quantity > 0
 """
 
 _AGEING_SQL = """
@@ -102,28 +116,35 @@ WITH page AS (
   LIMIT :limit OFFSET :offset
 ), layers AS ({layers}
 ), ranked AS (
-  SELECT y.item_id, y.warehouse_id, y.posted_at, y.quantity, o.qty AS on_hand,
+  SELECT y.item_id, y.warehouse_id, y.posted_at, y.quantity, y.value, o.qty AS on_hand,
          SUM(y.quantity) OVER (
            PARTITION BY y.item_id, y.warehouse_id
            ORDER BY y.posted_at DESC, y.ord DESC ROWS UNBOUNDED PRECEDING) AS upto
   FROM layers y JOIN page o ON o.item_id = y.item_id AND o.warehouse_id = y.warehouse_id
 ), attributed AS (
   SELECT item_id, warehouse_id, posted_at,
-         CASE WHEN upto <= on_hand THEN quantity ELSE on_hand - (upto - quantity) END AS qty
+         CASE WHEN upto <= on_hand THEN quantity ELSE on_hand - (upto - quantity) END AS qty,
+         -- a FIFO layer is crossed only if layers and balance disagree: its share, truncated
+         CASE WHEN upto <= on_hand THEN value
+              ELSE value * (on_hand - (upto - quantity)) / quantity END AS value
   FROM ranked
   WHERE upto - quantity < on_hand
 )
-SELECT o.item_id, o.warehouse_id, o.qty, o.value, i.sku, i.name, i.category, w.code,
+SELECT o.item_id, o.warehouse_id, o.qty, o.value, o.method, i.sku, i.name, i.category, w.code,
        SUM(CASE WHEN a.posted_at >= :c0 THEN a.qty ELSE 0 END) AS b0,
        SUM(CASE WHEN a.posted_at < :c0 AND a.posted_at >= :c1 THEN a.qty ELSE 0 END) AS b1,
        SUM(CASE WHEN a.posted_at < :c1 AND a.posted_at >= :c2 THEN a.qty ELSE 0 END) AS b2,
        SUM(CASE WHEN a.posted_at < :c2 AND a.posted_at >= :c3 THEN a.qty ELSE 0 END) AS b3,
+       SUM(CASE WHEN a.posted_at >= :c0 THEN a.value ELSE 0 END) AS v0,
+       SUM(CASE WHEN a.posted_at < :c0 AND a.posted_at >= :c1 THEN a.value ELSE 0 END) AS v1,
+       SUM(CASE WHEN a.posted_at < :c1 AND a.posted_at >= :c2 THEN a.value ELSE 0 END) AS v2,
+       SUM(CASE WHEN a.posted_at < :c2 AND a.posted_at >= :c3 THEN a.value ELSE 0 END) AS v3,
        MIN(a.posted_at) AS oldest, MAX(a.posted_at) AS newest
 FROM page o
 JOIN item i ON i.id = o.item_id
 JOIN warehouse w ON w.id = o.warehouse_id
 LEFT JOIN attributed a ON a.item_id = o.item_id AND a.warehouse_id = o.warehouse_id
-GROUP BY o.item_id, o.warehouse_id, o.qty, o.value, i.sku, i.name, i.category, w.code
+GROUP BY o.item_id, o.warehouse_id, o.qty, o.value, o.method, i.sku, i.name, i.category, w.code
 ORDER BY o.item_id, o.warehouse_id
 """
 
@@ -159,7 +180,11 @@ def ageing(
         quantity, value = _qty(r["qty"]), _money(r["value"])
         dated = [_qty(r[f"b{n}"]) for n in range(4)]
         quantities = [*dated, quantity - sum(dated)]
-        values = _spread(value, quantity, quantities)
+        if r["method"] == "fifo":  # the layers' own values; the oldest bucket the rest
+            priced = [_money(r[f"v{n}"]) for n in range(4)]
+            values = [*priced, value - sum(priced)]
+        else:
+            values = _spread(value, quantity, quantities)
         row = {
             "item_id": r["item_id"],
             "sku": r["sku"],

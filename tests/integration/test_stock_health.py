@@ -12,7 +12,14 @@ from inventory.db.models import Stocktake, StocktakeLine
 from inventory.domain import cycle_counts as cc
 from inventory.domain.receiving import ReceiptLineIn
 from inventory.domain.stocktake import CountIn
-from inventory.services import receipts, replenishment, stock, stock_health, stocktakes
+from inventory.services import (
+    master_data,
+    receipts,
+    replenishment,
+    stock,
+    stock_health,
+    stocktakes,
+)
 from inventory.services.tx import transaction
 from tests.integration import receipt_helpers as rh
 from tests.integration.purchasing_helpers import count
@@ -64,6 +71,44 @@ def test_ageing_of_stock_older_than_a_year_and_the_bucket_edges(backend, make):
             make.receive(wh, item, 1, "1.00")
     [row] = health_queries.ageing(today=TODAY, limit=10)
     assert [row[f"qty_{b}"] for b in health_queries.BUCKETS] == [2, 2, 2, 2, 1]
+
+
+def test_ageing_of_a_fifo_item_by_its_open_layers(backend, make):
+    w1, w2 = make.warehouse(), make.warehouse()
+    item = make.item()
+    master_data.update("item", make.admin, item, {"valuation_method": "fifo"}, lambda _: None)
+    with clock.pinned(at(200)):
+        make.receive(w1, item, 10, "2.00")
+    with clock.pinned(at(20)):
+        make.receive(w1, item, 5, "3.00")
+    with clock.pinned(at(10)):  # FIFO: 4 of the oldest layer go out, 6 @ 2.00 stay
+        make.document("issue", w1, [(item, 4, None)])
+    with clock.pinned(at(5)):  # 2 more of the oldest layer move, keeping their receipt date
+        make.document("transfer", w1, [(item, 2, None)], to_warehouse_id=w2)
+    # w1 holds 4 @ 2.00 received 200 days ago and 5 @ 3.00 received 20 days ago: 23.00.
+    # The average cost (23/9) would put 12.78 in 0_30; the layers put exactly 15.00 there.
+    # w2 holds 2 @ 2.00 received 200 days ago (the moving-average rule would say 5 days).
+    first, second = health_queries.ageing(today=TODAY, item_id=item, limit=10)
+    assert (first["warehouse_id"], first["quantity"], first["value"]) == (w1, D(9), D("23.00"))
+    assert [first[f"qty_{b}"] for b in health_queries.BUCKETS] == [D(5), 0, 0, D(4), 0]
+    assert [first[f"value_{b}"] for b in health_queries.BUCKETS] == [
+        D("15.00"),
+        D("0.00"),
+        D("0.00"),
+        D("8.00"),
+        D("0.00"),
+    ]
+    assert (first["oldest_receipt_at"], first["newest_receipt_at"]) == (at(200), at(20))
+    assert (second["warehouse_id"], second["quantity"], second["value"]) == (w2, D(2), D("4.00"))
+    assert [second[f"qty_{b}"] for b in health_queries.BUCKETS] == [0, 0, 0, D(2), 0]
+    assert [second[f"value_{b}"] for b in health_queries.BUCKETS] == [
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+        D("4.00"),
+        D("0.00"),
+    ]
+    assert second["oldest_receipt_at"] == at(200)
 
 
 def test_slow_moving_and_dead(backend, make):
