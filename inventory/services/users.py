@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -103,12 +104,21 @@ def issue_token(user_id: int, ttl: timedelta) -> IssuedToken:
     return IssuedToken(token, expires_at)
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash of a random password, made once per process, checked for unknown usernames."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def login(username: str, password: str, address: str, policy: LoginPolicy) -> IssuedToken:
     """Exchange a password for a bearer token; too many recent failures of this username, or
     from this address, are refused with 429 (``inventory.domain.login_throttle``)."""
     check_throttle(username, address, policy)
     user = uq.active_user_by_username(db.session, username)
-    if user is None or not check_password_hash(user.password_hash, password):
+    # An unknown username costs the same hash check as a known one, so the answer's timing does
+    # not tell which usernames exist.
+    stored = user.password_hash if user is not None else _unknown_user_hash()
+    if not check_password_hash(stored, password) or user is None:
         record_failure(username, address)
         raise Unauthenticated("Wrong username or password.")
     with transaction():

@@ -63,6 +63,21 @@ def test_wrong_password_and_unknown_user_are_401(client, make):
     assert_problem(client.post(TOKEN, json={"username": user.username}), 422)
 
 
+def test_an_unknown_username_costs_a_password_check_like_a_known_one(client, make, monkeypatch):
+    # Without it an attacker could tell existing usernames by how fast the 401 comes back.
+    user = make.user("viewer")
+    checked = []
+    real = users.check_password_hash
+    monkeypatch.setattr(
+        users,
+        "check_password_hash",
+        lambda stored, given: checked.append(given) or real(stored, given),
+    )
+    assert_problem(_login(client, "nobody-at-all", "guess-1"), 401, "unauthenticated")
+    assert_problem(_login(client, user.username, "guess-2"), 401, "unauthenticated")
+    assert checked == ["guess-1", "guess-2"]
+
+
 def test_revoked_token_is_refused(backend, client, make):
     user = make.user("warehouse")
     token = _login(client, user.username).get_json()["access_token"]
