@@ -17,32 +17,14 @@ from flask.cli import AppGroup
 
 from api import exports
 from api.config import service_zone
-from api.report_catalogue import REPORTS, Report, filters_used
+from api.report_catalogue import FILTER_KEYS, REPORTS, USED_KEYS, Report, filters_used
 from inventory.services import finance_reports
 
 reports_cli = AppGroup("reports", help="Reports as files.")
 
 # CLI option → query key; ``from``/``to`` become ``since``/``until`` for the reports that
 # name their range that way.
-FILTER_OPTIONS = (
-    "group_by",
-    "supplier_id",
-    "cost_centre_id",
-    "warehouse_id",
-    "item_id",
-    "category",
-    "reason",
-    "period",
-    "slow_days",
-    "dead_days",
-    "status",
-    "abc",
-    "xyz",
-    "sort",
-    "kind",
-    "price_threshold_pct",
-    "unusual_share",
-)
+FILTER_OPTIONS = ("group_by", *FILTER_KEYS, *(k for k in USED_KEYS if k != "group_by"))
 
 
 def _query_keys(report: Report) -> set[str]:
