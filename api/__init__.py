@@ -7,8 +7,9 @@ from flask_migrate import Migrate
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import auth, config, problems, request_log
-from api.schemas.common import DecimalString
+from api import auth, problems, request_log
+from delivery import config
+from delivery.schemas.common import DecimalString
 from inventory.db import health_models as _health_models  # noqa: F401
 from inventory.db import models as _models  # noqa: F401 - registers the tables
 from inventory.db import procurement_models as _procurement_models  # noqa: F401

@@ -1,68 +1,19 @@
-"""Who may call what: every endpoint declares its roles; requests are checked before parsing."""
+"""The API's side of access: a bearer token checked against the view's declared roles.
+
+The declarations themselves (``roles``, ``public``) live in delivery/access.py, shared with the
+pages; this module only reads the token, before the body is parsed.
+"""
 
 from __future__ import annotations
 
-from copy import deepcopy
-from datetime import timedelta
+from flask import g, request
 
-from flask import current_app, g, request
-
-from inventory.domain.actors import ALL_ROLES, Actor, Role
-from inventory.domain.login_throttle import ThrottleLimits
+from delivery.access import PUBLIC, WEB_BLUEPRINT, admit, declared_roles
 from inventory.errors import PermissionDenied, Unauthenticated
 from inventory.services import users
 
-PUBLIC = "public"
-EVERYONE = frozenset(ALL_ROLES)
 # Endpoints that serve documentation and static files, not data.
 _OPEN_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "docs_assets"}
-
-
-def roles(*names: Role | str):
-    """Admit callers holding any of ``names``; documented in the spec as ``x-roles``."""
-    allowed = frozenset(str(n) for n in names)
-    unknown = allowed - ALL_ROLES
-    if unknown:
-        raise ValueError(f"unknown roles {unknown}")
-    return _declare(
-        allowed,
-        {
-            "security": [{"bearerAuth": []}],
-            "x-roles": sorted(allowed),
-            "responses": {"401": "UNAUTHORIZED", "403": "FORBIDDEN"},
-        },
-    )
-
-
-def public(func):
-    return _declare(PUBLIC, {"security": [], "x-roles": ["public"]})(func)
-
-
-def _declare(allowed, doc: dict):
-    def decorator(func):
-        func._qm_roles = allowed
-        apidoc = deepcopy(getattr(func, "_apidoc", {}))
-        manual = apidoc.setdefault("manual_doc", {})
-        for key, value in doc.items():
-            if isinstance(value, dict):
-                manual.setdefault(key, {}).update(value)
-            else:
-                manual[key] = value
-        func._apidoc = apidoc
-        return func
-
-    return decorator
-
-
-def declared_roles(endpoint: str | None, method: str):
-    view = current_app.view_functions.get(endpoint or "")
-    if view is None:
-        return PUBLIC  # unknown path: let routing answer 404/405
-    view_class = getattr(view, "view_class", None)
-    func = getattr(view_class, method.lower(), None) if view_class else view
-    if method == "HEAD" and func is None and view_class is not None:
-        func = getattr(view_class, "get", None)
-    return getattr(func, "_qm_roles", None)
 
 
 def authenticate() -> None:
@@ -70,6 +21,8 @@ def authenticate() -> None:
     g.actor = None
     if request.method == "OPTIONS" or request.endpoint in _OPEN_ENDPOINTS:
         return
+    if request.blueprint == WEB_BLUEPRINT:
+        return  # the pages sign in by session cookie (web/session.py)
     allowed = declared_roles(request.endpoint, request.method)
     if allowed == PUBLIC:
         return
@@ -82,29 +35,9 @@ def authenticate() -> None:
     actor = users.actor_for_token(token.strip())
     if actor is None:
         raise Unauthenticated("The token is unknown, expired or revoked; log in again.")
-    if not actor.has_any(allowed):
-        raise PermissionDenied(
-            f"This needs one of the roles {sorted(allowed)}; you have {sorted(actor.roles)}. "
-            "Ask an admin to grant one of those roles."
-        )
+    admit(actor, allowed)
     g.actor = actor
-
-
-def current_actor() -> Actor:
-    return g.actor
 
 
 def bearer_token() -> str:
     return request.headers.get("Authorization", "").partition(" ")[2].strip()
-
-
-def login_policy() -> users.LoginPolicy:
-    config = current_app.config
-    return users.LoginPolicy(
-        limits=ThrottleLimits(
-            per_username=config["LOGIN_MAX_FAILURES"],
-            per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
-        ),
-        token_ttl=timedelta(hours=config["TOKEN_TTL_HOURS"]),
-    )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import jsonify, request
 
-from api.auth import current_actor
+from delivery.access import current_actor
 from inventory.services import idempotency
 
 IDEMPOTENCY_DOC = {

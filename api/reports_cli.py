@@ -1,5 +1,5 @@
 """``flask reports export NAME --format csv|xlsx --output FILE``: a report from
-api/report_catalogue.py as a file, with its totals and the filters used, and a progress bar.
+delivery/report_catalogue.py as a file, with its totals and the filters used, and a progress bar.
 
 The filters load through the same query schema the API reads, so they validate and default the
 same way; a filter the report does not take is a usage error (exit 2) naming the ones it does.
@@ -15,9 +15,9 @@ import click
 import marshmallow as ma
 from flask.cli import AppGroup
 
-from api import exports
-from api.config import service_zone
-from api.report_catalogue import FILTER_KEYS, REPORTS, USED_KEYS, Report, filters_used
+from delivery import exports
+from delivery.config import service_zone
+from delivery.report_catalogue import FILTER_KEYS, REPORTS, USED_KEYS, Report, filters_used
 from inventory.services import finance_reports
 
 reports_cli = AppGroup("reports", help="Reports as files.")

@@ -80,7 +80,7 @@ def timed(port: int, path: str, token: str, repeat: int) -> tuple[float, bytes]:
 
 
 def csv_totals(body: bytes) -> dict[str, str]:
-    """The ``Total`` row of a report CSV (api/exports.report_csv_chunks) by column key."""
+    """The ``Total`` row of a report CSV (delivery/exports.report_csv_chunks) by column key."""
     lines = list(csv.reader(io.StringIO(body.decode("utf-8"))))
     total = next(line for line in lines if line and line[0] == "Total")
     return dict(zip(lines[0], total, strict=False))

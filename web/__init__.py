@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from api.auth import public
+from delivery.access import public
 
 pages = Blueprint("web", __name__, template_folder="templates")
 

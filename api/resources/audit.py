@@ -2,11 +2,11 @@ import json
 
 from flask.views import MethodView
 
-from api import exports
-from api.auth import roles
 from api.blueprint import Blueprint, listing
-from api.exports import Column
-from api.schemas.users import AuditEventSchema, AuditQuerySchema
+from delivery import exports
+from delivery.access import roles
+from delivery.exports import Column
+from delivery.schemas.users import AuditEventSchema, AuditQuerySchema
 from inventory.db import queries
 from inventory.domain.actors import Role
 

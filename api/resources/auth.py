@@ -1,9 +1,10 @@
 from flask import request
 from flask.views import MethodView
 
-from api.auth import EVERYONE, bearer_token, current_actor, login_policy, public, roles
+from api.auth import bearer_token
 from api.blueprint import Blueprint
-from api.schemas.users import TokenRequestSchema, TokenSchema
+from delivery.access import EVERYONE, current_actor, login_policy, public, roles
+from delivery.schemas.users import TokenRequestSchema, TokenSchema
 from inventory.services import users
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")

@@ -9,12 +9,12 @@ the money left out (null); everyone else gets 403.
 from flask import Response
 from flask.views import MethodView
 
-from api import charts, exports
-from api.auth import current_actor, roles
 from api.blueprint import Blueprint
-from api.config import service_zone
-from api.report_catalogue import REPORTS, filters_of, hide_money
-from api.schemas.finance_reports import (
+from delivery import charts, exports
+from delivery.access import current_actor, roles
+from delivery.config import service_zone
+from delivery.report_catalogue import REPORTS, filters_of, hide_money
+from delivery.schemas.finance_reports import (
     BudgetQuerySchema,
     BudgetReportSchema,
     CogsQuerySchema,

@@ -2,9 +2,9 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from api.auth import public
 from api.blueprint import Blueprint
 from api.problems import RETRY_AFTER_SECONDS
+from delivery.access import public
 from inventory.services import health
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Liveness and readiness")

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from flask.views import MethodView
 
-from api import exports
-from api.auth import current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.report_catalogue import REPORTS, filters_used, hide_money
-from api.schemas.health_reports import (
+from delivery import exports
+from delivery.access import current_actor, roles
+from delivery.report_catalogue import REPORTS, filters_used, hide_money
+from delivery.schemas.health_reports import (
     AgeingRowSchema,
     ClassQuerySchema,
     ClassRowSchema,

@@ -3,9 +3,9 @@ delete while unreferenced."""
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.schemas.master import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.master import (
     ItemQuerySchema,
     ItemSchema,
     ItemUpdateSchema,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.schemas.procurement_setup import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.procurement_setup import (
     ApprovalRuleQuerySchema,
     ApprovalRuleSchema,
     ApprovalRuleUpdateSchema,

@@ -5,10 +5,10 @@ from decimal import Decimal
 from flask import current_app
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.orders import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.orders import (
     FromRequestsInSchema,
     OrderQuerySchema,
     OrdersCreatedSchema,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.requests import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.requests import (
     ApproveSchema,
     CancelSchema,
     InboxEntrySchema,

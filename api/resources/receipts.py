@@ -4,10 +4,10 @@ supplier, and inspection plans."""
 from flask import current_app
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.receipts import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.receipts import (
     InspectionPlanQuerySchema,
     InspectionPlanSchema,
     InspectionPlanUpdateSchema,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.replenishment import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.replenishment import (
     AcceptedSchema,
     AcceptSchema,
     DismissedSchema,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api import exports
-from api.auth import EVERYONE, roles
 from api.blueprint import Blueprint
-from api.schemas.replenishment_forecasts import (
+from delivery import exports
+from delivery.access import EVERYONE, roles
+from delivery.schemas.replenishment_forecasts import (
     AccuracyItemQuerySchema,
     AccuracyItemSchema,
     AccuracyQuerySchema,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.schemas.replenishment_forecasts import PolicyQuerySchema, PolicySchema, SettingsSchema
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.replenishment_forecasts import PolicyQuerySchema, PolicySchema, SettingsSchema
 from inventory.db import review_queries as rq
 from inventory.domain.actors import Role
 from inventory.services import reorder_review

@@ -8,10 +8,10 @@ now from the receipts.
 from flask import Response
 from flask.views import MethodView
 
-from api import charts, exports
-from api.auth import roles
 from api.blueprint import Blueprint
-from api.schemas.scores import (
+from delivery import charts, exports
+from delivery.access import roles
+from delivery.schemas.scores import (
     LIVE_FIELDS,
     ScoreDetailSchema,
     ScoreListQuerySchema,

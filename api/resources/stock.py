@@ -2,11 +2,11 @@
 
 from flask.views import MethodView
 
-from api import exports
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.stock import (
+from delivery import exports
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.stock import (
     BalanceQuerySchema,
     BalanceSchema,
     DocumentQuerySchema,

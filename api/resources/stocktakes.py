@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
 from api.idempotent import IDEMPOTENCY_DOC, run_once
-from api.schemas.stocktakes import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.stocktakes import (
     CountsInSchema,
     StocktakeInSchema,
     StocktakeQuerySchema,

@@ -2,9 +2,9 @@
 
 from flask.views import MethodView
 
-from api.auth import EVERYONE, current_actor, roles
 from api.blueprint import Blueprint, listing
-from api.schemas.suppliers import (
+from delivery.access import EVERYONE, current_actor, roles
+from delivery.schemas.suppliers import (
     ExchangeRateQuerySchema,
     ExchangeRateSchema,
     ProposalQuerySchema,

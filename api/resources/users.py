@@ -1,9 +1,10 @@
 from flask import request
 from flask.views import MethodView
 
-from api.auth import EVERYONE, bearer_token, current_actor, login_policy, roles
+from api.auth import bearer_token
 from api.blueprint import Blueprint
-from api.schemas.users import (
+from delivery.access import EVERYONE, current_actor, login_policy, roles
+from delivery.schemas.users import (
     PasswordChangeSchema,
     PasswordResetSchema,
     UserCreateSchema,

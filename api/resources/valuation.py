@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api import exports
-from api.auth import current_actor, roles
 from api.blueprint import Blueprint
-from api.schemas.valuation import (
+from delivery import exports
+from delivery.access import current_actor, roles
+from delivery.schemas.valuation import (
     PeriodListSchema,
     PeriodSchema,
     ReopenedSchema,

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from api import config, create_app
+from api import create_app
+from delivery import config
 from inventory.db.base import db
 from inventory.db.models import LoginFailure
 from inventory.services import users

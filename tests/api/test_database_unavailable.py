@@ -15,7 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import create_app
-from api.auth import public
+from delivery.access import public
 from inventory.db.base import db, is_unreachable
 from tests.api.helpers import assert_problem
 

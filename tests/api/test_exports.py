@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from api import charts, exports
+from delivery import charts, exports
 from inventory import clock
 from inventory.services import scoring
 from tests.api.helpers import assert_problem

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from api import create_app
-from api.auth import public
+from delivery.access import public
 from inventory.db.base import db
 from tests.api.helpers import assert_problem, row_counts, writes_nothing
 from tests.conftest import Factory

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from api.config import service_zone
 from bench.seed_large import Refused, conninfo, seed_large
+from delivery.config import service_zone
 from inventory import clock
 from inventory.db.base import db
 from inventory.services import finance_reports

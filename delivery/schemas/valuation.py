@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import Amount, DayOrMoment, ExportFormat, QueryId, Text, When
+from delivery.schemas.common import Amount, DayOrMoment, ExportFormat, QueryId, Text, When
 
 
 class ValuationQuerySchema(ma.Schema):

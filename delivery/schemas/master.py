@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import Amount, Code, Flag, Id, Text, When, sort_field
+from delivery.schemas.common import Amount, Code, Flag, Id, Text, When, sort_field
 from inventory.db.queries import ITEM_SORTS, WAREHOUSE_SORTS
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
+from delivery.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.purchasing_queries import SUPPLIER_SORTS
 from inventory.domain.pricing import MAX_LEAD_TIME_DAYS, MAX_PRICE_BREAKS, SupplierStatus
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When, sort_field
+from delivery.schemas.common import Amount, Id, QueryId, Text, When, sort_field
 from inventory.db.purchasing_queries import ORDER_SORTS
 from inventory.domain.orders import MAX_ORDER_LINES, ApprovalStatus, OrderStatus
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import DayOrMoment, ExportFormat, Flag, Id, QueryId, Text, When
+from delivery.schemas.common import DayOrMoment, ExportFormat, Flag, Id, QueryId, Text, When
 from inventory.domain.actors import ALL_ROLES
 
 

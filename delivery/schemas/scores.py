@@ -11,7 +11,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import ExportFormat, Id, When
+from delivery.schemas.common import ExportFormat, Id, When
 from inventory.domain.scoring import DEFAULT_WEIGHTS, PARTS
 
 LIVE_FIELDS = ("as_of", "window_months", "grace_days", "k") + tuple(f"weight_{p}" for p in PARTS)

@@ -10,7 +10,7 @@ from typing import Literal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.config import service_zone
+from delivery.config import service_zone
 
 MAX_ID = 2**31 - 1
 # Far beyond any real stock or price, and within what the fixed-point columns hold exactly.

@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Flag, Id, QueryId, Text, When
+from delivery.schemas.common import Amount, Flag, Id, QueryId, Text, When
 from inventory.domain.stocktake import MAX_COUNT_LINES, StocktakeStatus
 
 

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from api.config import service_zone
+from delivery.config import service_zone
 from inventory import clock
 from inventory.errors import ValidationFailed
 

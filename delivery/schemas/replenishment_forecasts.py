@@ -13,7 +13,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import (
+from delivery.schemas.common import (
     Amount,
     DecimalString,
     ExportFormat,

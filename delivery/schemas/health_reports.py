@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import (
+from delivery.schemas.common import (
     Amount,
     DayOrMoment,
     DecimalString,

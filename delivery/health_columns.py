@@ -1,12 +1,12 @@
 """The columns of the stock health and control reports as files, and which of them are money.
 
-Apart from api/report_catalogue.py so the catalogue and the views (api/resources/
+Apart from delivery/report_catalogue.py so the catalogue and the views (api/resources/
 health_reports.py) both read them without importing each other.
 """
 
 from __future__ import annotations
 
-from api.exports import Column
+from delivery.exports import Column
 from inventory.db import health_queries
 
 STOCK_COLUMNS = [

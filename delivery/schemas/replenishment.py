@@ -2,7 +2,7 @@
 draft purchase requests, or dismiss).
 
 Forecast figures are estimates, not books: they travel as JSON numbers (``estimate``, from
-``api.schemas.replenishment_forecasts``).
+``delivery.schemas.replenishment_forecasts``).
 Quantities and prices are exact decimals written as strings.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Id, QueryId, Text, When
-from api.schemas.replenishment_forecasts import estimate
-from api.schemas.requests import RequestSchema
+from delivery.schemas.common import Amount, Id, QueryId, Text, When
+from delivery.schemas.replenishment_forecasts import estimate
+from delivery.schemas.requests import RequestSchema
 from forecasting import DEMAND_CLASSES
 from inventory.domain.reorder_review import (
     ABC_CLASSES,

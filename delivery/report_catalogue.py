@@ -5,7 +5,7 @@ import by name).
 
 The health reports' ``build`` streams: rows come a page (or a cursor chunk) at a time and the
 totals dict it returns fills in as they pass, so it is complete once the rows are consumed —
-which is when the file writers (api/exports.py) read it.
+which is when the file writers (delivery/exports.py) read it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from api.exports import Column
-from api.health_columns import (
+from delivery.exports import Column
+from delivery.health_columns import (
     AGEING_COLUMNS,
     AGEING_MONEY,
     CLASS_COLUMNS,
@@ -24,8 +24,8 @@ from api.health_columns import (
     EXCEPTION_COLUMNS,
     SLOW_COLUMNS,
 )
-from api.schemas import finance_reports as finance_schemas
-from api.schemas import health_reports as health_schemas
+from delivery.schemas import finance_reports as finance_schemas
+from delivery.schemas import health_reports as health_schemas
 from inventory import clock
 from inventory.db import control_queries, health_queries, item_class_queries, queries
 from inventory.services import finance_kpis, finance_reports

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
+from delivery.schemas.common import Amount, Code, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import CENTRE_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS, OverBudgetAction
 

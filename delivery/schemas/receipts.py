@@ -7,7 +7,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Flag, Id, QueryId, Text, When
+from delivery.schemas.common import Amount, Flag, Id, QueryId, Text, When
 from inventory.domain.receiving import MAX_LINES, InspectionMode
 
 MAX_UNITS = 2**31 - 1

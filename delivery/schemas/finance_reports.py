@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, QueryId, Text, When
+from delivery.schemas.common import Amount, QueryId, Text, When
 from inventory.db.finance_queries import COGS_DIMENSIONS, COGS_REASONS, SPEND_DIMENSIONS
 from inventory.services.finance_reports import MAX_MONTHS
 

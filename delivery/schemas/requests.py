@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
+from delivery.schemas.common import Amount, Flag, Id, QueryId, Text, When, sort_field
 from inventory.db.request_queries import REQUEST_SORTS
 from inventory.domain.approvals import APPROVING_ROLES, MAX_STEPS
 from inventory.domain.requests import MAX_REQUEST_LINES, RequestStatus
