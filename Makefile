@@ -15,7 +15,7 @@ $(error make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.
 endif
 endif
 
-.PHONY: run worker demo test lint format openapi bench-ledger bench-procurement bench-policy \
+.PHONY: run worker demo test browser lint format openapi bench-ledger bench-procurement bench-policy \
 	seed-large bench-reports bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -43,7 +43,16 @@ worker: migrate
 demo: migrate
 	$(BIN)/flask demo load
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (Playwright's own download is not reachable here).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends chromium \
+	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; }; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)

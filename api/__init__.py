@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, send_from_directory
 from flask_migrate import Migrate
 from swagger_ui_bundle import swagger_ui_path
@@ -50,7 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"] > 0:
         # remote_addr becomes the address the outermost trusted proxy saw; without trusted
         # proxies X-Forwarded-For is the client's own claim, and the login throttle ignores it.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     config.time_zone(app.config["SERVICE_TIME_ZONE"])  # a misspelt zone stops the start
 
     db.init_app(app)
@@ -80,7 +83,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from api import cli
     from web import pages
+    from web.session import CookieSessions
 
+    # The pages' session lives as long as the token it holds.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["TOKEN_TTL_HOURS"])
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.session_interface = CookieSessions()
     app.register_blueprint(pages)
     cli.register(app)
     if app.config["CELERY_BROKER_URL"]:

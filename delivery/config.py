@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +26,9 @@ def database_url(raw: str | None) -> str:
 def from_environment(env=os.environ) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")),
-        "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_hex(32),
+        "SECRET_KEY": env.get("SECRET_KEY") or _kept_secret_key(),
+        # Pages' session cookie: Secure always when set, else whenever the request is HTTPS.
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
         "TOKEN_TTL_HOURS": float(env.get("TOKEN_TTL_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")),
@@ -49,6 +52,31 @@ def from_environment(env=os.environ) -> dict:
         "ABC_CUTS": env.get("ABC_CUTS", "0.8,0.95"),
         "XYZ_CUTS": env.get("XYZ_CUTS", "0.5,1.0"),
     }
+
+
+def _kept_secret_key() -> str:
+    """A key kept in ``instance/secret_key``: every gunicorn worker, and every restart, must sign
+    page sessions with the same key, or a signed-in person is signed out at random."""
+    path = ROOT / "instance" / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: of workers starting together, one writes the key and the others read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(100):  # the writer is between open and write
+            written = path.read_text().strip()
+            if written:
+                return written
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty; delete it and start again") from None
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
 
 
 def service_zone() -> ZoneInfo:

@@ -1,13 +1,11 @@
-"""Server-rendered pages. For now a landing page that points a newcomer at the API and docs."""
+"""Server-rendered pages (Jinja + htmx) for people who do not write curl.
 
-from flask import Blueprint, render_template
+They call the same services and queries as the API and share its role declarations, schemas,
+charts and exports through ``delivery``; they never import ``api``. Importing the page modules
+registers their routes on ``pages``.
+"""
 
-from delivery.access import public
+from web import errors, forms, home, session  # noqa: F401 - registers the routes
+from web.blueprint import pages
 
-pages = Blueprint("web", __name__, template_folder="templates")
-
-
-@pages.get("/")
-@public
-def index():
-    return render_template("index.html")
+__all__ = ["pages"]

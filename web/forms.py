@@ -1,0 +1,63 @@
+"""Forms on the pages: validated by the API's own schemas, sent at most once.
+
+``load`` runs a marshmallow schema from ``delivery.schemas`` over the form's values and gives the
+errors field by field, for the template to show beside each field. ``once`` runs a write under
+the form's idempotency key (a hidden field made fresh for every rendered form), through the same
+store the API's ``Idempotency-Key`` uses: a double click or a resent form replays the first
+answer instead of posting twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+
+import marshmallow as ma
+from flask import g, request
+
+from inventory.services import idempotency
+from web.blueprint import pages
+
+KEY_FIELD = "idempotency_key"
+
+
+def load(schema: ma.Schema, values: Mapping) -> tuple[dict | None, dict[str, str]]:
+    """The loaded data, or None and one message per field (nested fields as ``lines.0.qty``)."""
+    try:
+        return schema.load(dict(values)), {}
+    except ma.ValidationError as invalid:
+        return None, flatten(invalid.normalized_messages())
+
+
+def flatten(messages, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten(value, name))
+    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = " ".join(messages)
+    elif isinstance(messages, list):
+        for value in messages:
+            flat.update(flatten(value, prefix))
+    else:
+        flat[prefix or "_schema"] = str(messages)
+    return flat
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+@pages.context_processor
+def _form_helpers():
+    return {"new_idempotency_key": new_key, "idempotency_field": KEY_FIELD}
+
+
+def once(work: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+    """Run ``work`` once per the form's idempotency key (no key: run it, unguarded)."""
+    key = request.form.get(KEY_FIELD) or None
+    fingerprint = ""
+    if key is not None:
+        fingerprint = idempotency.fingerprint(request.method, request.path, key.encode())
+    return idempotency.run_once(g.actor, key, fingerprint, work)
