@@ -16,7 +16,7 @@ endif
 endif
 
 .PHONY: run worker demo test browser lint format openapi bench-ledger bench-procurement bench-policy \
-	seed-large bench-reports bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
+	seed-large bench-reports bench-pages bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -93,6 +93,10 @@ seed-large: $(STAMP)
 # Reports over HTTP on a fresh seed-large database, beside pandas on the same rows.
 bench-reports: $(STAMP)
 	$(BIN)/python bench/reports.py
+
+# Every page a signed-in person reaches, on a fresh seed-large database (aim: < 300 ms each).
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) instance
