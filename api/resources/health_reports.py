@@ -162,7 +162,9 @@ class Exceptions(MethodView):
         reversals, over-budget approvals flagged through, price variances beyond a threshold,
         postings in a warehouse unusual for the user (rules in docs/api.md)."""
         fmt = exports.requested_format(args.pop("format", None))
-        health_queries.check_known(warehouse_id=args.get("warehouse_id"))
+        health_queries.check_known(
+            warehouse_id=args.get("warehouse_id"), cost_centre_id=args.get("cost_centre_id")
+        )
         if fmt != "json":
             return _file("exceptions", args, fmt)
         since, until = _range(args, 30)

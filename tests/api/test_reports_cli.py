@@ -84,11 +84,13 @@ def test_cogs_as_xlsx_has_header_totals_and_the_filters_sheet(app, book, tmp_pat
     assert result.exit_code == 0, result.output
     workbook = load_workbook(out, read_only=True)
     sheet = [list(r) for r in workbook["Cost of goods issued"].iter_rows(values_only=True)]
-    assert sheet[0] == ["Month", "Reason", "Warehouse id", "Category", "Quantity", "Value"]
-    assert sheet[1][3] == "bolts"
+    assert sheet[0] == [
+        "Month", "Reason", "Cost centre id", "Warehouse id", "Category", "Quantity", "Value"
+    ]  # fmt: skip
+    assert sheet[1][4] == "bolts"
     assert sheet[-1][0] == "Total"
-    assert Decimal(str(sheet[-1][4])) == Decimal("3")
-    assert Decimal(str(sheet[-1][5])) == Decimal("6")
+    assert Decimal(str(sheet[-1][5])) == Decimal("3")
+    assert Decimal(str(sheet[-1][6])) == Decimal("6")
     filters = dict(list(workbook["Filters"].iter_rows(values_only=True))[1:])
     assert filters["warehouse_id"] == str(book["w"])
     assert filters["group_by"] == "category"
