@@ -57,8 +57,10 @@ EXCEPTION_COLUMNS = [
     Column("actor_id", "User id", "integer", width=8),
     Column("warehouse_id", "Warehouse id", "integer", width=8),
     Column("item_id", "Item id", "integer", width=8),
+    Column("cost_centre_id", "Cost centre id", "integer", width=8),
     Column("reference", "Reference", width=24),
     Column("quantity", "Quantity", "decimal", 3),
     Column("value", "Value", "decimal", 2),
+    Column("budget_left", "Budget left", "decimal", 2),
     Column("detail", "Detail", width=40),
 ]

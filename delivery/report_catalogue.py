@@ -195,7 +195,9 @@ def _abc_xyz(_win, args: dict):
 
 def _exceptions(_win, args: dict):
     # At most MAX_RANGE_DAYS of exceptions: the query's own list, not streamed.
-    health_queries.check_known(warehouse_id=args.get("warehouse_id"))
+    health_queries.check_known(
+        warehouse_id=args.get("warehouse_id"), cost_centre_id=args.get("cost_centre_id")
+    )
     # The range it defaults to goes back into ``args``, so the file names the range it covers.
     until = args["until"] = args.get("until") or clock.now()
     since = args["since"] = args.get("since") or until - timedelta(days=30)
@@ -209,6 +211,7 @@ def _exceptions(_win, args: dict):
         until=until + timedelta(microseconds=1),
         kind=args.get("kind"),
         warehouse_id=args.get("warehouse_id"),
+        cost_centre_id=args.get("cost_centre_id"),
         **wanted,
     )
     return rows, {"detail": f"{len(rows)} exceptions"}
@@ -247,7 +250,7 @@ HEALTH = (
         "exceptions",
         "Exceptions",
         tuple(EXCEPTION_COLUMNS),
-        frozenset({"value"}),
+        frozenset({"value", "budget_left"}),
         _exceptions,
         health_schemas.ExceptionQuerySchema,
         windowed=False,
@@ -278,6 +281,7 @@ REPORTS: dict[str, Report] = {
             (
                 Column("month", "Month", width=10),
                 Column("reason", "Reason", width=16),
+                Column("cost_centre_id", "Cost centre id", "integer", width=14),
                 Column("warehouse_id", "Warehouse id", "integer", width=14),
                 Column("category", "Category", width=18),
                 _qty("quantity", "Quantity"),

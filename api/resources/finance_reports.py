@@ -137,8 +137,8 @@ class Cogs(MethodView):
     @exports.export_responses(blp, FILES)
     @blp.paged()
     def get(self, args, pagination_parameters):
-        """Cost of goods issued per month, reason, warehouse and category (value null for
-        warehouse readers)."""
+        """Cost of goods issued per month, reason, cost centre (null: issues charged to none),
+        warehouse and category (value null for warehouse readers)."""
         return answer("cogs", args, pagination_parameters)
 
 

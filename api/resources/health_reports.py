@@ -159,10 +159,13 @@ class Exceptions(MethodView):
     @blp.paged()
     def get(self, args, pagination_parameters):
         """Exceptions for internal audit, newest first: stocktake variances, cancellations and
-        reversals, over-budget approvals flagged through, price variances beyond a threshold,
-        postings in a warehouse unusual for the user (rules in docs/api.md)."""
+        reversals, over-budget approvals flagged through (requests, and direct orders with the
+        budget left at the time), price variances beyond a threshold, postings in a warehouse
+        unusual for the user (rules in docs/api.md)."""
         fmt = exports.requested_format(args.pop("format", None))
-        health_queries.check_known(warehouse_id=args.get("warehouse_id"))
+        health_queries.check_known(
+            warehouse_id=args.get("warehouse_id"), cost_centre_id=args.get("cost_centre_id")
+        )
         if fmt != "json":
             return _file("exceptions", args, fmt)
         since, until = _range(args, 30)

@@ -82,6 +82,7 @@ class Documents(MethodView):
             to_warehouse_id=data["to_warehouse_id"],
             reference=data["reference"],
             draft=data["draft"],
+            cost_centre_id=data["cost_centre_id"],
             lines=[LineIn(x["item_id"], x["quantity"], x["unit_cost"]) for x in data["lines"]],
         )
         return run_once(

@@ -59,6 +59,7 @@ class SpendChartQuerySchema(ma.Schema):
 
 class CogsQuerySchema(WindowQuerySchema):
     warehouse_id = QueryId()
+    cost_centre_id = QueryId(metadata={"description": "Only issues charged to this cost centre."})
     category = Text(100)
     reason = ma.fields.String(validate=validate.OneOf(COGS_REASONS))
     group_by = _group_by(COGS_DIMENSIONS)
@@ -107,6 +108,10 @@ class SpendReportSchema(_Report):
 class CogsRowSchema(ma.Schema):
     month = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
+    cost_centre_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "null: issues charged to no cost centre (or not grouped by)."},
+    )
     warehouse_id = ma.fields.Integer(allow_none=True)
     category = ma.fields.String(allow_none=True)
     quantity = Amount(signed=True)

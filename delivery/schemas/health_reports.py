@@ -124,6 +124,12 @@ class ExceptionQuerySchema(ma.Schema):
     until = DayOrMoment(bound="end", metadata={"description": "Until then, included (now)."})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     warehouse_id = QueryId()
+    cost_centre_id = QueryId(
+        metadata={
+            "description": "Only exceptions charged to this cost centre: over-budget requests "
+            "and direct orders of it, cancellations of issues charged to it."
+        }
+    )
     price_threshold_pct = ma.fields.Float(
         load_default=10.0,
         validate=validate.Range(min=0, max=1000),
@@ -148,9 +154,18 @@ class ExceptionRowSchema(ma.Schema):
     actor_id = Id(allow_none=True)
     warehouse_id = Id(allow_none=True)
     item_id = Id(allow_none=True)
+    cost_centre_id = Id(allow_none=True)
     reference = ma.fields.String()
     quantity = Amount(signed=True, allow_none=True)
     value = Amount(signed=True, allow_none=True)
+    budget_left = Amount(
+        signed=True,
+        allow_none=True,
+        metadata={
+            "description": "over_budget direct orders: what the budget had left just before "
+            "the order (negative when already overspent)."
+        },
+    )
     detail = ma.fields.String()
 
 

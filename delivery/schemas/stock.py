@@ -45,6 +45,14 @@ class StockDocumentInSchema(ma.Schema):
     warehouse_id = Id(required=True)
     to_warehouse_id = Id(load_default=None, allow_none=True)
     reference = Text(200, load_default="")
+    cost_centre_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Issues only: the cost centre the goods are charged to (must exist "
+            "and be active); the cost of goods issued report groups by it."
+        },
+    )
     draft = Flag(load_default=False)
     lines = ma.fields.List(
         ma.fields.Nested(LineInSchema), required=True, validate=validate.Length(1, MAX_LINES)
@@ -67,6 +75,7 @@ class StockDocumentSummarySchema(ma.Schema):
     to_warehouse_id = Id(allow_none=True)
     reference = ma.fields.String()
     source = ma.fields.String()
+    cost_centre_id = Id(allow_none=True)
     created_by = Id()
     created_at = When()
     posted_by = Id(allow_none=True)

@@ -1,15 +1,22 @@
 """Control read models for internal audit: the exceptions report and supply risk. Each part is
 one grouped SQL statement over a bounded date range; Python only shapes the rows found.
 
-Exception kinds (``KINDS``), each row ``kind, at, actor_id, warehouse_id, item_id, reference,
-quantity, value, detail``:
+Exception kinds (``KINDS``), each row ``kind, at, actor_id, warehouse_id, item_id,
+cost_centre_id, reference, quantity, value, budget_left, detail``:
 
 - ``stocktake_variance``: a counted line of a stocktake posted in the range whose count differs
   from its book; quantity = counted − book, value = that × the book unit cost.
 - ``cancellation``: a stock document cancelled in the range; a posted one was reversed through
   the ledger (value = the value it took back), a draft one never reached it (value 0).
 - ``over_budget``: a purchase request decided in the range that was over budget and approved
-  all the same (its budget flags rather than refuses); value = its estimated total.
+  all the same (its budget flags rather than refuses); value = its estimated total; actor = its
+  requester. And each time in the range a direct purchase order was let through over a budget
+  that flags, on creation or when sent (``purchase_order_budget_flag``): value = the order's
+  amount in base currency, ``budget_left`` = what the budget had left just before it (budget −
+  committed without the order), actor = who created or sent it, warehouse = the order's.
+
+With ``cost_centre_id`` only rows charged to that centre remain: over-budget requests and orders
+of the centre and cancellations of issues charged to it (the other kinds belong to no centre).
 - ``price_variance``: a receipt posted in the range whose unit cost is more than
   ``price_threshold_pct`` % away from the average cost on hand just before it (receipts into an
   empty balance have nothing to compare with); value = (unit cost − previous average) × qty.
@@ -56,6 +63,16 @@ def _wh(alias: str, warehouse_id) -> str:
     return "" if warehouse_id is None else f" AND {alias}.warehouse_id = :warehouse_id"
 
 
+def _centre(alias: str, params: dict) -> str:
+    if params.get("cost_centre_id") is None:
+        return ""
+    return f" AND {alias}.cost_centre_id = :cost_centre_id"
+
+
+# The kinds a cost centre filter keeps: the others belong to no centre.
+_CENTRED = ("cancellation", "over_budget")
+
+
 def _stocktake_variances(p, wh) -> list[dict]:
     sql = f"""
     SELECT t.id, t.posted_at, t.posted_by, t.warehouse_id, s.item_id,
@@ -87,11 +104,12 @@ def _stocktake_variances(p, wh) -> list[dict]:
 def _cancellations(p, wh) -> list[dict]:
     sql = f"""
     SELECT d.id, d.type, d.cancelled_at, d.cancelled_by, d.warehouse_id, d.posted_at,
+           d.cost_centre_id,
            (SELECT SUM(l.value) FROM stock_ledger l
             WHERE l.document_id = d.id AND l.reversal) AS reversed
     FROM stock_document d
     WHERE d.status = 'cancelled' AND d.cancelled_at >= :since AND d.cancelled_at < :until
-      {_wh("d", wh)}
+      {_wh("d", wh)}{_centre("d", p)}
     """
     out = []
     for r in _rows(sql, p):
@@ -112,19 +130,24 @@ def _cancellations(p, wh) -> list[dict]:
                 None,
                 reversed_value,
                 detail,
+                cost_centre_id=r["cost_centre_id"],
             )
         )
     return out
 
 
 def _over_budget(p, wh) -> list[dict]:
+    return _requests_over_budget(p, wh) + _orders_over_budget(p, wh)
+
+
+def _requests_over_budget(p, wh) -> list[dict]:
     if wh is not None:
         return []  # requests belong to cost centres, not warehouses
-    sql = """
-    SELECT r.id, r.decided_at, r.requester_id, r.total, r.status
+    sql = f"""
+    SELECT r.id, r.decided_at, r.requester_id, r.cost_centre_id, r.total, r.status
     FROM purchase_request r
     WHERE r.over_budget AND r.status IN ('approved', 'ordered', 'closed')
-      AND r.decided_at >= :since AND r.decided_at < :until
+      AND r.decided_at >= :since AND r.decided_at < :until {_centre("r", p)}
     """
     return [
         _row(
@@ -137,9 +160,44 @@ def _over_budget(p, wh) -> list[dict]:
             None,
             _scaled(r["total"], 2),
             f"approved over budget (now {r['status']})",
+            cost_centre_id=r["cost_centre_id"],
         )
         for r in _rows(sql, p)
     ]
+
+
+_STAGE = {"create": "created", "send": "sent"}
+
+
+def _orders_over_budget(p, wh) -> list[dict]:
+    sql = f"""
+    SELECT f.order_id, f.stage, f.at, f.actor_id, f.amount, f.budget_left, o.warehouse_id,
+           o.cost_centre_id, o.status, b.period
+    FROM purchase_order_budget_flag f
+    JOIN purchase_order o ON o.id = f.order_id
+    JOIN budget b ON b.id = f.budget_id
+    WHERE f.at >= :since AND f.at < :until {_wh("o", wh)}{_centre("o", p)}
+    """
+    out = []
+    for r in _rows(sql, p):
+        amount, left = _scaled(r["amount"], 2), _scaled(r["budget_left"], 2)
+        out.append(
+            _row(
+                "over_budget",
+                r["at"],
+                r["actor_id"],
+                r["warehouse_id"],
+                None,
+                f"purchase_order:{r['order_id']}",
+                None,
+                amount,
+                f"direct order {_STAGE[r['stage']]} over budget {r['period']}: {left} left, "
+                f"over by {amount - left} (now {r['status']})",
+                cost_centre_id=r["cost_centre_id"],
+                budget_left=left,
+            )
+        )
+    return out
 
 
 def _price_variances(p, wh) -> list[dict]:
@@ -211,16 +269,31 @@ def _unusual_warehouse(p, wh) -> list[dict]:
     ]
 
 
-def _row(kind, at, actor_id, warehouse_id, item_id, reference, quantity, value, detail) -> dict:
+def _row(
+    kind,
+    at,
+    actor_id,
+    warehouse_id,
+    item_id,
+    reference,
+    quantity,
+    value,
+    detail,
+    *,
+    cost_centre_id=None,
+    budget_left=None,
+) -> dict:
     return {
         "kind": kind,
         "at": _moment(at),
         "actor_id": actor_id,
         "warehouse_id": warehouse_id,
         "item_id": item_id,
+        "cost_centre_id": cost_centre_id,
         "reference": reference,
         "quantity": quantity,
         "value": value,
+        "budget_left": budget_left,
         "detail": detail,
     }
 
@@ -240,10 +313,12 @@ def exceptions(
     until: datetime,
     kind: str | None = None,
     warehouse_id: int | None = None,
+    cost_centre_id: int | None = None,
     price_threshold_pct: Decimal = Decimal("10"),
     unusual_share: Decimal = Decimal("0.1"),
 ) -> list[dict]:
-    """Every exception of ``kind`` (all kinds when None) in ``[since, until)``, newest first."""
+    """Every exception of ``kind`` (all kinds when None) in ``[since, until)``, newest first;
+    with ``cost_centre_id``, only those charged to that centre."""
     params = {
         "since": since,
         "until": until,
@@ -254,8 +329,12 @@ def exceptions(
     }
     if warehouse_id is not None:
         params["warehouse_id"] = warehouse_id
+    if cost_centre_id is not None:
+        params["cost_centre_id"] = cost_centre_id
     rows = []
     for name in [kind] if kind else KINDS:
+        if cost_centre_id is not None and name not in _CENTRED:
+            continue
         rows.extend(_PARTS[name](params, warehouse_id))
     rows.sort(key=lambda r: (r["at"], r["kind"], r["reference"]), reverse=True)
     return rows

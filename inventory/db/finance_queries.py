@@ -32,7 +32,7 @@ from inventory.db.report_sql import (
 L, D, PO, OL = StockLedger, StockDocument, PurchaseOrder, PurchaseOrderLine
 RATE_ONE = 1_000_000  # an exchange rate of 1 at 6 places: the base currency
 SPEND_DIMENSIONS = ("month", "supplier", "category", "cost_centre")
-COGS_DIMENSIONS = ("month", "reason", "warehouse", "category")
+COGS_DIMENSIONS = ("month", "reason", "cost_centre", "warehouse", "category")
 COGS_REASONS = ("issue", "supplier_return", "stocktake")
 
 
@@ -155,11 +155,13 @@ def _reason_case():
 
 def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
     """Per group: the quantity and value issued (−Σ of the ledger rows of issue documents posted
-    in the window; a cancelled issue's reversal nets out in the month it was cancelled)."""
+    in the window; a cancelled issue's reversal nets out in the month it was cancelled, under
+    the same cost centre: the reversal's rows belong to the same document)."""
     reason = _reason_case()
     chosen = {
         "month": month_of(L.posted_at, months).label("month"),
         "reason": reason.label("reason"),
+        "cost_centre": D.cost_centre_id.label("cost_centre_id"),
         "warehouse": L.warehouse_id.label("warehouse_id"),
         "category": Item.category.label("category"),
     }
@@ -181,6 +183,8 @@ def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[di
         query = query.where(Item.category == filters["category"])
     if filters.get("reason") is not None:
         query = query.where(reason == filters["reason"])
+    if filters.get("cost_centre_id") is not None:
+        query = query.where(D.cost_centre_id == filters["cost_centre_id"])
     query = query.group_by(*[d.element for d in dims])
     return [dict(r._mapping) for r in db.session.execute(query)]
 

@@ -58,11 +58,17 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, clock.service_zone()).astimezone(UTC)
 
 
-def check_known(*, item_id: int | None = None, warehouse_id: int | None = None) -> None:
+def check_known(
+    *,
+    item_id: int | None = None,
+    warehouse_id: int | None = None,
+    cost_centre_id: int | None = None,
+) -> None:
     """A filter naming an id that does not exist is a 404, not a silently empty report."""
     for name, table, value in (
         ("item_id", "item", item_id),
         ("warehouse_id", "warehouse", warehouse_id),
+        ("cost_centre_id", "cost_centre", cost_centre_id),
     ):
         if value is None:
             continue

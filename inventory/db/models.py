@@ -117,6 +117,8 @@ class StockDocument(db.Model):
     posted_at: Mapped[datetime | None] = utc_column(nullable=True)
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     cancelled_at: Mapped[datetime | None] = utc_column(nullable=True)
+    # Issues only, optional (migration 0009): the cost centre the goods are charged to.
+    cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"), nullable=True)
     __table_args__ = (Index("ix_stock_document_created_at", "created_at"),)
 
 

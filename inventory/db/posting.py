@@ -62,9 +62,9 @@ _UPDATE_BALANCE = (
 _WRITE = """
 WITH document AS (
     INSERT INTO stock_document (type, status, warehouse_id, to_warehouse_id, reference, source,
-                                created_by, created_at, posted_by, posted_at)
+                                created_by, created_at, posted_by, posted_at, cost_centre_id)
     VALUES (%(type)s, 'posted', %(warehouse_id)s, %(to_warehouse_id)s, %(reference)s, %(source)s,
-            %(actor_id)s, %(now)s, %(actor_id)s, %(now)s)
+            %(actor_id)s, %(now)s, %(actor_id)s, %(now)s, %(cost_centre_id)s)
     RETURNING id
 ), line AS (
     INSERT INTO stock_document_line (document_id, line_no, item_id, quantity, unit_cost)
@@ -236,6 +236,7 @@ def _write_posted(
             "to_warehouse_id": document["to_warehouse_id"],
             "reference": document["reference"],
             "source": document["source"],
+            "cost_centre_id": document["cost_centre_id"],
             "actor_id": document["created_by"],
             "now": document["created_at"],
             "line_no": ints(range(1, len(lines) + 1)),

@@ -3,7 +3,8 @@ shortage message names, and, before it locks (``references``), its items and war
 of its balance rows exist, in one round trip.
 
 ``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost)``: kind
-``item``, ``warehouse`` or ``balance`` (a balance row's ``id`` is its item's), and one row
+``item``, ``warehouse``, ``cost_centre`` (the one the document is charged to, when it exists) or
+``balance`` (a balance row's ``id`` is its item's), and one row
 ``closed`` whose ``sku`` is the last closed period (``YYYY-MM``; None). On PostgreSQL the
 lists go as array literals to one statement of fixed text (``inventory.db.driver``); SQLite
 expands its ``IN`` lists.
@@ -36,9 +37,11 @@ from inventory.db.models import (
     StockLedger,
     Warehouse,
 )
+from inventory.db.procurement_models import CostCentre
 from inventory.db.valuation_models import AccountingPeriod
 
 _item, _wh, _balance = Item.__table__.c, Warehouse.__table__.c, StockBalance.__table__.c
+_centre = CostCentre.__table__.c
 
 _POSTGRESQL = """
     SELECT 'item', id, CAST(NULL AS int), active, sku, valuation_cost
@@ -46,6 +49,9 @@ _POSTGRESQL = """
     UNION ALL
     SELECT 'warehouse', id, NULL, active, NULL, NULL
     FROM warehouse WHERE id = ANY(CAST(%(warehouse_ids)s AS int[]))
+    UNION ALL
+    SELECT 'cost_centre', id, NULL, active, NULL, NULL
+    FROM cost_centre WHERE id = CAST(%(cost_centre_id)s AS int)
     UNION ALL
     SELECT 'balance', k.item_id, k.warehouse_id, NULL, NULL, NULL
     FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
@@ -70,6 +76,8 @@ _SQLITE = union_all(
     select(literal_column("'warehouse'"), _wh.id, null(), _wh.active, null(), null()).where(
         _wh.id.in_(bindparam("warehouse_ids", expanding=True))
     ),
+    select(literal_column("'cost_centre'"), _centre.id, null(), _centre.active, null(),
+           null()).where(_centre.id == bindparam("cost_centre_id")),
     select(literal_column("'balance'"), _balance.item_id, _balance.warehouse_id, null(), null(),
            null()).where(tuple_(_balance.item_id, _balance.warehouse_id).in_(
                bindparam("keys", expanding=True))),
@@ -79,7 +87,11 @@ _SQLITE = union_all(
 
 
 def references(
-    session: Session, item_ids: set[int], warehouse_ids: set[int], keys: list[tuple[int, int]]
+    session: Session,
+    item_ids: set[int],
+    warehouse_ids: set[int],
+    keys: list[tuple[int, int]],
+    cost_centre_id: int | None = None,
 ) -> list[tuple]:
     if is_postgresql(session):
         key_items, key_warehouses = driver.key_arrays(keys)
@@ -88,9 +100,15 @@ def references(
             "warehouse_ids": driver.int_array(warehouse_ids),
             "key_items": key_items,
             "key_warehouses": key_warehouses,
+            "cost_centre_id": cost_centre_id,
         }
         return driver.rows(session, _POSTGRESQL, params, _TYPES)
-    params = {"item_ids": list(item_ids), "warehouse_ids": list(warehouse_ids), "keys": keys}
+    params = {
+        "item_ids": list(item_ids),
+        "warehouse_ids": list(warehouse_ids),
+        "keys": keys,
+        "cost_centre_id": cost_centre_id,
+    }
     return [tuple(row) for row in session.execute(_SQLITE, params)]
 
 

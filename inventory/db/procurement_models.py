@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.db.base import db
 from inventory.db.models import BigId, utc_column
-from inventory.db.types import Fixed, Money, Quantity, UnitCost
+from inventory.db.types import Fixed, Money, Quantity, UnitCost, UtcDateTime
 
 # Exchange rates: units of base currency per unit of the order's currency, 6 decimals.
 Rate = lambda: Fixed(6)  # noqa: E731
@@ -225,6 +225,22 @@ class PurchaseOrder(db.Model):
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()
     sent_at: Mapped[datetime | None] = utc_column(nullable=True)
+
+
+class PurchaseOrderBudgetFlag(db.Model):
+    """A direct order let through over a budget that flags (migration 0009), on creation or
+    when sent: its amount in base currency, what the budget had left just before it (budget −
+    committed without the order; negative when already overspent), who and when. Append-only."""
+
+    __tablename__ = "purchase_order_budget_flag"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"))
+    stage: Mapped[str] = mapped_column(String(10))  # create | send
+    amount = mapped_column(Money(), nullable=False)
+    budget_left = mapped_column(Money(), nullable=False)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class PurchaseOrderLine(db.Model):

@@ -46,10 +46,18 @@ class LineIn:
 
 
 def validate_document(
-    doc_type: DocumentType, warehouse_id: int, to_warehouse_id: int | None, lines: list[LineIn]
+    doc_type: DocumentType,
+    warehouse_id: int,
+    to_warehouse_id: int | None,
+    lines: list[LineIn],
+    cost_centre_id: int | None = None,
 ) -> None:
     """Raise ``ValidationFailed`` with field errors for anything a document may not hold."""
     errors: dict[str, list[str] | dict] = {}
+    if cost_centre_id is not None and doc_type is not DocumentType.ISSUE:
+        # Goods are charged to a cost centre as they leave for use; a receipt, transfer or
+        # adjustment is no cost of anyone's.
+        errors["cost_centre_id"] = ["Only an issue is charged to a cost centre."]
     if not lines:
         errors["lines"] = ["A document needs at least one line."]
     if len(lines) > MAX_LINES:

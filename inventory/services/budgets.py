@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from inventory import clock
-from inventory.db import budget_queries
+from inventory.db import budget_flag_writes, budget_queries
 from inventory.db.base import db
 from inventory.db.procurement_models import Budget, CostCentre, PurchaseRequest
 from inventory.domain import approvals as ap
@@ -108,11 +108,17 @@ def committed_spend(session, budget_id: int) -> Decimal:
 
 
 def check_direct_order(
-    session, actor: Actor, order_id: int, centre_id: int | None, amount_base: Decimal
+    session,
+    actor: Actor,
+    order_id: int,
+    centre_id: int | None,
+    amount_base: Decimal,
+    stage: str,
 ) -> bool:
     """A direct order against its cost centre's budget of today, by the rule a request's final
     approval follows (``check_budget``): OverBudget (409) when it would overspend a budget that
-    refuses; over one that flags, an audited ``purchase_order.over_budget`` and True. No
+    refuses; over one that flags, an audited ``purchase_order.over_budget``, a flag row for the
+    exceptions report (``stage``: create or send; amount, budget left, who, when) and True. No
     centre, or no budget period today: nothing to check.
 
     The order is already written, and a draft counts in ``committed_spend`` from its creation,
@@ -135,12 +141,22 @@ def check_direct_order(
     what = f"purchase order {order_id} against budget {budget.period} (id {budget.id})"
     if not ap.check_budget(figures, budget.over_budget_action, what):
         return False
+    budget_flag_writes.record_order_flag(
+        session,
+        order_id=order_id,
+        budget_id=budget.id,
+        stage=stage,
+        amount=n.value(amount_base),
+        budget_left=n.value(figures.budget - figures.committed),
+        actor_id=actor.id,
+        at=clock.now(),
+    )
     audit.record(
         actor,
         "purchase_order.over_budget",
         "purchase_order",
         order_id,
-        after={"budget_id": budget.id, **figures.as_dict()},
+        after={"budget_id": budget.id, "stage": stage, **figures.as_dict()},
     )
     return True
 

@@ -156,6 +156,7 @@ def spend_by_month(win: Window, filters: dict) -> list[dict]:
 _COGS_NAMES = {
     "month": "month",
     "reason": "reason",
+    "cost_centre": "cost_centre_id",
     "warehouse": "warehouse_id",
     "category": "category",
 }

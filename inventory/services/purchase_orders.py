@@ -245,7 +245,7 @@ def create_order(
         )
         session.flush()
         amount = o.in_base(order.total, rate)
-        budgets.check_direct_order(session, actor, order.id, cost_centre_id, amount)
+        budgets.check_direct_order(session, actor, order.id, cost_centre_id, amount, "create")
         require_approval(order.id, amount, actor)
         return order.id
 
@@ -307,7 +307,7 @@ def send_order(actor: Actor, order_id: int, today: date) -> int:
         rate = rate_today(session, order.currency, today)
         # Checked again when sent: other orders and approvals may have used the budget since.
         flagged = budgets.check_direct_order(
-            session, actor, order.id, order.cost_centre_id, o.in_base(order.total, rate)
+            session, actor, order.id, order.cost_centre_id, o.in_base(order.total, rate), "send"
         )
         order.exchange_rate = rate
         order.sent_at = clock.now()

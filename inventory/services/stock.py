@@ -28,6 +28,8 @@ class NewDocument:
     reference: str = ""
     draft: bool = False
     source: str = ""
+    # Issues only: the cost centre the goods are charged to (exists and is active).
+    cost_centre_id: int | None = None
 
 
 @retrying
@@ -46,7 +48,9 @@ def create_and_show(actor: Actor, new: NewDocument) -> dict:
 
 def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
     """Write the document; return its id, its columns and its lines' ids."""
-    d.validate_document(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
+    d.validate_document(
+        new.type, new.warehouse_id, new.to_warehouse_id, new.lines, new.cost_centre_id
+    )
     intents = []
     if not new.draft:
         intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
@@ -79,6 +83,7 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
             "posted_at": None if new.draft else now,
             "cancelled_by": None,
             "cancelled_at": None,
+            "cost_centre_id": new.cost_centre_id,
         }
         event = audit.event(
             actor,
@@ -89,6 +94,7 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
                 "type": new.type.value,
                 "status": status.value,
                 "reference": new.reference,
+                "cost_centre_id": new.cost_centre_id,
                 "lines": len(new.lines),
             },
         )
@@ -119,7 +125,14 @@ def post_document(actor: Actor, document_id: int) -> int:
         d.check_transition(d.DocumentStatus(doc.status), d.DocumentStatus.POSTED)
         rows = posting_reads.document_lines(session, doc.id)
         lines = [d.LineIn(r.item_id, r.quantity, r.unit_cost) for r in rows]
-        new = NewDocument(d.DocumentType(doc.type), doc.warehouse_id, lines, doc.to_warehouse_id)
+        new = NewDocument(
+            d.DocumentType(doc.type),
+            doc.warehouse_id,
+            lines,
+            doc.to_warehouse_id,
+            cost_centre_id=doc.cost_centre_id,
+        )
+        # A draft's cost centre, like its items, must still be active when it is posted.
         items, _, _ = _check_references(session, new)
         _post(session, actor, doc, lines, [r.id for r in rows], items)
         audit.record(
@@ -166,7 +179,8 @@ def _locked_document(session, document_id: int) -> StockDocument:
 def _check_references(
     session, new: NewDocument, keys: list[Key] = ()
 ) -> tuple[dict[int, tuple[str, Decimal]], set[Key], str | None]:
-    """Refuse unknown or inactive items and warehouses; return ``{item_id: (sku, cost)}``,
+    """Refuse unknown or inactive items, warehouses and cost centre; return
+    ``{item_id: (sku, cost)}``,
     which balance rows of ``keys`` exist already (rows are never deleted, so that stays true)
     and the last closed period."""
     errors: dict = {}
@@ -176,11 +190,14 @@ def _check_references(
     found: dict[int, tuple[bool, str, Decimal]] = {}  # item id: active, sku, cost
     existing: set[Key] = set()
     closed_through = None
+    centre_active = None  # None: no such cost centre (or none asked for)
     for kind, id_, warehouse_id, active, sku, cost in posting_reads.references(
-        session, item_ids, wanted_wh, keys
+        session, item_ids, wanted_wh, keys, new.cost_centre_id
     ):
         if kind == "closed":
             closed_through = sku
+        elif kind == "cost_centre":
+            centre_active = bool(active)
         elif kind == "warehouse":
             found_wh[id_] = active
         elif kind == "balance":
@@ -194,6 +211,9 @@ def _check_references(
             errors[field] = [f"No warehouse with id {wh}."]
         elif not found_wh[wh]:
             errors[field] = [f"Warehouse {wh} is inactive; activate it first."]
+    if new.cost_centre_id is not None and not centre_active:
+        state = "No cost centre with id" if centre_active is None else "Inactive cost centre"
+        errors["cost_centre_id"] = [f"{state} {new.cost_centre_id}."]
     line_errors = {}
     for i, line in enumerate(new.lines):
         item = found.get(line.item_id)

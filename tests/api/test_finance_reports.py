@@ -148,8 +148,10 @@ def test_unknown_report_is_404(client, finance):
 def test_files_open_with_totals_and_filters(client, finance, book):
     response = client.get(f"{R}/cogs", query_string={"format": "csv"}, headers=finance)
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["month", "reason", "warehouse_id", "category", "quantity", "value"]
-    assert ["Total", "", "", "", "5.000", "10.40"] in rows
+    assert rows[0] == [
+        "month", "reason", "cost_centre_id", "warehouse_id", "category", "quantity", "value"
+    ]  # fmt: skip
+    assert ["Total", "", "", "", "", "5.000", "10.40"] in rows
     assert any(r[:2] == ["filter", "from"] for r in rows)
     response = client.get(f"{R}/spend", query_string={"format": "xlsx"}, headers=finance)
     book_ = load_workbook(io.BytesIO(response.get_data()))

@@ -84,11 +84,13 @@ def test_cogs_as_xlsx_has_header_totals_and_the_filters_sheet(app, book, tmp_pat
     assert result.exit_code == 0, result.output
     workbook = load_workbook(out, read_only=True)
     sheet = [list(r) for r in workbook["Cost of goods issued"].iter_rows(values_only=True)]
-    assert sheet[0] == ["Month", "Reason", "Warehouse id", "Category", "Quantity", "Value"]
-    assert sheet[1][3] == "bolts"
+    assert sheet[0] == [
+        "Month", "Reason", "Cost centre id", "Warehouse id", "Category", "Quantity", "Value"
+    ]  # fmt: skip
+    assert sheet[1][4] == "bolts"
     assert sheet[-1][0] == "Total"
-    assert Decimal(str(sheet[-1][4])) == Decimal("3")
-    assert Decimal(str(sheet[-1][5])) == Decimal("6")
+    assert Decimal(str(sheet[-1][5])) == Decimal("3")
+    assert Decimal(str(sheet[-1][6])) == Decimal("6")
     filters = dict(list(workbook["Filters"].iter_rows(values_only=True))[1:])
     assert filters["warehouse_id"] == str(book["w"])
     assert filters["group_by"] == "category"
@@ -163,3 +165,41 @@ def test_abc_xyz_and_exceptions_export_with_their_totals(app, book, tmp_path):
     assert lines[0][0] == "kind"
     assert lines[2][0] == "Total" and lines[2][-1] == "0 exceptions"
     assert ["filter", "since", "2020-01-01T00:00:00+00:00"] in lines
+
+
+def test_cost_centre_filters_of_cogs_and_exceptions(app, make, book, tmp_path):
+    from inventory.domain.documents import DocumentType, LineIn
+    from inventory.services import budgets, stock
+
+    centre = budgets.create_centre(make.admin, code="CC", name="Centre")["id"]
+    issued = stock.create_document(
+        make.admin,
+        stock.NewDocument(
+            type=DocumentType.ISSUE,
+            warehouse_id=book["w"],
+            lines=[LineIn(book["nut"], Decimal("1"))],
+            cost_centre_id=centre,
+        ),
+    )
+    stock.cancel_document(make.admin, issued)
+    out = tmp_path / "cogs.csv"
+    result = _export(app, "cogs", "--format", "csv", "--output", str(out),
+                     "--cost-centre-id", str(centre), "--group-by", "cost_centre")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = _csv(out)
+    row = dict(zip(lines[0], lines[1], strict=True))
+    assert (row["cost_centre_id"], row["quantity"], row["value"]) == (str(centre), "0.000", "0.00")
+    assert ["filter", "cost_centre_id", str(centre)] in lines
+
+    found = tmp_path / "exceptions.csv"
+    result = _export(app, "exceptions", "--format", "csv", "--output", str(found),
+                     "--cost-centre-id", str(centre))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = _csv(found)
+    row = dict(zip(lines[0], lines[1], strict=True))
+    assert (row["kind"], row["cost_centre_id"], row["value"]) == (
+        "cancellation", str(centre), "1.50"
+    )  # fmt: skip
+    result = _export(app, "exceptions", "--format", "csv", "--output", str(found),
+                     "--cost-centre-id", "999")  # fmt: skip
+    assert result.exit_code == 1 and "999" in result.output

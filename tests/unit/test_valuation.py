@@ -107,6 +107,17 @@ def test_transfer_to_the_same_warehouse_is_refused():
     assert "to_warehouse_id" in err.value.errors
 
 
+@pytest.mark.parametrize("doc_type", [t for t in d.DocumentType if t is not d.DocumentType.ISSUE])
+def test_only_an_issue_is_charged_to_a_cost_centre(doc_type):
+    to_wh = 2 if doc_type is d.DocumentType.TRANSFER else None
+    line = d.LineIn(1, D("1"), D("1") if doc_type is d.DocumentType.RECEIPT else None)
+    with pytest.raises(ValidationFailed) as err:
+        d.validate_document(doc_type, 1, to_wh, [line], cost_centre_id=7)
+    assert list(err.value.errors) == ["cost_centre_id"]
+    d.validate_document(doc_type, 1, to_wh, [line], cost_centre_id=None)
+    d.validate_document(d.DocumentType.ISSUE, 1, None, [d.LineIn(1, D("1"))], cost_centre_id=7)
+
+
 def test_a_cancelled_document_cannot_be_posted_and_names_what_is_allowed():
     with pytest.raises(InvalidTransition) as err:
         d.check_transition(d.DocumentStatus.CANCELLED, d.DocumentStatus.POSTED)
