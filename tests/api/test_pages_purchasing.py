@@ -479,3 +479,49 @@ def test_menu_entries_follow_the_roles(client, make, seeded):
 def test_csrf_is_required(client, make, seeded):
     signed_in(client, make, "purchasing")
     assert client.post("/purchasing/requests/new", data={}).status_code == 400
+
+
+def test_an_order_over_its_estimate_waits_in_the_inbox_and_is_approved_there(client, make, seeded):
+    from inventory import clock
+    from inventory.db.purchasing_page_queries import orderable_request_lines
+    from inventory.db.queries import first_rows
+    from inventory.services import order_from_requests, purchase_orders
+
+    approved(seeded, make, quantity="10")
+    buyer = make.user("purchasing")
+    # Estimated at 0.12, ordered at 0.12 too: within tolerance. Make the estimate far lower.
+    request_id = purchase_requests.create(
+        buyer, seeded.centre_id, [RequestLineIn(seeded.bolt_id, D("10"), D("0.01"))]
+    )
+    purchase_requests.submit(buyer, request_id)
+    purchase_requests.approve(make.user("approver"), request_id)
+    line = next(
+        r for r in first_rows(orderable_request_lines(), 10) if r["request_id"] == request_id
+    )
+    (order_id,) = order_from_requests.create_from_requests(
+        buyer, [line["id"]], seeded.warehouse_id, clock.now().date()
+    )
+    assert purchase_orders.get_order(order_id)["approval_status"] == "pending"
+    _, csrf = signed_in(client, make, "approver")
+    html = client.get("/purchasing/approvals").get_data(as_text=True)
+    assert f"Purchase order #{order_id}" in html
+    response = client.post(
+        f"/purchasing/approvals/purchase_order/{order_id}/approve",
+        data={"csrf_token": csrf, "idempotency_key": "po1", "step": "0", "reason": ""},
+        follow_redirects=True,
+    )
+    assert "it is approved" in response.get_data(as_text=True)
+    assert purchase_orders.get_order(order_id)["approval_status"] == "approved"
+
+
+def test_another_approver_decides_from_the_request_page(app, client, make, seeded):
+    buyer = make.user("purchasing")
+    request_id = draft(seeded, buyer)
+    purchase_requests.submit(buyer, request_id)
+    signed_in(client, make, "approver")
+    html = client.get(f"/purchasing/requests/{request_id}").get_data(as_text=True)
+    assert "Your decision" in html and "Reason for rejecting" in html
+    viewer = app.test_client()
+    signed_in(viewer, make, "viewer")
+    html = viewer.get(f"/purchasing/requests/{request_id}").get_data(as_text=True)
+    assert "Your decision" not in html and "Submit for approval" not in html
