@@ -83,17 +83,42 @@ def orderable_request_lines() -> Select:
     )
 
 
-def request_heads(request_ids: Iterable[int]) -> dict[int, dict]:
-    """``{request_id: {budget_id, steps, note}}``: what the inbox shows beside its rows."""
+def request_heads(request_ids: Iterable[int], lines_shown: int = 3) -> dict[int, dict]:
+    """``{request_id: {budget_id, steps, note, line_count, lines}}``: what the inbox shows beside
+    its rows, with the first ``lines_shown`` lines (SKU and quantity) of each request."""
     ids = sorted(set(request_ids))
     if not ids:
         return {}
+    count = (
+        select(func.count(PurchaseRequestLine.id))
+        .where(PurchaseRequestLine.request_id == PurchaseRequest.id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             PurchaseRequest.id,
             PurchaseRequest.budget_id,
             PurchaseRequest.steps,
             PurchaseRequest.note,
+            count.label("line_count"),
         ).where(PurchaseRequest.id.in_(ids))
     )
-    return {r.id: {"budget_id": r.budget_id, "steps": r.steps or [], "note": r.note} for r in rows}
+    heads = {
+        r.id: {
+            "budget_id": r.budget_id,
+            "steps": r.steps or [],
+            "note": r.note,
+            "line_count": r.line_count,
+            "lines": [],
+        }
+        for r in rows
+    }
+    first = db.session.execute(
+        select(PurchaseRequestLine.request_id, Item.sku, PurchaseRequestLine.quantity)
+        .join(Item, Item.id == PurchaseRequestLine.item_id)
+        .where(PurchaseRequestLine.request_id.in_(ids), PurchaseRequestLine.line_no <= lines_shown)
+        .order_by(PurchaseRequestLine.request_id, PurchaseRequestLine.line_no)
+    )
+    for r in first:
+        heads[r.request_id]["lines"].append({"sku": r.sku, "quantity": r.quantity})
+    return heads

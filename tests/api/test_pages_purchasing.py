@@ -258,6 +258,7 @@ def test_the_inbox_shows_the_budget_figures_and_approves_once(client, make, seed
     html = client.get("/purchasing/approvals").get_data(as_text=True)
     assert f"Purchase request #{request_id}" in html
     assert "50000.00" in html and "49940.00" in html  # budget, and left after this request
+    assert "BOLT-M8 × 500" in html
     form = {"csrf_token": csrf, "idempotency_key": key_of(html), "step": "0", "reason": "ok"}
     url = f"/purchasing/approvals/purchase_request/{request_id}/approve"
     first = client.post(url, data=form)
@@ -283,7 +284,9 @@ def test_rejecting_needs_a_reason_said_beside_the_field(client, make, seeded):
         },
     )
     assert response.status_code == 422
-    assert f'id="reject-purchase_request-{request_id}-error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f'id="reject-purchase_request-{request_id}-error"' in html
+    assert 'name="next" value="/purchasing/approvals?page=1"' in html
     assert purchase_requests.get(request_id)["status"] == "submitted"
 
 

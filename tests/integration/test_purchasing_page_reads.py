@@ -82,3 +82,14 @@ def test_proposals_for_many_needs_name_the_supplier_and_why(backend, make):
     assert "Price break from 500" in bolt["reason"]
     assert nobody is None
     assert few["supplier_code"] == "ACME" and few["unit_price"] == D("0.12")
+
+
+def test_request_heads_show_the_first_lines_and_how_many_more(backend, make):
+    seeded = seed_purchasing(make.admin)
+    assert ppq.request_heads([]) == {}
+    buyer = make.user("purchasing")
+    lines = [RequestLineIn(seeded.bolt_id, D(i), D("1")) for i in range(1, 6)]
+    request_id = purchase_requests.create(buyer, seeded.centre_id, lines)
+    head = ppq.request_heads([request_id])[request_id]
+    assert head["line_count"] == 5 and head["budget_id"] is None
+    assert [x["quantity"] for x in head["lines"]] == [D(1), D(2), D(3)]

@@ -39,6 +39,8 @@ def _budget_rows(rows: list[dict]) -> None:
         head = heads.get(row["id"]) if row["kind"] == "purchase_request" else None
         row["steps"] = head["steps"] if head else []
         row["note"] = head["note"] if head else ""
+        row["lines"] = head["lines"] if head else []
+        row["line_count"] = head["line_count"] if head else 0
         budget = figures.get(head["budget_id"]) if head else None
         if budget is not None:
             budget = {**budget, "after": n.value(budget["available"] - row["amount"])}
