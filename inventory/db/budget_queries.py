@@ -137,3 +137,31 @@ def requested_open(budget_ids: list[int]) -> dict[int, Decimal]:
         .group_by(PurchaseRequest.budget_id)
     )
     return {r.budget_id: n.value(scaled(r.raw, 7)) for r in db.session.execute(query)}
+
+
+def figures(budget_ids: list[int], today: date) -> dict[int, dict]:
+    """``{budget_id: {period, amount, committed, actual, available}}`` as the budget report
+    counts them (committed: approved requests not yet ordered plus what is on order; actual:
+    what was received), for the few budgets a page shows."""
+    ids = sorted(set(budget_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Budget.id, Budget.period, Budget.amount).where(Budget.id.in_(ids))
+    ).all()
+    orders = order_values(ids, today)
+    requested = requested_open(ids)
+    found: dict[int, dict] = {}
+    for row in rows:
+        on_order = orders.get(row.id, {})
+        committed = n.value(requested.get(row.id, n.ZERO) + on_order.get("on_order", n.ZERO))
+        actual = on_order.get("actual", n.value(0))
+        amount = n.value(row.amount)
+        found[row.id] = {
+            "period": row.period,
+            "amount": amount,
+            "committed": committed,
+            "actual": actual,
+            "available": n.value(amount - committed - actual),
+        }
+    return found

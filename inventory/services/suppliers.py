@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -194,6 +195,23 @@ def propose_supplier(
     with transaction() as session:
         offers = offers_for(session, [item_id], today).get(item_id, [])
     return p.propose(offers, quantity, needed_by, today)
+
+
+def proposals_for(needs: list[tuple[int, Decimal, date | None]], today: date) -> list[dict | None]:
+    """Per ``(item_id, quantity, needed_by)``, the supplier ``create_from_requests`` would
+    propose and why (None: no comparable offer); one read of the offers for all of them."""
+    with transaction() as session:
+        offers = offers_for(session, {item_id for item_id, _, _ in needs}, today)
+    found: list[dict | None] = []
+    for item_id, quantity, needed_by in needs:
+        candidates = offers.get(item_id, [])
+        proposal = p.propose(candidates, quantity, needed_by, today)
+        if proposal is None:
+            found.append(None)
+            continue
+        code = next(o.supplier_code for o in candidates if o.supplier_id == proposal.supplier_id)
+        found.append({**asdict(proposal), "supplier_code": code})
+    return found
 
 
 def quotes_for(item_id: int, quantity: Decimal, needed_by: date | None, today: date) -> dict:
