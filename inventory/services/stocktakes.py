@@ -352,6 +352,36 @@ def get(stocktake_id: int, viewer_roles: Iterable[str] = ()) -> dict:
     return body
 
 
+# What a counter's sheet shows of a line: never the book quantity, its cost or the variance.
+SHEET_FIELDS = ("id", "item_id", "sku", "item_name", "counted_quantity", "count_number")
+SHEET_ORDER = {st.CountState.RECOUNT: 0, st.CountState.TO_COUNT: 1, st.CountState.COUNTED: 2}
+
+
+def count_sheet(stocktake_id: int) -> dict:
+    """The stocktake as its counters see it, blind: each line's ``state`` (``recount`` when its
+    count is out of tolerance, ``to_count``, ``counted``) and the counter's own count, never the
+    book. Lines needing a recount come first, then the uncounted, then the rest, each by SKU."""
+    header = stq.stocktake(stocktake_id)
+    if header is None:
+        raise NotFound(f"No stocktake with id {stocktake_id}.")
+    rows = stq.stocktake_lines(stocktake_id)
+    summary = st.evaluate(
+        [_figures(row) for row in rows],
+        header["quantity_tolerance_pct"],
+        header["value_tolerance"],
+    )
+    lines = [
+        {**{k: row[k] for k in SHEET_FIELDS}, "state": st.count_state(evaluated)}
+        for row, evaluated in zip(rows, summary.lines, strict=True)
+    ]
+    lines.sort(key=lambda line: SHEET_ORDER[line["state"]])  # stable: SKU order within each
+    return {
+        **header,
+        "lines": lines,
+        "lines_to_recount": sum(1 for x in lines if x["state"] is st.CountState.RECOUNT),
+    }
+
+
 def _locked(session, stocktake_id: int) -> Stocktake:
     take = session.get(Stocktake, stocktake_id, with_for_update=True)
     if take is None:
