@@ -149,9 +149,12 @@ def counting_count(stocktake_id: int):
     counted = CountIn(data["item_id"], data["counted_quantity"])
     try:
         once(lambda: (200, {"id": stocktakes.count(g.actor, stocktake_id, [counted])}))
-    except ValidationFailed as invalid:  # not on this stocktake's sheet
-        text = " ".join(v for k, v in flatten(invalid.errors).items()) or invalid.detail
-        return _refuse(stocktake_id, scan, {f"{prefix}.sku": text})
+    except ValidationFailed as invalid:  # not on this stocktake's sheet, or too many decimals
+        where = {}
+        for key, text in flatten(invalid.errors).items():
+            field = "counted_quantity" if key.endswith("counted_quantity") else "sku"
+            where[f"{prefix}.{field}"] = text
+        return _refuse(stocktake_id, scan, where or {f"{prefix}.sku": invalid.detail})
     except Conflict as refused:  # the stocktake is closed
         return _refuse(stocktake_id, scan, {}, str(refused), 409)
     sheet = stocktakes.count_sheet(stocktake_id)["lines"]
