@@ -97,22 +97,18 @@ def counting_open():
 
 
 def _render_sheet(stocktake_id: int, scan: dict, errors: dict, message: str = ""):
-    sheet = stocktakes.count_sheet(stocktake_id)
     page_no = _page_no()
-    lines = sheet["lines"]
-    shown = lines[(page_no - 1) * SHEET_PAGE : page_no * SHEET_PAGE]
-    warehouse = desk_queries.warehouse_code(sheet["warehouse_id"])
+    sheet = stocktakes.count_sheet(stocktake_id, page=page_no, per_page=SHEET_PAGE)
     return render_template(
         "web/counting/sheet.html",
         sheet=sheet,
-        lines=shown,
-        warehouse=warehouse,
-        to_count=sum(1 for x in lines if x["state"] is CountState.TO_COUNT),
+        lines=(sheet["recount"] if page_no == 1 else []) + sheet["to_count"],
+        warehouse=desk_queries.warehouse_code(sheet["warehouse_id"]),
         scan=scan,
         errors=errors,
         message=message,
         page_no=page_no,
-        pages_total=_pages(len(lines), SHEET_PAGE),
+        pages_total=_pages(sheet["lines_to_count"], SHEET_PAGE),
         may_review=_may(*SUPERVISORS),
     )
 
@@ -157,11 +153,16 @@ def counting_count(stocktake_id: int):
         return _refuse(stocktake_id, scan, where or {f"{prefix}.sku": invalid.detail})
     except Conflict as refused:  # the stocktake is closed
         return _refuse(stocktake_id, scan, {}, str(refused), 409)
-    sheet = stocktakes.count_sheet(stocktake_id)["lines"]
-    line = next((x for x in sheet if x["item_id"] == counted.item_id), None)
+    line = stocktakes.line_state(stocktake_id, counted.item_id)
     name = line["sku"] if line else f"item {counted.item_id}"
     text = f"Counted {name}: {quantity_text(counted.counted_quantity)}."
-    if line and line["state"] is CountState.RECOUNT:
+    if line and line["state"] is CountState.RECOUNT and line["count_number"] > 1:
+        flash(
+            f"{text} Still out of tolerance after {line['count_number']} counts: count it "
+            "once more, or leave it to the supervisor.",
+            "warning",
+        )
+    elif line and line["state"] is CountState.RECOUNT:
         flash(f"{text} That is out of tolerance: please count {name} again.", "warning")
     else:
         flash(text)
@@ -174,17 +175,17 @@ def _refuse(stocktake_id: int, scan: dict, errors: dict, message: str = "", stat
 
 
 def _render_review(stocktake_id: int, message: str = ""):
-    take = stocktakes.get(stocktake_id, g.actor.roles)
-    lines = sorted(take["lines"], key=lambda x: x.get("within_tolerance") is not False)
     page_no = _page_no()
+    take = stocktakes.review(stocktake_id, g.actor.roles, page=page_no, per_page=REVIEW_PAGE)
+    listed = take["shown_of"] if take["book_visible"] else take["lines_total"]
     return render_template(
         "web/counting/review.html",
         take=take,
-        lines=lines[(page_no - 1) * REVIEW_PAGE : page_no * REVIEW_PAGE],
+        lines=take["lines"],
         warehouse=desk_queries.warehouse_code(take["warehouse_id"]),
         message=message,
         page_no=page_no,
-        pages_total=_pages(len(lines), REVIEW_PAGE),
+        pages_total=_pages(listed, REVIEW_PAGE),
         may_approve=_may(*APPROVERS),
         may_post=_may(*COUNTERS),
     )
