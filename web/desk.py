@@ -215,7 +215,7 @@ def desk_post():
         _, body = once(lambda: (201, {"id": stock.create_document(g.actor, new)}))
     except InsufficientStock as short:
         errors = _shortage_errors(short, lines)
-        message = "Not enough stock, so nothing was posted."
+        message = "Not enough stock, so nothing was posted: see the line marked below."
         return _render(doc_type, form, lines, errors, message), 409
     except ValidationFailed as invalid:
         message = f"{invalid.detail} Nothing was posted."
