@@ -5,7 +5,15 @@ charts and exports through ``delivery``; they never import ``api``. Importing th
 registers their routes on ``pages``.
 """
 
-from web import errors, forms, home, purchasing, session  # noqa: F401 - registers the routes
+from web import (  # noqa: F401 - importing a page module registers its routes
+    counting,
+    desk,
+    errors,
+    forms,
+    home,
+    purchasing,
+    session,
+)
 from web.blueprint import pages
 
 __all__ = ["pages"]

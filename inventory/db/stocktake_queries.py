@@ -81,3 +81,45 @@ def adjustment_documents(stocktake_id: int, first_id: int | None, how_many: int)
             .limit(how_many)
         )
     )
+
+
+def sheet_lines(
+    stocktake_id: int,
+    *,
+    counted: bool | None = None,
+    varied: bool = False,
+    item_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """``stocktake_lines`` filtered in SQL, so a page of a 10,000-line count reads only what it
+    shows: ``counted`` True/False for counted or uncounted lines, ``varied`` for counted lines
+    whose count differs from the book (the only ones that can be out of tolerance)."""
+    query = (
+        select(
+            StocktakeLine.id,
+            StocktakeLine.item_id,
+            Item.sku,
+            Item.name.label("item_name"),
+            StocktakeLine.counted_quantity,
+            StocktakeLine.book_quantity,
+            StocktakeLine.book_unit_cost,
+            StocktakeLine.count_number,
+            StocktakeLine.counted_by,
+            StocktakeLine.counted_at,
+        )
+        .join(Item, Item.id == StocktakeLine.item_id)
+        .where(StocktakeLine.stocktake_id == stocktake_id)
+    )
+    if counted is True or varied:
+        query = query.where(StocktakeLine.counted_quantity.is_not(None))
+    elif counted is False:
+        query = query.where(StocktakeLine.counted_quantity.is_(None))
+    if varied:
+        query = query.where(StocktakeLine.counted_quantity != StocktakeLine.book_quantity)
+    if item_id is not None:
+        query = query.where(StocktakeLine.item_id == item_id)
+    query = query.order_by(Item.sku, StocktakeLine.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r._mapping) for r in db.session.execute(query)]

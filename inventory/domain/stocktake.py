@@ -229,6 +229,20 @@ def evaluate(lines: Iterable[LineFigures], qty_pct: Decimal, value_tol: Decimal)
     )
 
 
+class CountState(StrEnum):
+    """A line as its counter sees it (blind): what is left to do, never the book."""
+
+    TO_COUNT = "to_count"
+    RECOUNT = "recount"  # counted, but out of tolerance: worth a second look before approval
+    COUNTED = "counted"
+
+
+def count_state(evaluated: Evaluated) -> CountState:
+    if evaluated.variance is None:
+        return CountState.TO_COUNT
+    return CountState.COUNTED if evaluated.within else CountState.RECOUNT
+
+
 def accuracy(within_flags: list[bool]) -> Decimal | None:
     """Percent of counted lines within tolerance (2 places); None when nothing is counted."""
     if not within_flags:

@@ -352,6 +352,104 @@ def get(stocktake_id: int, viewer_roles: Iterable[str] = ()) -> dict:
     return body
 
 
+# What a counter's sheet shows of a line: never the book quantity, its cost or the variance.
+SHEET_FIELDS = ("id", "item_id", "sku", "item_name", "counted_quantity", "count_number")
+RECOUNTS_SHOWN = 100
+
+
+def _header(stocktake_id: int) -> dict:
+    header = stq.stocktake(stocktake_id)
+    if header is None:
+        raise NotFound(f"No stocktake with id {stocktake_id}.")
+    return header
+
+
+def _varied(header: dict) -> tuple[list[dict], st.Summary]:
+    """The counted lines whose count differs from the book, evaluated. Every other counted line
+    has no variance and so is within tolerance: a page never evaluates the whole count."""
+    rows = stq.sheet_lines(header["id"], varied=True)
+    summary = st.evaluate(
+        [_figures(row) for row in rows], header["quantity_tolerance_pct"], header["value_tolerance"]
+    )
+    return rows, summary
+
+
+def _blind(row: dict, state: st.CountState) -> dict:
+    return {**{k: row[k] for k in SHEET_FIELDS}, "state": state}
+
+
+def count_sheet(stocktake_id: int, *, page: int = 1, per_page: int = 25) -> dict:
+    """The stocktake as its counters see it, blind: the lines to recount (counted, but out of
+    tolerance; the first ``RECOUNTS_SHOWN``) and one page of the lines still to count, by SKU,
+    with the counter's own counts and never the book."""
+    header = _header(stocktake_id)
+    rows, summary = _varied(header)
+    recount = [
+        _blind(row, st.CountState.RECOUNT)
+        for row, evaluated in zip(rows, summary.lines, strict=True)
+        if evaluated.within is False
+    ]
+    to_count = stq.sheet_lines(
+        stocktake_id, counted=False, limit=per_page, offset=(page - 1) * per_page
+    )
+    return {
+        **header,
+        "recount": recount[:RECOUNTS_SHOWN],
+        "lines_to_recount": len(recount),
+        "to_count": [_blind(row, st.CountState.TO_COUNT) for row in to_count],
+        "lines_to_count": header["lines_total"] - header["lines_counted"],
+    }
+
+
+def line_state(stocktake_id: int, item_id: int) -> dict | None:
+    """One line of the counter's sheet (blind), or None when the item is not on it."""
+    header = _header(stocktake_id)
+    rows = stq.sheet_lines(stocktake_id, item_id=item_id)
+    if not rows:
+        return None
+    summary = st.evaluate(
+        [_figures(rows[0])], header["quantity_tolerance_pct"], header["value_tolerance"]
+    )
+    return _blind(rows[0], st.count_state(summary.lines[0]))
+
+
+def review(stocktake_id: int, viewer_roles: Iterable[str], *, page: int = 1, per_page: int = 100):
+    """The supervisor's view: for book readers (or once posted) the figures of ``get`` and one
+    page of the lines that differ from the book, out of tolerance first; for anyone else
+    (blind) one page of all lines by SKU with the counts only. Reads only the varied lines, so a
+    10,000-line count where most lines match the book stays quick."""
+    header = _header(stocktake_id)
+    reveal = st.reveals_book(viewer_roles, StocktakeStatus(header["status"]))
+    body = {**header, "book_visible": reveal}
+    offset = (page - 1) * per_page
+    if not reveal:
+        rows = stq.sheet_lines(stocktake_id, limit=per_page, offset=offset)
+        return body | {"lines": [{k: r[k] for k in SHEET_FIELDS} for r in rows], "shown_of": 0}
+    rows, summary = _varied(header)
+    matching = header["lines_counted"] - len(rows)
+    lines = [
+        {
+            **{k: row[k] for k in SHEET_FIELDS},
+            "book_quantity": row["book_quantity"],
+            "variance_quantity": evaluated.variance.quantity,
+            "variance_value": evaluated.variance.value,
+            "within_tolerance": evaluated.within,
+        }
+        for row, evaluated in zip(rows, summary.lines, strict=True)
+    ]
+    lines.sort(key=lambda line: line["within_tolerance"])  # stable: out first, then by SKU
+    flags = [True] * matching + [bool(e.within) for e in summary.lines]
+    return body | {
+        "lines": lines[offset : offset + per_page],
+        "shown_of": len(lines),
+        "lines_matching": matching,
+        "lines_out_of_tolerance": summary.out_of_tolerance,
+        "accuracy_pct": st.accuracy(flags),
+        "variance_value_total": summary.variance_value_total,
+        "needs_approval": bool(summary.out_of_tolerance) and header["approved_by"] is None,
+    }
+
+
 def _locked(session, stocktake_id: int) -> Stocktake:
     take = session.get(Stocktake, stocktake_id, with_for_update=True)
     if take is None:
