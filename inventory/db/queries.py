@@ -145,7 +145,10 @@ def item_ledger(
     warehouse_id: int | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
+    newest_first: bool = False,
 ) -> Select:
+    """The item's ledger entries with the balance after each, oldest first (the API), or
+    newest first (the item page, which shows the latest movements on its first page)."""
     query = (
         select(
             StockLedger.id,
@@ -171,7 +174,7 @@ def item_ledger(
         query = query.where(StockLedger.posted_at >= date_from)
     if date_to is not None:
         query = query.where(StockLedger.posted_at <= date_to)
-    return query.order_by(StockLedger.id)
+    return query.order_by(StockLedger.id.desc() if newest_first else StockLedger.id)
 
 
 def documents(
