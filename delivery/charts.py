@@ -230,7 +230,7 @@ def forecast_band_svg(
     parts = [*_opening(title, f"{chart_id}-title"), '<g class="axes" font-size="10" fill="#333">']
     for share in (0, 0.25, 0.5, 0.75, 1):
         level = top * share
-        label = f"{level:,.0f}" if top >= 10 else f"{level:,.2f}"
+        label = f"{level:,.2f}".rstrip("0").rstrip(".")  # 2.5, not a rounded 2
         parts.append(
             f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{LEFT + PLOT_W}" y2="{y(level):.1f}" '
             f'stroke="{"#888888" if share == 0 else "#e0e0e0"}" stroke-width="1"/>'
@@ -238,9 +238,10 @@ def forecast_band_svg(
         )
     step = max(1, math.ceil(len(periods) / (MAX_LABELS - 4)))
     for i in range(0, len(periods), step):
+        # A date is ~60px wide: the last one is kept inside the right edge.
         parts.append(
-            f'<text class="period" x="{_x(i, count):.1f}" y="{TOP + PLOT_H + 16}" '
-            f'text-anchor="middle">{_text(str(periods[i]))}</text>'
+            f'<text class="period" x="{min(_x(i, count), WIDTH - 32):.1f}" '
+            f'y="{TOP + PLOT_H + 16}" text-anchor="middle">{_text(str(periods[i]))}</text>'
         )
     parts.append("</g>")
     if not periods:

@@ -65,9 +65,17 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
     return known + rest
 
 
+def since_first_demand(history: list[dict]) -> list[dict]:
+    """The history from its first period with demand on: the years of zeros before an item was
+    first used would squeeze its real demand into a corner of the chart."""
+    first = next((i for i, p in enumerate(history) if p["qty"]), len(history))
+    return history[first:]
+
+
 def _charts(item: dict, forecast: dict, codes: dict[int, str]) -> list[dict]:
     drawn = []
     for series in forecast["series"]:
+        series = {**series, "history": since_first_demand(series["history"])}
         if not series["history"] and not series["forecast"]:
             continue
         code = codes.get(series["warehouse_id"], str(series["warehouse_id"]))
