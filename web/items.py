@@ -4,7 +4,7 @@ reorder suggestion with the figures that explain it. Everyone who may read items
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
 from delivery import charts
 from delivery.access import EVERYONE, roles
@@ -98,13 +98,13 @@ def _charts(item: dict, forecast: dict, codes: dict[int, str]) -> list[dict]:
 @pages.get(f"/items/{ITEM_ID}")
 @roles(*EVERYONE)
 def item(item_id: int):
-    """The item: stock by warehouse, the ledger newest first, demand and forecast, and the
-    latest run's suggestion with its explanation."""
+    """The item: stock by warehouse, the latest run's suggestion with its explanation, and the
+    ledger newest first. The demand chart comes in its own request (``item_forecast``): it
+    reads years of history, so the rest of the page does not wait for it."""
     found = master_data.get("item", item_id)  # 404 page for an unknown item
-    codes = {w["id"]: w["code"] for w in queries.first_rows(queries.warehouses(), 1000)}
+    codes = _warehouse_codes()
     stock = queries.first_rows(queries.balance_report(item_id=item_id), MAX_WAREHOUSES)
     ledger = one_page(queries.item_ledger(item_id, newest_first=True))
-    forecast = forecast_reports.item_forecast(item_id)
     run = rq.latest_succeeded_run()
     suggestions = (
         queries.first_rows(rq.suggestions(run["id"], item_id=item_id), MAX_SUGGESTIONS)
@@ -117,8 +117,28 @@ def item(item_id: int):
         stock=stock,
         ledger=ledger,
         codes=codes,
-        forecast=forecast,
-        charts=_charts(found, forecast, codes),
         run=run,
         suggestions=[{**s, "figures": explained(s["explanation"])} for s in suggestions],
     )
+
+
+def _warehouse_codes() -> dict[int, str]:
+    return {w["id"]: w["code"] for w in queries.first_rows(queries.warehouses(), 1000)}
+
+
+@pages.get(f"/items/{ITEM_ID}/forecast")
+@roles(*EVERYONE)
+def item_forecast(item_id: int):
+    """The item's demand history and forecast per warehouse as charts with the 80% band, from
+    the same function as the API's item forecast. A fragment for htmx; opened by itself (no
+    script) it is a page."""
+    found = master_data.get("item", item_id)
+    forecast = forecast_reports.item_forecast(item_id)
+    context = {
+        "item": found,
+        "forecast": forecast,
+        "charts": _charts(found, forecast, _warehouse_codes()),
+    }
+    if request.headers.get("HX-Request"):
+        return render_template("web/items/_forecast.html", **context)
+    return render_template("web/items/forecast.html", **context)

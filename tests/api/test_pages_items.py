@@ -53,6 +53,9 @@ def test_an_unknown_item_is_a_404_page(client, make):
     signed_in(client, make, "viewer")
     page = client.get("/items/2147483647")
     assert page.status_code == 404 and "No item with id 2147483647" in page.get_data(as_text=True)
+    chart = client.get("/items/2147483647/forecast", headers={"HX-Request": "true"})
+    assert chart.status_code == 404 and 'class="error"' in chart.get_data(as_text=True)
+    assert client.get("/items/2147483648").status_code == 404  # past the largest id
 
 
 def test_an_empty_item_says_it_has_nothing_yet(client, make):
@@ -61,7 +64,9 @@ def test_an_empty_item_says_it_has_nothing_yet(client, make):
     html = client.get(f"/items/{item}").get_data(as_text=True)
     assert "No stock anywhere yet" in html and "No movements yet" in html
     assert "No reorder run has succeeded yet" in html
-    assert "No demand history and no forecast" in html
+    chart = client.get(f"/items/{item}/forecast", headers={"HX-Request": "true"})
+    assert chart.status_code == 200
+    assert "No demand history and no forecast" in chart.get_data(as_text=True)
 
 
 def test_stock_and_the_ledger_newest_first_with_the_running_balance(client, make):
@@ -110,10 +115,17 @@ def test_the_forecast_chart_has_its_band_and_the_suggestion_explains_itself(clie
     )
     signed_in(client, make, "viewer")
     html = client.get(f"/items/{item}").get_data(as_text=True)
-    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
-    assert '<polygon class="band"' in html and '<path class="forecast"' in html
-    assert '<path class="history"' in html and "80% interval" in html
+    assert f'hx-get="/items/{item}/forecast" hx-trigger="load"' in html
+    fragment = client.get(f"/items/{item}/forecast", headers={"HX-Request": "true"})
+    chart = fragment.get_data(as_text=True)
+    assert "<html" not in chart and '<svg xmlns="http://www.w3.org/2000/svg"' in chart
+    assert '<polygon class="band"' in chart and '<path class="forecast"' in chart
+    assert '<path class="history"' in chart and "80% interval" in chart
+    assert "backtest MASE 0.84" in chart
+    # Without htmx (no script) the chart is a page of its own.
+    alone = client.get(f"/items/{item}/forecast").get_data(as_text=True)
+    assert "<html" in alone and '<polygon class="band"' in alone
     assert "Position 15 is at or below the reorder point 18: order up to 40." in html
-    assert "<dt>Reorder point</dt><dd>18</dd>" in html and "backtest MASE 0.84" in html
+    assert "<dt>Reorder point</dt><dd>18</dd>" in html
     # A viewer may not review: no link to the review page.
     assert 'href="/reorder' not in html

@@ -161,6 +161,7 @@ def test_purchasing_reviews_a_run_and_reads_an_items_forecast(live_server, page,
     # The item page: the chart with its band, and the suggestion explained in numbers.
     page.goto(live_server.url(f"/items/{seeded['r1']}"))
     chart = page.locator("figure.chart svg").first
+    chart.wait_for()  # htmx loads the chart after the page
     assert chart.is_visible()
     assert page.locator("figure.chart svg polygon.band").count() == 1
     assert page.locator("figure.chart svg path.history").count() == 1
@@ -171,3 +172,29 @@ def test_purchasing_reviews_a_run_and_reads_an_items_forecast(live_server, page,
     screenshot(page, tmp_path, "item-desktop")
     page.set_viewport_size(PHONE)
     screenshot(page, tmp_path, "item-phone")
+
+
+def seed_scores(database_url: str) -> None:
+    """The scoring tests' receipt history, scored as the nightly job would."""
+    from inventory.services import scoring
+    from tests.scoring_seed import AS_OF, hand_example
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        hand_example(Factory())
+        scoring.rescore(AS_OF)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_viewer_reads_a_suppliers_score_and_deliveries(live_server, page, tmp_path):
+    seed_scores(live_server.database_url)
+    sign_in(page, live_server, "viewer")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Suppliers").click()
+    page.get_by_role("link", name="A", exact=True).click()
+    assert "grade C" in page.locator("p.score").inner_text()
+    assert page.locator("figure.chart svg path.line").count() == 1
+    assert page.locator("#deliveries ~ .table-wrap tbody tr").count() == 2
+    screenshot(page, tmp_path, "supplier-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, tmp_path, "supplier-phone")
