@@ -240,7 +240,7 @@ def forecast_band_svg(
     for i in range(0, len(periods), step):
         # A date is ~60px wide: the last one is kept inside the right edge.
         parts.append(
-            f'<text class="period" x="{min(_x(i, count), WIDTH - 32):.1f}" '
+            f'<text class="period" x="{min(_x(i, count), WIDTH - 36):.1f}" '
             f'y="{TOP + PLOT_H + 16}" text-anchor="middle">{_text(str(periods[i]))}</text>'
         )
     parts.append("</g>")
