@@ -208,9 +208,13 @@ def test_dismiss_with_a_reason(backend, client, make, reorder):
     done = _post(client, csrf, "dismiss", [one], reason="Phased out")
     assert done.status_code == 302
     assert suggestion_states([one])[one][:3] == ("dismissed", None, "Phased out")
-    assert "Dismissed 1 suggestion: Phased out" in client.get(done.headers["Location"]).get_data(
-        as_text=True
-    )
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Dismissed 1 suggestion: Phased out" in shown
+    with writes_nothing(REVIEW_TABLES):  # the same form sent twice: replayed
+        assert _post(client, csrf, "dismiss", [one], reason="Phased out").status_code == 302
+    with writes_nothing(REVIEW_TABLES):  # a new form for a decided line: the service refuses
+        twice = _post(client, csrf, "dismiss", [one], key="k2", reason="Phased out")
+    assert twice.status_code == 409 and "dismissed already" in twice.get_data(as_text=True)
 
 
 def test_an_unknown_run_is_a_404_page(client, make, reorder):
