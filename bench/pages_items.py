@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from api import create_app  # noqa: E402
 from inventory.db.base import db  # noqa: E402
 from inventory.domain.actors import ALL_ROLES, Actor  # noqa: E402
+from inventory.services import forecast_reports  # noqa: E402
 
 AIM_MS = 300
 
@@ -75,6 +76,14 @@ def main() -> None:
     ]
     if supplier:
         pages.append(("web.supplier", f"/suppliers/{supplier}", {"supplier_id": supplier}))
+    with app.app_context():
+        # What the chart fragment stands on: the API's own item forecast read, alone.
+        times = []
+        for _ in range(args.repeat + 1):
+            start = time.perf_counter()
+            forecast_reports.item_forecast(item)
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"{'item_forecast() alone (API GET)':40s} {statistics.median(times[1:]):8.1f} ms")
     baseline = None
     for endpoint, path, view_args in pages:
         ms = timed(app, endpoint, path, args.repeat, **view_args)
