@@ -48,14 +48,14 @@ def score_title(code: str, name: str, score: float | None, grade: str | None) ->
     return f"{code} {name}: score {score:.2f}, grade {grade}"
 
 
-def _opening(title: str) -> list[str]:
+def _opening(title: str, title_id: str = "chart-title") -> list[str]:
     """The SVG element, its accessible title, a white background and the heading (shortened to
-    fit the width)."""
+    fit the width). ``title_id`` must be unique on a page that shows several charts."""
     heading = title if len(title) <= HEADING_CHARS else title[: HEADING_CHARS - 1] + "\u2026"
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" {FONT}>',
-        f'<title id="chart-title">{_text(title)}</title>',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{title_id}" {FONT}>',
+        f'<title id="{title_id}">{_text(title)}</title>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
         f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
         f'font-weight="bold">{_text(heading)}</text>',
@@ -190,3 +190,116 @@ def _nice_top(value: float) -> float:
         if factor * power >= value:
             return factor * power
     return 10 * power
+
+
+NO_DEMAND = "No demand history and no forecast"
+HISTORY_COLOUR, FORECAST_COLOUR, BAND_COLOUR = "#1f77b4", "#d62728", "#f4a3a3"
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def forecast_band_svg(
+    title: str,
+    history: Sequence[Mapping],
+    forecast: Sequence[Mapping],
+    *,
+    lower: str = "lo_80",
+    upper: str = "hi_80",
+    band_label: str = "80% interval",
+    chart_id: str = "forecast",
+) -> str:
+    """Demand history as a line, then the forecast mean as a dashed line over a shaded band
+    between two of its quantiles (``lower`` and ``upper`` keys of each forecast point, the 80%
+    interval by default). ``history`` points are ``{"period", "qty"}``, ``forecast`` points
+    ``{"period", "mean", lower, upper}``, each in period order; periods are dates or text. The
+    axis runs from 0 to the largest value drawn, rounded up to a readable step."""
+    chart_id = _SAFE_ID.sub("-", chart_id) or "forecast"
+    periods = sorted({p["period"] for p in history} | {p["period"] for p in forecast})
+    at = {period: i for i, period in enumerate(periods)}
+    count = max(len(periods), 1)
+    values = [float(p["qty"]) for p in history]
+    values += [float(p[key] or 0) for p in forecast for key in ("mean", upper)]
+    top = _nice_top(max([0.0, *values]))
+
+    def y(value) -> float:
+        value = max(0.0, float(value or 0))
+        return TOP + PLOT_H - (0.0 if top == 0 else min(value, top) / top * PLOT_H)
+
+    def x(period) -> float:
+        return _x(at[period], count)
+
+    parts = [*_opening(title, f"{chart_id}-title"), '<g class="axes" font-size="10" fill="#333">']
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        level = top * share
+        label = f"{level:,.2f}".rstrip("0").rstrip(".")  # 2.5, not a rounded 2
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{LEFT + PLOT_W}" y2="{y(level):.1f}" '
+            f'stroke="{"#888888" if share == 0 else "#e0e0e0"}" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y(level) + 3.5:.1f}" text-anchor="end">{label}</text>'
+        )
+    step = max(1, math.ceil(len(periods) / (MAX_LABELS - 4)))
+    for i in range(0, len(periods), step):
+        # A date is ~60px wide: the last one is kept inside the right edge.
+        parts.append(
+            f'<text class="period" x="{min(_x(i, count), WIDTH - 36):.1f}" '
+            f'y="{TOP + PLOT_H + 16}" text-anchor="middle">{_text(str(periods[i]))}</text>'
+        )
+    parts.append("</g>")
+    if not periods:
+        parts.append(
+            f'<text class="empty" x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" '
+            f'text-anchor="middle" font-size="14" fill="#555555">{_text(NO_DEMAND)}</text>'
+        )
+    if forecast:
+        upper_edge = [f"{x(p['period']):.1f},{y(p[upper]):.1f}" for p in forecast]
+        lower_edge = [f"{x(p['period']):.1f},{y(p[lower]):.1f}" for p in reversed(forecast)]
+        tip = f"{band_label}: {lower} to {upper}"
+        parts.append(
+            f'<polygon class="band" points="{" ".join(upper_edge + lower_edge)}" '
+            f'fill="{BAND_COLOUR}" fill-opacity="0.55" stroke="none">'
+            f"<title>{_text(tip)}</title></polygon>"
+        )
+    if history:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{x(p['period']):.1f},{y(p['qty']):.1f}"
+            for i, p in enumerate(history)
+        )
+        parts.append(
+            f'<path class="history" d="{path}" fill="none" stroke="{HISTORY_COLOUR}" '
+            f'stroke-width="2"/>'
+        )
+    if forecast:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{x(p['period']):.1f},{y(p['mean']):.1f}"
+            for i, p in enumerate(forecast)
+        )
+        parts.append(
+            f'<path class="forecast" d="{path}" fill="none" stroke="{FORECAST_COLOUR}" '
+            f'stroke-width="2" stroke-dasharray="6 4"/>'
+        )
+        for p in forecast:
+            tip = (
+                f"{p['period']}: mean {float(p['mean'] or 0):,.2f}, "
+                f"{band_label} {float(p[lower] or 0):,.2f} to {float(p[upper] or 0):,.2f}"
+            )
+            parts.append(
+                f'<circle class="point" cx="{x(p["period"]):.1f}" cy="{y(p["mean"]):.1f}" '
+                f'r="3" fill="{FORECAST_COLOUR}"><title>{_text(tip)}</title></circle>'
+            )
+    legend = (
+        ("History", HISTORY_COLOUR, "line"),
+        ("Forecast mean", FORECAST_COLOUR, "line"),
+        (band_label, BAND_COLOUR, "box"),
+    )
+    for j, (name, colour, shape) in enumerate(legend):
+        lx = LEFT + j * 150
+        mark = (
+            f'<rect x="{lx}" y="{HEIGHT - 18}" width="14" height="10" fill="{colour}"/>'
+            if shape == "box"
+            else f'<line x1="{lx}" y1="{HEIGHT - 13}" x2="{lx + 14}" y2="{HEIGHT - 13}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
+        parts.append(
+            f'{mark}<text x="{lx + 18}" y="{HEIGHT - 9}" font-size="11">{_text(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -11,8 +11,11 @@ from web import (  # noqa: F401 - importing a page module registers its routes
     errors,
     forms,
     home,
+    items,
     purchasing,
+    reorder,
     session,
+    suppliers,
 )
 from web.blueprint import pages
 

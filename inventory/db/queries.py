@@ -145,7 +145,10 @@ def item_ledger(
     warehouse_id: int | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
+    newest_first: bool = False,
 ) -> Select:
+    """The item's ledger entries with the balance after each, oldest first (the API), or
+    newest first (the item page, which shows the latest movements on its first page)."""
     query = (
         select(
             StockLedger.id,
@@ -171,7 +174,11 @@ def item_ledger(
         query = query.where(StockLedger.posted_at >= date_from)
     if date_to is not None:
         query = query.where(StockLedger.posted_at <= date_to)
-    return query.order_by(StockLedger.id)
+    # ``id + 0``: ordered by the bare id, PostgreSQL walks the whole primary key filtering on
+    # the item (0.5-5 s on 4.4M rows); this way it reads the item's rows by their index and
+    # sorts those (~50 ms). The order is the same.
+    in_order = StockLedger.id + 0
+    return query.order_by(in_order.desc() if newest_first else in_order)
 
 
 def documents(

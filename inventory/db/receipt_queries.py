@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from inventory.db.base import db
+from inventory.db.models import Warehouse
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -76,3 +77,42 @@ def _with_lines(receipts: list[dict]) -> list[dict]:
             data = dict(row._mapping)
             lines[data.pop("receipt_id")].append(data)
     return [{**r, "lines": lines[r["id"]]} for r in receipts]
+
+
+def supplier_receipts(supplier_id: int, limit: int) -> list[dict]:
+    """The supplier's newest ``limit`` receipts (newest first) with their order, warehouse and
+    totals received, accepted and rejected over their lines: its recent deliveries."""
+    newest = (
+        select(*GoodsReceipt.__table__.c)
+        .where(GoodsReceipt.supplier_id == supplier_id)
+        .order_by(GoodsReceipt.received_at.desc(), GoodsReceipt.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    # Summed over those receipts' lines only, never the whole line table.
+    totals = (
+        select(
+            GoodsReceiptLine.receipt_id,
+            func.count().label("lines"),
+            func.sum(GoodsReceiptLine.received).label("received"),
+            func.sum(GoodsReceiptLine.accepted).label("accepted"),
+            func.sum(GoodsReceiptLine.rejected).label("rejected"),
+        )
+        .where(GoodsReceiptLine.receipt_id.in_(select(newest.c.id)))
+        .group_by(GoodsReceiptLine.receipt_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            newest,
+            Warehouse.code.label("warehouse_code"),
+            totals.c.lines,
+            totals.c.received,
+            totals.c.accepted,
+            totals.c.rejected,
+        )
+        .join(Warehouse, Warehouse.id == newest.c.warehouse_id)
+        .outerjoin(totals, totals.c.receipt_id == newest.c.id)
+        .order_by(newest.c.received_at.desc(), newest.c.id.desc())
+    )
+    return [dict(r._mapping) for r in rows]

@@ -118,6 +118,7 @@ def _suggestion_select() -> Select:
 def suggestions(
     run_id: int,
     *,
+    item_id: int | None = None,
     warehouse_id: int | None = None,
     supplier_id: int | None = None,
     demand_class: str | None = None,
@@ -131,6 +132,7 @@ def suggestions(
     rank = case({u: i for i, u in enumerate(URGENCIES)}, value=s.urgency, else_=99)
     query = _suggestion_select().where(s.run_id == run_id)
     for column, value in (
+        (s.item_id, item_id),
         (s.warehouse_id, warehouse_id),
         (s.supplier_id, supplier_id),
         (s.demand_class, demand_class),

@@ -1,0 +1,68 @@
+"""What the item, supplier and reorder pages share: the page number from the query string, one
+page of a read query, and a query string's filters read by the API's own query schema."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import marshmallow as ma
+from flask import request, url_for
+
+from inventory.db.queries import page
+from web.blueprint import pages
+from web.forms import load
+
+PAGE_SIZE = 50
+MAX_PAGE = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+
+def page_number(name: str = "page") -> int:
+    """``?page=`` as a number from 1 up; anything else is the first page."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
+
+
+def one_page(query, name: str = "page", size: int = PAGE_SIZE) -> Page:
+    number = page_number(name)
+    rows, total = page(query, number, size)
+    return Page(rows, number, size, total)
+
+
+def filters(schema: ma.Schema, names, source=None) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """The query string's (or ``source``'s) ``names``, blank ones dropped, loaded by
+    ``schema``: the loaded filters (empty when any is invalid), the errors by field and the
+    values as typed."""
+    source = request.args if source is None else source
+    typed = {n: (source.get(n) or "").strip() for n in names}
+    given = {n: v for n, v in typed.items() if v}
+    loaded, errors = load(schema, given)
+    return (loaded or {}), errors, typed
+
+
+def ids(values) -> list:
+    """Form ids as numbers where they are numbers; the rest stay text for the schema to name."""
+    return [int(v) if v.isdigit() else v for v in values]
+
+
+def page_url(name: str, number: int, anchor: str | None = None) -> str:
+    """This page's address with ``name`` set to page ``number``, the other arguments kept."""
+    args = {**request.args.to_dict(), name: number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
+
+
+@pages.context_processor
+def _paging_helpers():
+    return {"page_url": page_url}
