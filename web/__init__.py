@@ -5,7 +5,7 @@ charts and exports through ``delivery``; they never import ``api``. Importing th
 registers their routes on ``pages``.
 """
 
-from web import errors, forms, home, session  # noqa: F401 - registers the routes
+from web import errors, finance, finance_periods, forms, home, session  # noqa: F401 - registers the routes
 from web.blueprint import pages
 
 __all__ = ["pages"]
