@@ -153,7 +153,7 @@ def test_budget_kpi_ageing_pages_show_the_book(client, make, book):
     assert "BOLT" in ageing_html
 
 
-def test_valuation_trend_equals_the_valuation_report_at_each_month_end(app, make, book):
+def test_valuation_trend_equals_the_valuation_report_at_each_month_end(backend, make, book):
     trend = finance_reports.valuation_trend(clock.service_zone())
     assert len(trend) == 12
     for point in trend:
@@ -162,3 +162,112 @@ def test_valuation_trend_equals_the_valuation_report_at_each_month_end(app, make
     now = period_queries.values_at([clock.now()])[0]
     assert now == period_queries.valuation_report()["totals"]["value"]
     assert now == Decimal("10.40")  # 12.00 + 8.80 - 10.40
+
+
+def _last_month() -> str:
+    today = clock.now().astimezone(clock.service_zone()).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _close(client, csrf, period, key="k1", confirm=True):
+    form = {"csrf_token": csrf, "idempotency_key": key, "period": period}
+    if confirm:
+        form["confirm"] = "yes"
+    return client.post("/finance/periods/close", data=form)
+
+
+def test_closing_needs_the_confirmation_and_closes_nothing_without_it(client, make):
+    _, csrf = signed_in(client, make, "finance")
+    response = _close(client, csrf, _last_month(), confirm=False)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="confirm-error"' in html and 'aria-invalid="true"' in html
+    assert f'value="{_last_month()}"' in html
+    assert period_queries.listing()["closed"] == []
+
+
+def test_close_a_month_once_even_when_posted_twice_then_the_refusal_is_shown(
+    backend, client, make, book
+):
+    _, csrf = signed_in(client, make, "finance")
+    month = _last_month()
+    first = _close(client, csrf, month, key="same")
+    assert first.status_code == 302
+    again = _close(client, csrf, month, key="same")  # a double submit replays the first
+    assert again.status_code == 302
+    assert [p["period"] for p in period_queries.listing()["closed"]] == [month]
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert f"Period {month} is closed" in page and '<td data-label="Period">' in page
+    refused = _close(client, csrf, month, key="another")
+    assert refused.status_code == 409
+    assert f"Period {month} is closed already" in refused.get_data(as_text=True)
+    # The trend reads the closed month's snapshot and still equals the report.
+    for point in finance_reports.valuation_trend(clock.service_zone()):
+        report = period_queries.valuation_report(as_of=point["as_of"])
+        assert point["value"] == report["totals"]["value"]
+
+
+def test_a_bad_month_is_said_beside_the_field(client, make):
+    _, csrf = signed_in(client, make, "finance")
+    response = _close(client, csrf, "2026-13")
+    assert response.status_code == 422
+    assert 'id="period-error"' in response.get_data(as_text=True)
+
+
+def test_reopen_is_for_admin_only_and_audited(client, make):
+    _, csrf = signed_in(client, make, "finance")
+    month = _last_month()
+    assert _close(client, csrf, month).status_code == 302
+    assert "Reopen (admin)" not in client.get("/finance/periods").get_data(as_text=True)
+    form = {"csrf_token": csrf, "idempotency_key": "r", "period": month, "confirm": "yes"}
+    assert client.post("/finance/periods/reopen", data=form).status_code == 403
+    admin = client.application.test_client()
+    _, admin_csrf = signed_in(admin, make, "admin")
+    assert "Reopen (admin)" in admin.get("/finance/periods").get_data(as_text=True)
+    no_confirm = admin.post(
+        "/finance/periods/reopen", data={**form, "csrf_token": admin_csrf, "confirm": ""}
+    )
+    assert no_confirm.status_code == 422 and period_queries.listing()["closed"]
+    done = admin.post("/finance/periods/reopen", data={**form, "csrf_token": admin_csrf})
+    assert done.status_code == 302 and period_queries.listing()["closed"] == []
+    not_closed = admin.post(
+        "/finance/periods/reopen",
+        data={**form, "csrf_token": admin_csrf, "idempotency_key": "r2"},
+    )
+    assert not_closed.status_code == 409
+    assert f"Period {month} is not closed" in not_closed.get_data(as_text=True)
+
+
+def _month_end(months_back: int):
+    """The last instant of the month ``months_back`` before this one (service zone)."""
+    ends = finance_reports.month_ends(12, clock.service_zone())
+    return ends[-months_back]
+
+
+def test_valuation_trend_across_month_ends_and_a_closed_snapshot(backend, make):
+    from datetime import timedelta
+
+    from inventory.services import periods
+
+    w = make.warehouse("W")
+    nut = make.item("NUT")
+    label5, end5 = _month_end(5)
+    _, end3 = _month_end(3)
+    with clock.pinned(end5 - timedelta(days=3)):
+        make.receive(w, nut, "10", "1.50")  # 15.00
+    with clock.pinned(end5):  # the month's very last instant still counts in it
+        make.receive(w, nut, "2", "1.50")  # 18.00
+    with clock.pinned(end5 + timedelta(microseconds=1)):  # the next month's first instant
+        make.receive(w, nut, "4", "1.50")  # 24.00
+    periods.close(make.admin, label5)
+    with clock.pinned(end3 - timedelta(days=1)):
+        make.document("issue", w, [(nut, "6", None)])  # 24.00 - 9.00 = 15.00
+    trend = finance_reports.valuation_trend(clock.service_zone())
+    by_month = {p["month"]: p["value"] for p in trend}
+    assert by_month[label5] == Decimal("18.00")
+    assert trend[-1]["value"] == Decimal("15.00")
+    assert trend[0]["value"] == Decimal("0.00")
+    for point in trend:
+        report = period_queries.valuation_report(as_of=point["as_of"])
+        assert point["value"] == report["totals"]["value"], point["month"]
