@@ -5,7 +5,16 @@ charts and exports through ``delivery``; they never import ``api``. Importing th
 registers their routes on ``pages``.
 """
 
-from web import errors, finance, finance_periods, forms, home, session  # noqa: F401 - registers the routes
+from web import (  # noqa: F401 - registers the routes
+    admin_setup,
+    admin_users,
+    errors,
+    finance,
+    finance_periods,
+    forms,
+    home,
+    session,
+)
 from web.blueprint import pages
 
 __all__ = ["pages"]

@@ -20,6 +20,7 @@ from delivery.report_catalogue import REPORTS, filters_of, filters_used
 from inventory.errors import ValidationFailed
 from inventory.services import finance_kpis, finance_reports
 from web.forms import flatten
+from web.forms import load as load_all
 
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
@@ -138,3 +139,13 @@ def report_file(name: str, fmt: str):
         totals=totals,
         filters=used,
     )
+
+
+def load(schema: ma.Schema, values: Mapping) -> tuple[dict | None, dict[str, str]]:
+    """``web.forms.load`` with a list's item errors (``roles.0``) shown at the list's field."""
+    data, errors = load_all(schema, values)
+    merged: dict[str, str] = {}
+    for key, message in errors.items():
+        name = key.split(".")[0]
+        merged[name] = f"{merged[name]} {message}" if name in merged else message
+    return data, merged
