@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from markupsafe import Markup
 
 from delivery import charts
-from delivery.access import roles
+from delivery.access import admit, roles
 from delivery.config import service_zone
 from delivery.exports import Column
 from delivery.health_columns import AGEING_COLUMNS, EXCEPTION_COLUMNS
-from delivery.report_catalogue import REPORTS, filters_of
+from delivery.report_catalogue import REPORTS, filters_of, hide_money
 from delivery.schemas.finance_reports import (
     BudgetQuerySchema,
     KpiQuerySchema,
@@ -39,6 +39,9 @@ from web.reporting import (
 )
 
 MONEY = (Role.FINANCE, Role.ADMIN)
+# Ageing and the KPIs, as their API endpoints: warehouse reads them with the money left out.
+STOCK_READERS = (Role.FINANCE, Role.ADMIN, Role.WAREHOUSE)
+QUANTITY_FILES = frozenset({"ageing", "kpis"})
 FILES = frozenset({"spend", "budget", "kpis", "ageing", "exceptions"})
 SPEND_GROUPS = ["month", "supplier"]
 # What each KPI is, as docs/reports.md ("KPIs") defines it.
@@ -138,12 +141,18 @@ AGEING_SHOWN = tuple(
 )
 
 
+def _sees_money() -> bool:
+    return g.actor.has_any({r.value for r in MONEY})
+
+
 @pages.get("/finance/ageing")
-@roles(*MONEY)
+@roles(*STOCK_READERS)
 def finance_ageing():
     data, errors = query_args(StockScopeSchema())
     values = {k: request.args.get(k, "") for k in ("warehouse_id", "category")}
-    context = {"errors": errors, "values": values, "columns": AGEING_SHOWN}
+    hidden = frozenset() if _sees_money() else REPORTS["ageing"].money
+    columns = tuple(c for c in AGEING_SHOWN if c.key not in hidden)
+    context = {"errors": errors, "values": values, "columns": columns}
     if errors:
         return render_template("web/finance/ageing.html", **context), 422
     data.pop("format", None)
@@ -153,14 +162,14 @@ def finance_ageing():
     return render_template(
         "web/finance/ageing.html",
         **context,
-        rows=shown(rows, AGEING_SHOWN),
+        rows=shown(rows, columns),
         paging=pager,
         file_query=file_query(**values),
     )
 
 
 @pages.get("/finance/kpis")
-@roles(*MONEY)
+@roles(*STOCK_READERS)
 def finance_kpis_page():
     keys = ("from", "to", "warehouse_id")
     data, errors, win, values = _window_filters(KpiQuerySchema(), keys)
@@ -168,6 +177,8 @@ def finance_kpis_page():
     if win is None:
         return render_template("web/finance/kpis.html", **context), 422
     found = finance_kpis.kpis(win, filters_of(data))
+    if not _sees_money():
+        found["rows"], found["money"] = hide_money(REPORTS["kpis"], found["rows"], {})
     rows = [
         {**dict(zip(("kpi", "value", "unit", "numerator", "denominator"), cells, strict=True)),
          "formula": KPI_FORMULAS.get(row["kpi"], "")}
@@ -249,9 +260,13 @@ def finance_exceptions():
 
 
 @pages.get("/finance/files/<report>.<fmt>")
-@roles(*MONEY)
+@roles(*STOCK_READERS)
 def finance_file(report: str, fmt: str):
-    """A finance or health report as the API's ``format=csv|xlsx`` file."""
+    """A finance or health report as the API's ``format=csv|xlsx`` file (ageing and KPIs
+    without the money for warehouse, as the API gives them)."""
     if report not in FILES or fmt not in ("csv", "xlsx"):
         abort(404, f"There is no {report}.{fmt} report file.")
-    return report_file(report, fmt)
+    money = _sees_money()
+    if not money and report not in QUANTITY_FILES:
+        admit(g.actor, {r.value for r in MONEY})
+    return report_file(report, fmt, money)

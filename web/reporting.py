@@ -16,7 +16,7 @@ from flask import request
 from delivery import exports
 from delivery.config import service_zone
 from delivery.exports import Column
-from delivery.report_catalogue import REPORTS, filters_of, filters_used
+from delivery.report_catalogue import REPORTS, filters_of, filters_used, hide_money
 from inventory.errors import ValidationFailed
 from inventory.services import finance_kpis, finance_reports
 from web.forms import flatten
@@ -105,10 +105,10 @@ def file_query(**values) -> str:
     return urlencode(pairs)
 
 
-def report_file(name: str, fmt: str):
-    """The catalogue's report ``name`` as the API's ``format=csv|xlsx`` gives it to a reader
-    who sees money: every row, the totals and the filters used; the query string holds the
-    same filters as the API's."""
+def report_file(name: str, fmt: str, money: bool = True):
+    """The catalogue's report ``name`` as the API's ``format=csv|xlsx`` gives it: every row,
+    the totals and the filters used, money left out when ``money`` is false; the query string
+    holds the same filters as the API's."""
     report = REPORTS[name]
     data, errors = query_args(report.query())
     if errors:
@@ -130,9 +130,11 @@ def report_file(name: str, fmt: str):
         rows, totals = report.build(None, data)
         used = filters_used(data)  # after build: it fills in a range it defaulted
         file_name = f"{name}-{exports.report_day(None)}"
+    if not money:
+        rows, totals = hide_money(report, rows, totals)
     return exports.report_download(
         rows,
-        report.columns_for(True),
+        report.columns_for(money),
         fmt,
         name=file_name,
         sheet=report.sheet,

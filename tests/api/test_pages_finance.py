@@ -68,11 +68,15 @@ def test_each_page_opens_for_finance_and_admin_even_when_empty(client, make, rol
         assert response.status_code == 200, (path, response.get_data(as_text=True))
 
 
+QUANTITY_PAGES = {"/finance/ageing", "/finance/kpis"}
+
+
 @pytest.mark.parametrize("role", ["warehouse", "purchasing", "viewer"])
 def test_other_roles_get_403(client, make, role):
     signed_in(client, make, role)
-    for path in [*PAGES, "/finance/files/spend.csv"]:
-        assert client.get(path).status_code == 403, path
+    for path in [*PAGES, "/finance/files/spend.csv", "/finance/files/ageing.csv"]:
+        allowed = role == "warehouse" and (path in QUANTITY_PAGES or "ageing.csv" in path)
+        assert client.get(path).status_code == (200 if allowed else 403), path
     assert client.post("/finance/periods/close").status_code in (400, 403)
 
 
@@ -271,3 +275,15 @@ def test_valuation_trend_across_month_ends_and_a_closed_snapshot(backend, make):
     for point in trend:
         report = period_queries.valuation_report(as_of=point["as_of"])
         assert point["value"] == report["totals"]["value"], point["month"]
+
+
+def test_warehouse_reads_ageing_and_kpis_without_money(client, make, book):
+    signed_in(client, make, "warehouse")
+    ageing = client.get("/finance/ageing").get_data(as_text=True)
+    assert "BOLT" in ageing and 'data-key="value' not in ageing
+    kpis = client.get("/finance/kpis").get_data(as_text=True)
+    assert "inventory_turnover" in kpis and "Stock values behind turnover" not in kpis
+    assert 'href="/finance/spend"' not in kpis  # the sub-menu offers only what opens
+    file = client.get("/finance/files/ageing.csv")
+    header = file.get_data(as_text=True).splitlines()[0].split(",")
+    assert "quantity" in header and not any(h.startswith("value") for h in header)
