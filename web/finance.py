@@ -117,7 +117,7 @@ def finance_spend():
     names = supplier_queries.supplier_labels(r["supplier_id"] for r in rows)
     for row in rows:
         row["supplier"] = names.get(row["supplier_id"], row["supplier_id"])
-    months = finance_reports.spend_by_month(win, filters)
+    months = _by_month(win, found["rows"])
     chart = charts.monthly_bars_svg(
         f"Purchase spend {win.first_day} to {win.last_day}", months, ("ordered", "received")
     )
@@ -131,6 +131,18 @@ def finance_spend():
         chart=_svg(chart),
         file_query=query,
     )
+
+
+def _by_month(win, rows: list[dict]) -> list[dict]:
+    """Every month of the window with its spend, summed from the month × supplier rows (what
+    ``spend_by_month`` gives, without running the report's queries a second time)."""
+    months = {m.label: {"month": m.label, "ordered": 0, "received": 0} for m in win.months}
+    for row in rows:
+        month = months.get(row["month"])
+        if month is not None:
+            month["ordered"] += row["ordered"]
+            month["received"] += row["received"]
+    return list(months.values())
 
 
 AGEING_SHOWN = tuple(

@@ -287,3 +287,12 @@ def test_warehouse_reads_ageing_and_kpis_without_money(client, make, book):
     file = client.get("/finance/files/ageing.csv")
     header = file.get_data(as_text=True).splitlines()[0].split(",")
     assert "quantity" in header and not any(h.startswith("value") for h in header)
+
+
+def test_the_spend_chart_draws_what_spend_by_month_gives(app, make, book):
+    from delivery.config import service_zone
+    from web.finance import _by_month
+
+    win = finance_reports.window(None, None, service_zone())
+    rows = finance_reports.spend(win, ["month", "supplier"], {})["rows"]
+    assert _by_month(win, rows) == finance_reports.spend_by_month(win, {})
