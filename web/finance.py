@@ -145,12 +145,17 @@ def _by_month(win, rows: list[dict]) -> list[dict]:
     return list(months.values())
 
 
-AGEING_SHOWN = tuple(
-    c
-    for c in AGEING_COLUMNS
-    if c.key in ("sku", "name", "warehouse_code", "quantity", "value", "oldest_receipt_at")
-    or c.key.startswith("value_")
-)
+def _ageing_columns(money: bool) -> tuple[Column, ...]:
+    """Item, warehouse, totals and the five buckets: their values for money readers, their
+    quantities for warehouse (the whole file has both)."""
+    bucket = "value_" if money else "qty_"
+    base = ("sku", "name", "warehouse_code", "quantity", "value", "oldest_receipt_at")
+    hidden = frozenset() if money else REPORTS["ageing"].money
+    return tuple(
+        c
+        for c in AGEING_COLUMNS
+        if (c.key in base or c.key.startswith(bucket)) and c.key not in hidden
+    )
 
 
 def _sees_money() -> bool:
@@ -162,8 +167,7 @@ def _sees_money() -> bool:
 def finance_ageing():
     data, errors = query_args(StockScopeSchema())
     values = {k: request.args.get(k, "") for k in ("warehouse_id", "category")}
-    hidden = frozenset() if _sees_money() else REPORTS["ageing"].money
-    columns = tuple(c for c in AGEING_SHOWN if c.key not in hidden)
+    columns = _ageing_columns(_sees_money())
     context = {"errors": errors, "values": values, "columns": columns}
     if errors:
         return render_template("web/finance/ageing.html", **context), 422

@@ -281,6 +281,7 @@ def test_warehouse_reads_ageing_and_kpis_without_money(client, make, book):
     signed_in(client, make, "warehouse")
     ageing = client.get("/finance/ageing").get_data(as_text=True)
     assert "BOLT" in ageing and 'data-key="value' not in ageing
+    assert 'data-key="qty_0_30"' in ageing
     kpis = client.get("/finance/kpis").get_data(as_text=True)
     assert "inventory_turnover" in kpis and "Stock values behind turnover" not in kpis
     assert 'href="/finance/spend"' not in kpis  # the sub-menu offers only what opens
