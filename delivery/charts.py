@@ -303,3 +303,75 @@ def forecast_band_svg(
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+NO_STOCK = "No stock value at these month-ends"
+
+
+def value_trend_svg(title: str, points: Sequence[Mapping]) -> str:
+    """A line of money values over months: ``points`` are ``{"month": "YYYY-MM", "value":
+    number}`` in order (e.g. the stock value at each month-end). The axis runs from the
+    smallest value (or 0) to the largest, each rounded out to a readable step; every point
+    carries its exact value as a tooltip."""
+    count = max(len(points), 1)
+    values = [float(p.get("value") or 0) for p in points]
+    top = _nice_top(max([0.0, *values]))
+    bottom = -_nice_top(-min([0.0, *values]))
+    span = (top - bottom) or 1.0
+
+    def y(value: float) -> float:
+        return TOP + (top - value) / span * PLOT_H
+
+    parts = [*_opening(title), '<g class="axes" font-size="10" fill="#333333">']
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        level = bottom + share * (top - bottom)
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{LEFT + PLOT_W}" y2="{y(level):.1f}" '
+            f'stroke="{"#888888" if level == 0 else "#e0e0e0"}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(level) + 3.5:.1f}" text-anchor="end">'
+            f"{_short(level)}</text>"
+        )
+    step = max(1, math.ceil(len(points) / MAX_LABELS))
+    for i in range(0, len(points), step):
+        parts.append(
+            f'<text class="month" x="{_x(i, count):.1f}" y="{TOP + PLOT_H + 16}" '
+            f'text-anchor="middle">{_text(str(points[i]["month"]))}</text>'
+        )
+    parts.append("</g>")
+    if not any(values):
+        parts.append(
+            f'<text class="empty" x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" '
+            f'text-anchor="middle" font-size="14" fill="#555555">{_text(NO_STOCK)}</text>'
+        )
+    if points:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{_x(i, count):.1f},{y(v):.1f}" for i, v in enumerate(values)
+        )
+        parts.append(
+            f'<path class="line" d="{path}" fill="none" stroke="#1f77b4" stroke-width="2"/>'
+        )
+    for i, point in enumerate(points):
+        tip = f"{point['month']}: {_money_text(point.get('value'))}"
+        parts.append(
+            f'<circle class="point" cx="{_x(i, count):.1f}" cy="{y(values[i]):.1f}" r="3.5" '
+            f'fill="#1f77b4"><title>{_text(tip)}</title></circle>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _short(value: float) -> str:
+    """An axis label that fits the left margin: 1,500 / 25k / 1.5M."""
+    size = abs(value)
+    if size >= 1_000_000:
+        return f"{value / 1_000_000:,.4g}M"
+    if size >= 10_000:
+        return f"{value / 1_000:,.4g}k"
+    return f"{value:,.0f}"
+
+
+def _money_text(value) -> str:
+    # A Decimal prints exactly with its cents; anything else to two places.
+    return f"{value or 0:,.2f}"

@@ -6,9 +6,13 @@ registers their routes on ``pages``.
 """
 
 from web import (  # noqa: F401 - importing a page module registers its routes
+    admin_setup,
+    admin_users,
     counting,
     desk,
     errors,
+    finance,
+    finance_periods,
     forms,
     home,
     items,

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from inventory.db.base import db
 from inventory.db.models import Item
 from inventory.db.procurement_models import (
     ExchangeRate,
@@ -106,3 +107,14 @@ def item_rows(session: Session, item_ids) -> list:
     return session.execute(
         select(Item.id, Item.sku, Item.active).where(Item.id.in_(item_ids))
     ).all()
+
+
+def supplier_labels(supplier_ids) -> dict[int, str]:
+    """``{id: "CODE Name"}`` for the given suppliers (those that exist)."""
+    ids = sorted({i for i in supplier_ids if i is not None})
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.id.in_(ids))
+    )
+    return {r.id: f"{r.code} {r.name}" for r in rows}

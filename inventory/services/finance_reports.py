@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from inventory import clock
-from inventory.db import budget_queries, finance_queries
+from inventory.db import budget_queries, finance_queries, period_queries
 from inventory.db.base import db
 from inventory.db.models import Item, Warehouse
 from inventory.db.procurement_models import CostCentre, Supplier
@@ -266,3 +266,31 @@ def budget(win: Window | None, filters: dict) -> dict:
     keys = ("amount", "requested", "on_order", "committed", "actual", "available")
     totals = {k: n.value(sum((r[k] for r in rows), n.ZERO)) for k in keys}
     return {"rows": rows, "totals": totals}
+
+
+TREND_MONTHS = 12
+
+
+def month_ends(count: int, zone: ZoneInfo) -> list[tuple[str, datetime]]:
+    """The last ``count`` month-ends that have passed, oldest first: each month's label and
+    its last instant in ``zone`` (as ``?as_of=<last day>`` reads it), in UTC."""
+    today = clock.now().astimezone(zone).date()
+    ends = []
+    first = date(today.year, today.month, 1)
+    for _ in range(count):
+        last = first - timedelta(days=1)
+        cut = datetime.combine(last, time.max, zone).astimezone(UTC)
+        ends.append((last.strftime("%Y-%m"), cut))
+        first = date(last.year, last.month, 1)
+    return ends[::-1]
+
+
+def valuation_trend(zone: ZoneInfo, count: int = TREND_MONTHS) -> list[dict]:
+    """The stock value at each of the last ``count`` month-ends, oldest first: ``{"month",
+    "as_of", "value"}``, equal to the valuation report's total ``as_of`` that month's last day."""
+    ends = month_ends(count, zone)
+    values = period_queries.values_at([cut for _, cut in ends])
+    return [
+        {"month": label, "as_of": cut, "value": value}
+        for (label, cut), value in zip(ends, values, strict=True)
+    ]
