@@ -3,15 +3,18 @@
 
 The deliveries come back in one query with plain numbers, not ``Decimal`` objects: quantities
 and prices are the fixed-point integers the columns hold (see ``inventory.db.types``), scaled
-once per column in pandas, and dates are whole days since 1970-01-01 (UTC) computed by the
-database. On PostgreSQL the rows travel as CSV through COPY, so no Python object is made per
+once per column in pandas. Days are whole days since 1970-01-01: a promised date as it is, a
+moment (received, ordered) as its calendar day in the service time zone (``SERVICE_TIME_ZONE``),
+so the window ``start``..``end`` is those whole local days: the database sends whole epoch
+seconds and pandas turns them into local days, daylight saving included, the same way on both
+databases. On PostgreSQL the rows travel as CSV through COPY, so no Python object is made per
 value (docs/performance.md, "Procurement", has the timings).
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 import pandas as pd
@@ -19,21 +22,23 @@ from psycopg import sql as pgsql
 from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from inventory import clock
 from inventory.db.base import db
 from inventory.db.procurement_models import Supplier, SupplierScore
 from inventory.db.types import UtcDateTime
 
 QTY_SCALE, PRICE_SCALE, RATE_SCALE = 1e3, 1e4, 1e6
 
-# Per database: days since 1970-01-01 of a UTC timestamp, of a date; a timestamp's seconds.
+# Per database: a timestamp's whole seconds since 1970 (exact, made local days in pandas); days
+# since 1970-01-01 of a date; a timestamp's seconds with their fraction (for ordering).
 _DAY_OF = {
     "postgresql": (
-        "(({0}) AT TIME ZONE 'UTC')::date - DATE '1970-01-01'",
+        "FLOOR(EXTRACT(EPOCH FROM {0}))::bigint",
         "({0}) - DATE '1970-01-01'",
         "EXTRACT(EPOCH FROM {0})",
     ),
     "sqlite": (
-        "CAST(julianday(date({0})) - 2440587.5 AS INTEGER)",
+        "CAST(strftime('%s', {0}) AS INTEGER)",
         "CAST(julianday({0}) - 2440587.5 AS INTEGER)",
         "(julianday({0}) - 2440587.5) * 86400.0",
     ),
@@ -41,9 +46,9 @@ _DAY_OF = {
 
 _WINDOW = "gr.status = 'posted' AND gr.received_at >= :start AND gr.received_at < :stop"
 _DELIVERIES = f"""
-SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
+SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_second}},
        grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
-       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
+       {{ordered_second}}, grl.unit_price, po.exchange_rate, po.currency,
        COALESCE(earlier.accepted, 0)
 FROM goods_receipt gr
 JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
@@ -70,12 +75,12 @@ COLUMNS = [
     "po_line_id",
     "item_id",
     "received_ts",
-    "received_day",
+    "received_second",
     "received",
     "accepted",
     "required",
     "promised_day",
-    "ordered_day",
+    "ordered_second",
     "unit_price",
     "exchange_rate",
     "currency",
@@ -84,14 +89,14 @@ COLUMNS = [
 
 
 def _deliveries_sql(dialect: str) -> str:
-    stamp, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
+    second, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
     return _DELIVERIES.format(
         received_ts=epoch.format("gr.received_at"),
-        received_day=stamp.format("gr.received_at"),
+        received_second=second.format("gr.received_at"),
         # The receipt line keeps the promise and the order date as they were when it was
         # received; older rows without them fall back to the order's.
         promised_day=day.format("COALESCE(grl.promised_date, pol.promised_date)"),
-        ordered_day=stamp.format("COALESCE(grl.ordered_at, po.sent_at)"),
+        ordered_second=second.format("COALESCE(grl.ordered_at, po.sent_at)"),
     )
 
 
@@ -123,24 +128,39 @@ def _fetch_generic(query: str, bounds: dict) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
 
 
-def deliveries(start: date, end: date, base_currency: str) -> pd.DataFrame:
-    """Posted receipt lines received from ``start`` to ``end`` (inclusive, UTC dates), sorted by
-    order line and time, in the frame ``inventory.services.score_frame`` reads: quantities in
-    units, ``base_unit_price`` in base currency (NaN when the order's rate is unknown)."""
+def _local_days(seconds: pd.Series, zone: tzinfo) -> np.ndarray:
+    """Whole seconds since 1970 (UTC; NaN when missing) as the days since 1970-01-01 of their
+    calendar day in ``zone``, as floats (NaN stays NaN)."""
+    moments = pd.to_datetime(pd.to_numeric(seconds), unit="s", utc=True)
+    local = moments.dt.tz_convert(zone).dt.tz_localize(None)
+    days = local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return np.where(local.isna().to_numpy(), np.nan, days.astype("int64").astype("float64"))
+
+
+def deliveries(
+    start: date, end: date, base_currency: str, zone: tzinfo | None = None
+) -> pd.DataFrame:
+    """Posted receipt lines received from ``start`` to ``end`` (both included, whole days of
+    ``zone``, the service time zone by default), sorted by order line and time, in the frame
+    ``inventory.services.score_frame`` reads: quantities in units, received and ordered days
+    as days of ``zone``, ``base_unit_price`` in base currency (NaN when the order's rate is
+    unknown)."""
     dialect = db.session.get_bind().dialect.name
+    zone = zone or clock.service_zone()
     bounds = {
-        "start": datetime.combine(start, time.min, UTC),
-        "stop": datetime.combine(end + timedelta(days=1), time.min, UTC),
+        "start": datetime.combine(start, time.min, zone).astimezone(UTC),
+        "stop": datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC),
     }
     query = _deliveries_sql(dialect)
     fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_generic
     raw = fetch(query, bounds)
     raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
-    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id", "received_day"]].astype("int64")
+    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id"]].astype("int64")
+    frame["received_day"] = _local_days(raw["received_second"], zone).astype("int64")
     for column in ("received", "accepted", "required", "accepted_before"):
         frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
-    for column in ("promised_day", "ordered_day"):
-        frame[column] = pd.to_numeric(raw[column]).astype("float64")
+    frame["promised_day"] = pd.to_numeric(raw["promised_day"]).astype("float64")
+    frame["ordered_day"] = _local_days(raw["ordered_second"], zone)
     # An order in the base currency without a rate is at rate 1; in another currency it is
     # left out of the price comparison rather than guessed.
     rate = pd.to_numeric(raw["exchange_rate"]).astype("float64") / RATE_SCALE
