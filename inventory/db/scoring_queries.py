@@ -6,9 +6,9 @@ and prices are the fixed-point integers the columns hold (see ``inventory.db.typ
 once per column in pandas. Days are whole days since 1970-01-01: a promised date as it is, a
 moment (received, ordered) as its calendar day in the service time zone (``SERVICE_TIME_ZONE``),
 so the window ``start``..``end`` is those whole local days: the database sends whole epoch
-seconds and pandas turns them into local days, daylight saving included, the same way on both
-databases. On PostgreSQL the rows travel as CSV through COPY, so no Python object is made per
-value (docs/performance.md, "Procurement", has the timings).
+seconds and ``inventory.db.zones.local_days`` turns them into local days, daylight saving
+included, the same way on both databases. On PostgreSQL the rows travel as CSV through COPY, so
+no Python object is made per value (docs/performance.md, "Procurement", has the timings).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from inventory import clock
 from inventory.db.base import db
 from inventory.db.procurement_models import Supplier, SupplierScore
 from inventory.db.types import UtcDateTime
+from inventory.db.zones import local_days
 
 QTY_SCALE, PRICE_SCALE, RATE_SCALE = 1e3, 1e4, 1e6
 
@@ -128,13 +129,8 @@ def _fetch_generic(query: str, bounds: dict) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
 
 
-def _local_days(seconds: pd.Series, zone: tzinfo) -> np.ndarray:
-    """Whole seconds since 1970 (UTC; NaN when missing) as the days since 1970-01-01 of their
-    calendar day in ``zone``, as floats (NaN stays NaN)."""
-    moments = pd.to_datetime(pd.to_numeric(seconds), unit="s", utc=True)
-    local = moments.dt.tz_convert(zone).dt.tz_localize(None)
-    days = local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return np.where(local.isna().to_numpy(), np.nan, days.astype("int64").astype("float64"))
+def _days(seconds: pd.Series, zone: tzinfo) -> np.ndarray:
+    return local_days(pd.to_numeric(seconds).to_numpy(dtype="float64"), zone)
 
 
 def deliveries(
@@ -156,11 +152,15 @@ def deliveries(
     raw = fetch(query, bounds)
     raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
     frame = raw[["line_id", "supplier_id", "po_line_id", "item_id"]].astype("int64")
-    frame["received_day"] = _local_days(raw["received_second"], zone).astype("int64")
+    frame["received_day"] = local_days(
+        pd.to_numeric(raw["received_second"]).to_numpy(dtype="float64"), zone
+    ).astype("int64")
     for column in ("received", "accepted", "required", "accepted_before"):
         frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
     frame["promised_day"] = pd.to_numeric(raw["promised_day"]).astype("float64")
-    frame["ordered_day"] = _local_days(raw["ordered_second"], zone)
+    frame["ordered_day"] = local_days(
+        pd.to_numeric(raw["ordered_second"]).to_numpy(dtype="float64"), zone
+    )
     # An order in the base currency without a rate is at rate 1; in another currency it is
     # left out of the price comparison rather than guessed.
     rate = pd.to_numeric(raw["exchange_rate"]).astype("float64") / RATE_SCALE
