@@ -5,10 +5,11 @@ The deliveries come back in one query with plain numbers, not ``Decimal`` object
 and prices are the fixed-point integers the columns hold (see ``inventory.db.types``), scaled
 once per column in pandas. Days are whole days since 1970-01-01: a promised date as it is, a
 moment (received, ordered) as its calendar day in the service time zone (``SERVICE_TIME_ZONE``),
-so the window ``start``..``end`` is those whole local days: the database sends whole epoch
-seconds and ``inventory.db.zones.local_days`` turns them into local days, daylight saving
-included, the same way on both databases. On PostgreSQL the rows travel as CSV through COPY, so
-no Python object is made per value (docs/performance.md, "Procurement", has the timings).
+so the window ``start``..``end`` is those whole local days. PostgreSQL computes the local day
+(``AT TIME ZONE``); SQLite, which knows no zones, sends whole epoch seconds that
+``inventory.db.zones.local_days`` turns into local days, daylight saving included. On
+PostgreSQL the rows travel as CSV through COPY, so no Python object is made per value
+(docs/performance.md, "Procurement", has the timings).
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from inventory.db.zones import local_days
 
 QTY_SCALE, PRICE_SCALE, RATE_SCALE = 1e3, 1e4, 1e6
 
-# Per database: a timestamp's whole seconds since 1970 (exact, made local days in pandas); days
-# since 1970-01-01 of a date; a timestamp's seconds with their fraction (for ordering).
+# Per database: days since 1970-01-01 of a timestamp's day in the service zone (on SQLite its
+# whole seconds since 1970, made local days by ``_fetch_sqlite``); days since 1970-01-01 of a
+# date; a timestamp's seconds with their fraction (for ordering).
 _DAY_OF = {
     "postgresql": (
-        "FLOOR(EXTRACT(EPOCH FROM {0}))::bigint",
+        "(({0}) AT TIME ZONE :zone)::date - DATE '1970-01-01'",
         "({0}) - DATE '1970-01-01'",
         "EXTRACT(EPOCH FROM {0})",
     ),
@@ -47,9 +49,9 @@ _DAY_OF = {
 
 _WINDOW = "gr.status = 'posted' AND gr.received_at >= :start AND gr.received_at < :stop"
 _DELIVERIES = f"""
-SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_second}},
+SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
        grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
-       {{ordered_second}}, grl.unit_price, po.exchange_rate, po.currency,
+       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
        COALESCE(earlier.accepted, 0)
 FROM goods_receipt gr
 JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
@@ -76,12 +78,12 @@ COLUMNS = [
     "po_line_id",
     "item_id",
     "received_ts",
-    "received_second",
+    "received_day",
     "received",
     "accepted",
     "required",
     "promised_day",
-    "ordered_second",
+    "ordered_day",
     "unit_price",
     "exchange_rate",
     "currency",
@@ -90,23 +92,26 @@ COLUMNS = [
 
 
 def _deliveries_sql(dialect: str) -> str:
-    second, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
+    stamp, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
     return _DELIVERIES.format(
         received_ts=epoch.format("gr.received_at"),
-        received_second=second.format("gr.received_at"),
+        received_day=stamp.format("gr.received_at"),
         # The receipt line keeps the promise and the order date as they were when it was
         # received; older rows without them fall back to the order's.
         promised_day=day.format("COALESCE(grl.promised_date, pol.promised_date)"),
-        ordered_second=second.format("COALESCE(grl.ordered_at, po.sent_at)"),
+        ordered_day=stamp.format("COALESCE(grl.ordered_at, po.sent_at)"),
     )
 
 
-def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_postgresql(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
     """The rows as CSV through COPY: PostgreSQL writes the text, pandas parses it in C; no
     Python object per value. COPY takes no parameters, so the two bounds (our own datetimes)
-    go in as quoted literals."""
-    composed = pgsql.SQL(query.replace(":start", "{start}").replace(":stop", "{stop}")).format(
-        start=pgsql.Literal(bounds["start"]), stop=pgsql.Literal(bounds["stop"])
+    and the zone's name (the service's setting) go in as quoted literals."""
+    placeholders = query.replace(":start", "{start}").replace(":stop", "{stop}")
+    composed = pgsql.SQL(placeholders.replace(":zone", "{zone}")).format(
+        start=pgsql.Literal(bounds["start"]),
+        stop=pgsql.Literal(bounds["stop"]),
+        zone=pgsql.Literal(str(zone)),
     )
     buffer = io.BytesIO()
     connection = db.session.connection().connection.driver_connection
@@ -121,16 +126,16 @@ def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
     return pd.read_csv(buffer, header=None, names=COLUMNS, keep_default_na=False, na_values=[""])
 
 
-def _fetch_generic(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_sqlite(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
     statement = text(query).bindparams(
         bindparam("start", type_=UtcDateTime()), bindparam("stop", type_=UtcDateTime())
     )
     rows = db.session.execute(statement, bounds).all()
-    return pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
-
-
-def _days(seconds: pd.Series, zone: tzinfo) -> np.ndarray:
-    return local_days(pd.to_numeric(seconds).to_numpy(dtype="float64"), zone)
+    raw = pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
+    for column in ("received_day", "ordered_day"):  # whole seconds so far
+        seconds = pd.to_numeric(raw[column]).to_numpy(dtype="float64")
+        raw[column] = local_days(seconds, zone)
+    return raw
 
 
 def deliveries(
@@ -148,19 +153,14 @@ def deliveries(
         "stop": datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC),
     }
     query = _deliveries_sql(dialect)
-    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_generic
-    raw = fetch(query, bounds)
+    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_sqlite
+    raw = fetch(query, bounds, zone)
     raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
-    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id"]].astype("int64")
-    frame["received_day"] = local_days(
-        pd.to_numeric(raw["received_second"]).to_numpy(dtype="float64"), zone
-    ).astype("int64")
+    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id", "received_day"]].astype("int64")
     for column in ("received", "accepted", "required", "accepted_before"):
         frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
-    frame["promised_day"] = pd.to_numeric(raw["promised_day"]).astype("float64")
-    frame["ordered_day"] = local_days(
-        pd.to_numeric(raw["ordered_second"]).to_numpy(dtype="float64"), zone
-    )
+    for column in ("promised_day", "ordered_day"):
+        frame[column] = pd.to_numeric(raw[column]).astype("float64")
     # An order in the base currency without a rate is at rate 1; in another currency it is
     # left out of the price comparison rather than guessed.
     rate = pd.to_numeric(raw["exchange_rate"]).astype("float64") / RATE_SCALE
