@@ -38,6 +38,24 @@ _BODY_METHODS = {"post", "put", "patch"}
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
+def open_bounds(self, field, ret: dict, **kwargs) -> dict:
+    """An apispec attribute function: a ``Range`` with an open end (``min_inclusive=False``:
+    zero itself refused) says so. Numbers get OpenAPI 3.0's ``exclusiveMinimum`` /
+    ``exclusiveMaximum``; decimal strings, whose bounds apispec writes as ``x-minimum`` /
+    ``x-maximum``, get ``x-exclusiveMinimum`` / ``x-exclusiveMaximum`` beside them."""
+    numeric = ret.get("type") in ("number", "integer")
+    prefix = "" if numeric else "x-"
+    found: dict = {}
+    for validator in field.validators:
+        if not (hasattr(validator, "min_inclusive") and hasattr(validator, "max_inclusive")):
+            continue
+        if validator.min is not None and not validator.min_inclusive:
+            found[f"{prefix}exclusiveMinimum"] = True
+        if validator.max is not None and not validator.max_inclusive:
+            found[f"{prefix}exclusiveMaximum"] = True
+    return found
+
+
 def _has(responses: dict, status: int) -> bool:
     return status in responses or str(status) in responses
 

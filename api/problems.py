@@ -19,7 +19,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from api.openapi_doc import PAGINATION_HEADER, LinksAndStatusesPlugin
+from api.openapi_doc import PAGINATION_HEADER, LinksAndStatusesPlugin, open_bounds
 from inventory.db.base import is_unreachable
 from inventory.errors import DatabaseUnavailable, DomainError, ValidationFailed
 
@@ -110,6 +110,7 @@ class ProblemApi(Api):
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         plugins = [*(extra_plugins or ()), LinksAndStatusesPlugin()]
         super()._init_spec(extra_plugins=plugins, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(open_bounds)
 
     def _register_pagination_header(self):
         self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)

@@ -45,15 +45,22 @@ class DecimalString(ma.fields.Decimal):
     (``create_app`` registers the mapping), since JSON numbers lose digits in most clients."""
 
 
-def Amount(*, signed: bool = False, **kwargs) -> DecimalString:  # noqa: N802
+def Amount(  # noqa: N802
+    *,
+    signed: bool = False,
+    positive: bool = False,
+    maximum: Decimal = MAX_AMOUNT,
+    **kwargs,
+) -> DecimalString:
     """A quantity or money amount. Read from a string or a JSON number, always written as a
-    string with the column's decimal places."""
-    low = -MAX_AMOUNT if signed else Decimal(0)
+    string with the column's decimal places. ``positive``: zero is refused too, for amounts
+    the services only take above zero (a quantity to order, an exchange rate), so the schema
+    and the OpenAPI document say what the service does. ``maximum``: a tighter upper bound."""
+    low = -maximum if signed else Decimal(0)
     sign = "-?" if signed else ""
     metadata = {"pattern": f"^{sign}[0-9]+(\\.[0-9]+)?$", **kwargs.pop("metadata", {})}
-    return DecimalString(
-        as_string=True, validate=validate.Range(low, MAX_AMOUNT), metadata=metadata, **kwargs
-    )
+    bounds = validate.Range(low, maximum, min_inclusive=not positive)
+    return DecimalString(as_string=True, validate=bounds, metadata=metadata, **kwargs)
 
 
 def _storable_text(value: str) -> None:

@@ -11,7 +11,9 @@ from inventory.domain.orders import MAX_ORDER_LINES, ApprovalStatus, OrderStatus
 class OrderLineInSchema(ma.Schema):
     item_id = Id(required=True)
     quantity = Amount(
-        required=True, metadata={"description": "Rounded up to the supplier's MOQ and pack size."}
+        required=True,
+        positive=True,
+        metadata={"description": "Rounded up to the supplier's MOQ and pack size. 3 decimals."},
     )
     unit_price = Amount(
         load_default=None,

@@ -15,7 +15,11 @@ MAX_UNITS = 2**31 - 1
 
 class ReceiptLineInSchema(ma.Schema):
     po_line_id = Id(required=True)
-    received = Amount(required=True, metadata={"description": "Units that arrived. 3 decimals."})
+    received = Amount(
+        required=True,
+        positive=True,
+        metadata={"description": "Units that arrived. 3 decimals."},
+    )
     accepted = Amount(required=True, metadata={"description": "Units taken into stock."})
     rejected = Amount(
         load_default=Decimal(0),
@@ -123,7 +127,7 @@ class ReturnInSchema(ma.Schema):
         }
 
     po_line_id = Id(required=True)
-    quantity = Amount(required=True)
+    quantity = Amount(required=True, positive=True, metadata={"description": "3 decimals."})
     reason = Text(2000, min_length=1, required=True)
     warehouse_id = Id(
         load_default=None, allow_none=True, metadata={"description": "Default: the order's."}

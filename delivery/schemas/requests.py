@@ -13,7 +13,7 @@ from inventory.domain.requests import MAX_REQUEST_LINES, RequestStatus
 
 class RequestLineInSchema(ma.Schema):
     item_id = Id(required=True)
-    quantity = Amount(required=True)
+    quantity = Amount(required=True, positive=True, metadata={"description": "3 decimals."})
     needed_by = ma.fields.Date(load_default=None, allow_none=True)
     estimated_price = Amount(
         required=True, metadata={"description": "Unit price in base currency, up to 4 places."}

@@ -29,7 +29,10 @@ class ScoreQuerySchema(ma.Schema):
 
     as_of = ma.fields.Date(
         validate=validate.Range(date(1971, 1, 1), date(2999, 12, 31)),
-        metadata={"description": "Last day of the window (default today)."},
+        metadata={
+            "description": "Last day of the window (default today): the whole day, as every day "
+            "of the window, in the service's time zone."
+        },
     )
     window_months = ma.fields.Integer(
         validate=validate.Range(1, 60), metadata={"description": "Calendar months (default 12)."}

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from delivery.schemas.common import Amount, Flag, Id, QueryId, Text, When
-from inventory.domain.stocktake import MAX_COUNT_LINES, StocktakeStatus
+from inventory.domain.stocktake import MAX_COUNT_LINES, MAX_QTY_PCT, StocktakeStatus
 
 
 class StocktakeInSchema(ma.Schema):
@@ -29,6 +29,7 @@ class StocktakeInSchema(ma.Schema):
     )
     quantity_tolerance_pct = Amount(
         load_default=Decimal("2"),
+        maximum=MAX_QTY_PCT,
         metadata={"description": "A line is out of tolerance beyond this % of its book quantity."},
     )
     value_tolerance = Amount(

@@ -98,7 +98,11 @@ class SupplierQuerySchema(ma.Schema):
 
 
 class PriceBreakSchema(ma.Schema):
-    min_quantity = Amount(required=True, metadata={"description": "From this quantity up."})
+    min_quantity = Amount(
+        required=True,
+        positive=True,
+        metadata={"description": "From this quantity up. 3 decimals."},
+    )
     unit_price = Amount(required=True, metadata={"description": "In the supplier's currency."})
 
 
@@ -178,6 +182,7 @@ class ExchangeRateSchema(ma.Schema):
     valid_from = ma.fields.Date(required=True)
     rate = Amount(
         required=True,
+        positive=True,
         metadata={"description": "Base-currency units per 1 unit of the currency, 6 decimals."},
     )
 
@@ -189,7 +194,7 @@ class ExchangeRateQuerySchema(ma.Schema):
 
 class ProposalQuerySchema(ma.Schema):
     item_id = QueryId(required=True)
-    quantity = Amount(required=True, metadata={"description": "Positive, 3 decimals at most."})
+    quantity = Amount(required=True, positive=True, metadata={"description": "3 decimals at most."})
     needed_by = ma.fields.Date()
 
 

@@ -28,9 +28,27 @@ db = SQLAlchemy(
 )
 
 
-def ping(session) -> None:
-    """One ``SELECT 1`` on ``session``: raises SQLAlchemy's error when the database is down."""
-    session.execute(text("SELECT 1"))
+PING_SQL = "SELECT 1"
+_QUERY_CANCELED = "57014"  # statement_timeout (or a cancel request) ended the statement
+
+
+def ping(session, timeout_seconds: float | None = None) -> None:
+    """One ``SELECT 1`` on ``session``: raises SQLAlchemy's error when the database is down.
+
+    On PostgreSQL ``timeout_seconds`` bounds it on the server (``SET LOCAL statement_timeout``,
+    so only this transaction; the caller ends it): a database too busy or stuck to run it
+    answers with an error (``is_statement_timeout``) instead of holding the caller. SQLite runs
+    in this process and has no server to wait for. Connecting is bounded by the engine's
+    connect timeout either way."""
+    if timeout_seconds is not None and is_postgresql(session):
+        milliseconds = max(1, round(timeout_seconds * 1000))
+        session.execute(text(f"SET LOCAL statement_timeout = {milliseconds:d}"))
+    session.execute(text(PING_SQL))
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL ending a statement at its ``statement_timeout``."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == _QUERY_CANCELED
 
 
 def is_postgresql(session) -> bool:

@@ -30,6 +30,7 @@ from inventory import clock
 from inventory.db import driver
 from inventory.db.base import db
 from inventory.db.types import UtcDateTime
+from inventory.db.zones import offsets
 from inventory.domain import demand as rules
 
 QTY_SCALE = 1e3  # Quantity columns hold value × 1000 (inventory.db.types)
@@ -204,7 +205,7 @@ def _sqlite_local(column: str, zone: tzinfo, bounds: dict) -> str:
     """SQLite text for ``column`` (stored UTC) as local time in ``zone``: the offset in force at
     each instant, switched at the zone's transitions near the window (our own literals only)."""
     stretch = (bounds["start"] - timedelta(days=2), bounds["stop"] + timedelta(days=2))
-    spans = _offsets(zone, *stretch)
+    spans = offsets(zone, *stretch)
     if len(spans) == 1:
         return f"datetime({column}, '{spans[0][1]:+d} seconds')"
     branches = " ".join(
@@ -212,32 +213,6 @@ def _sqlite_local(column: str, zone: tzinfo, bounds: dict) -> str:
         for until, offset in spans[:-1]
     )
     return f"datetime({column}, CASE {branches} ELSE '{spans[-1][1]:+d} seconds' END)"
-
-
-def _offsets(zone: tzinfo, first: datetime, last: datetime) -> list[tuple[datetime, int]]:
-    """``[(until, offset_seconds)]``: each offset in force up to ``until`` (naive UTC), from
-    ``first`` to ``last``; the last entry's ``until`` is ``last``. Transitions are found to the
-    minute (zones move on whole minutes)."""
-
-    def offset(moment: datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds())
-
-    spans: list[tuple[datetime, int]] = []
-    current, moment = offset(first), first
-    while moment < last:
-        step = min(moment + timedelta(days=1), last)
-        if offset(step) != current:
-            low, high = moment, step  # offset(low) == current, offset(high) differs
-            while high - low > timedelta(minutes=1):
-                mid = low + (high - low) / 2
-                low, high = (mid, high) if offset(mid) == current else (low, mid)
-            high = high.replace(second=0, microsecond=0)
-            spans.append((high.astimezone(UTC).replace(tzinfo=None), current))
-            current, moment = offset(high), high
-            continue
-        moment = step
-    spans.append((last.astimezone(UTC).replace(tzinfo=None), current))
-    return spans
 
 
 def _empty() -> pd.DataFrame:

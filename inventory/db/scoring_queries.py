@@ -3,15 +3,19 @@
 
 The deliveries come back in one query with plain numbers, not ``Decimal`` objects: quantities
 and prices are the fixed-point integers the columns hold (see ``inventory.db.types``), scaled
-once per column in pandas, and dates are whole days since 1970-01-01 (UTC) computed by the
-database. On PostgreSQL the rows travel as CSV through COPY, so no Python object is made per
-value (docs/performance.md, "Procurement", has the timings).
+once per column in pandas. Days are whole days since 1970-01-01: a promised date as it is, a
+moment (received, ordered) as its calendar day in the service time zone (``SERVICE_TIME_ZONE``),
+so the window ``start``..``end`` is those whole local days. PostgreSQL computes the local day
+(``AT TIME ZONE``); SQLite, which knows no zones, sends whole epoch seconds that
+``inventory.db.zones.local_days`` turns into local days, daylight saving included. On
+PostgreSQL the rows travel as CSV through COPY, so no Python object is made per value
+(docs/performance.md, "Procurement", has the timings).
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 import pandas as pd
@@ -19,21 +23,25 @@ from psycopg import sql as pgsql
 from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from inventory import clock
 from inventory.db.base import db
 from inventory.db.procurement_models import Supplier, SupplierScore
 from inventory.db.types import UtcDateTime
+from inventory.db.zones import local_days
 
 QTY_SCALE, PRICE_SCALE, RATE_SCALE = 1e3, 1e4, 1e6
 
-# Per database: days since 1970-01-01 of a UTC timestamp, of a date; a timestamp's seconds.
+# Per database: days since 1970-01-01 of a timestamp's day in the service zone (on SQLite its
+# whole seconds since 1970, made local days by ``_fetch_sqlite``); days since 1970-01-01 of a
+# date; a timestamp's seconds with their fraction (for ordering).
 _DAY_OF = {
     "postgresql": (
-        "(({0}) AT TIME ZONE 'UTC')::date - DATE '1970-01-01'",
+        "(({0}) AT TIME ZONE :zone)::date - DATE '1970-01-01'",
         "({0}) - DATE '1970-01-01'",
         "EXTRACT(EPOCH FROM {0})",
     ),
     "sqlite": (
-        "CAST(julianday(date({0})) - 2440587.5 AS INTEGER)",
+        "CAST(strftime('%s', {0}) AS INTEGER)",
         "CAST(julianday({0}) - 2440587.5 AS INTEGER)",
         "(julianday({0}) - 2440587.5) * 86400.0",
     ),
@@ -95,12 +103,15 @@ def _deliveries_sql(dialect: str) -> str:
     )
 
 
-def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_postgresql(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
     """The rows as CSV through COPY: PostgreSQL writes the text, pandas parses it in C; no
     Python object per value. COPY takes no parameters, so the two bounds (our own datetimes)
-    go in as quoted literals."""
-    composed = pgsql.SQL(query.replace(":start", "{start}").replace(":stop", "{stop}")).format(
-        start=pgsql.Literal(bounds["start"]), stop=pgsql.Literal(bounds["stop"])
+    and the zone's name (the service's setting) go in as quoted literals."""
+    placeholders = query.replace(":start", "{start}").replace(":stop", "{stop}")
+    composed = pgsql.SQL(placeholders.replace(":zone", "{zone}")).format(
+        start=pgsql.Literal(bounds["start"]),
+        stop=pgsql.Literal(bounds["stop"]),
+        zone=pgsql.Literal(str(zone)),
     )
     buffer = io.BytesIO()
     connection = db.session.connection().connection.driver_connection
@@ -115,26 +126,35 @@ def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
     return pd.read_csv(buffer, header=None, names=COLUMNS, keep_default_na=False, na_values=[""])
 
 
-def _fetch_generic(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_sqlite(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
     statement = text(query).bindparams(
         bindparam("start", type_=UtcDateTime()), bindparam("stop", type_=UtcDateTime())
     )
     rows = db.session.execute(statement, bounds).all()
-    return pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
+    raw = pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
+    for column in ("received_day", "ordered_day"):  # whole seconds so far
+        seconds = pd.to_numeric(raw[column]).to_numpy(dtype="float64")
+        raw[column] = local_days(seconds, zone)
+    return raw
 
 
-def deliveries(start: date, end: date, base_currency: str) -> pd.DataFrame:
-    """Posted receipt lines received from ``start`` to ``end`` (inclusive, UTC dates), sorted by
-    order line and time, in the frame ``inventory.services.score_frame`` reads: quantities in
-    units, ``base_unit_price`` in base currency (NaN when the order's rate is unknown)."""
+def deliveries(
+    start: date, end: date, base_currency: str, zone: tzinfo | None = None
+) -> pd.DataFrame:
+    """Posted receipt lines received from ``start`` to ``end`` (both included, whole days of
+    ``zone``, the service time zone by default), sorted by order line and time, in the frame
+    ``inventory.services.score_frame`` reads: quantities in units, received and ordered days
+    as days of ``zone``, ``base_unit_price`` in base currency (NaN when the order's rate is
+    unknown)."""
     dialect = db.session.get_bind().dialect.name
+    zone = zone or clock.service_zone()
     bounds = {
-        "start": datetime.combine(start, time.min, UTC),
-        "stop": datetime.combine(end + timedelta(days=1), time.min, UTC),
+        "start": datetime.combine(start, time.min, zone).astimezone(UTC),
+        "stop": datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC),
     }
     query = _deliveries_sql(dialect)
-    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_generic
-    raw = fetch(query, bounds)
+    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_sqlite
+    raw = fetch(query, bounds, zone)
     raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
     frame = raw[["line_id", "supplier_id", "po_line_id", "item_id", "received_day"]].astype("int64")
     for column in ("received", "accepted", "required", "accepted_before"):

@@ -1,4 +1,4 @@
-"""Readiness: can this process reach what it depends on. Each check is one cheap round trip
+"""Readiness: can this process reach what it depends on. Each check is one cheap ping
 with a short timeout, since load balancers call it every few seconds."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from inventory.db.base import db, ping
+from inventory.db.base import db, is_statement_timeout, ping
 
 log = logging.getLogger("quartermaster.health")
 
 BROKER_TIMEOUT_SECONDS = 1.0
+# How long the database's ping may run on PostgreSQL before it is cancelled and reported down.
+DATABASE_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -32,21 +34,25 @@ class Check:
 
 
 def database() -> Check:
-    """Every request needs the database: one ``SELECT 1`` through the pool (bounded by the
-    engine's connect timeout)."""
+    """Every request needs the database: one ``SELECT 1`` through the pool, connecting within
+    the engine's connect timeout and, on PostgreSQL, cancelled after
+    ``DATABASE_TIMEOUT_SECONDS``, so a hung database cannot hold the health check."""
     try:
-        ping(db.session)
-        db.session.rollback()
+        ping(db.session, DATABASE_TIMEOUT_SECONDS)
+        db.session.rollback()  # ends the ping's transaction and its statement_timeout
         return Check(ok=True, required=True)
     except SQLAlchemyError as error:
         db.session.rollback()
         log.warning("health: database down: %s", _first_line(error))
         # The body is public: say what is down, not where it lives.
-        return Check(
-            ok=False,
-            required=True,
-            detail="The database cannot be reached; requests answer 503 until it is back.",
-        )
+        if is_statement_timeout(error):
+            detail = (
+                f"The database did not answer within {DATABASE_TIMEOUT_SECONDS:g} s; "
+                "requests may wait or fail until it does."
+            )
+        else:
+            detail = "The database cannot be reached; requests answer 503 until it is back."
+        return Check(ok=False, required=True, detail=detail)
 
 
 def broker(url: str) -> Check:

@@ -47,9 +47,10 @@ def config_from_environment(env: Mapping[str, str] = os.environ) -> rules.Scorin
 
 
 def compute(as_of: date | None = None, config: rules.ScoringConfig | None = None) -> Scores:
-    """Every supplier's score over the window ending ``as_of`` (today by default)."""
+    """Every supplier's score over the window ending ``as_of`` (today by default); its days
+    are whole days of the service time zone."""
     config = config or rules.ScoringConfig()
-    as_of = as_of or clock.now().date()
+    as_of = as_of or clock.today()
     start, end = rules.window(as_of, config.window_months)
     return score_frame(q.deliveries(start, end, BASE_CURRENCY), as_of, config)
 

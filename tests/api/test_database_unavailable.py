@@ -202,3 +202,31 @@ def test_a_pool_with_every_connection_busy_is_a_503_not_a_500(sqlite_template, t
         assert_problem(response, 401)  # a free connection again: the token lookup answers
         db.session.remove()
         db.engine.dispose()
+
+
+def test_health_answers_and_its_timeout_stays_in_its_transaction(backend, app, client):
+    for _ in range(2):  # the same call twice, on the same pooled connection
+        response = client.get("/api/v1/health")
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["dependencies"]["database"] == {"status": "ok", "required": True}
+    if backend == "postgres":  # SET LOCAL: other requests on the connection keep no timeout
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() == "0"
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_answer_in_time_is_down_not_waited_for(pg_app, monkeypatch):
+    from inventory.db import base
+    from inventory.services import health
+
+    # A ping the server takes 30 s to answer stands for a database that is stuck.
+    monkeypatch.setattr(base, "PING_SQL", "SELECT pg_sleep(30)")
+    monkeypatch.setattr(health, "DATABASE_TIMEOUT_SECONDS", 0.2)
+    response = pg_app.test_client().get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "3"
+    database = response.get_json()["dependencies"]["database"]
+    assert database["status"] == "down"
+    assert database["detail"].startswith("The database did not answer within 0.2 s")
+    # The cancelled ping's transaction was rolled back: the session serves the next request.
+    monkeypatch.setattr(base, "PING_SQL", "SELECT 1")
+    assert pg_app.test_client().get("/api/v1/health").status_code == 200

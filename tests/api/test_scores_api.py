@@ -6,7 +6,7 @@ import pytest
 
 from inventory.services import scoring
 from tests.api.helpers import assert_problem
-from tests.scoring_seed import AS_OF, EXPECTED, hand_example
+from tests.scoring_seed import AS_OF, EXPECTED, Seeder, hand_example
 
 LIST = "/api/v1/supplier-scores"
 
@@ -140,3 +140,29 @@ def test_the_cli_runs_the_rescore_job(app, example, monkeypatch):
     monkeypatch.setenv("SUPPLIER_SCORE_WEIGHTS", "otif=-1")
     result = app.test_cli_runner().invoke(args=["jobs", "run", "rescore-suppliers"])
     assert result.exit_code != 0
+
+
+@pytest.mark.parametrize(("zone", "last_hour", "next_day"), [
+    ("Asia/Tokyo", "2026-06-30T14:30:00+00:00", "2026-06-30T15:05:00+00:00"),
+    ("Pacific/Honolulu", "2026-07-01T09:30:00+00:00", "2026-07-01T10:05:00+00:00"),
+])  # fmt: skip
+def test_as_of_is_a_whole_day_of_the_service_time_zone(
+    app, client, viewer, make, zone, last_hour, next_day
+):
+    from datetime import datetime
+
+    app.config["SERVICE_TIME_ZONE"] = zone
+    seed = Seeder(make)
+    supplier, item = seed.supplier("TZ"), make.item()
+    (line,) = seed.order(supplier, [(item, "10", "5", "2026-06-30")], sent="2026-06-01")
+    seed.receipt([(line, "2", "2")], datetime.fromisoformat(last_hour))  # 23:30 local, 30 June
+    seed.receipt([(line, "3", "3")], datetime.fromisoformat(next_day))  # 00:05 local, 1 July
+    query = {"as_of": "2026-06-30", "grace_days": 0}
+    body = client.get(f"/api/v1/suppliers/{supplier}/score", query_string=query, headers=viewer)
+    assert body.status_code == 200, body.get_json()
+    found = body.get_json()
+    assert found["deliveries"] == 1 and found["rates"]["on_time"] == 1.0
+    assert found["window_end"] == "2026-06-30"
+    query["as_of"] = "2026-07-01"
+    assert client.get(f"/api/v1/suppliers/{supplier}/score", query_string=query,
+                      headers=viewer).get_json()["deliveries"] == 2  # fmt: skip

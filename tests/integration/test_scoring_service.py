@@ -14,7 +14,7 @@ from inventory.db.models import AuditEvent, JobRun
 from inventory.db.procurement_models import SupplierScore
 from inventory.domain.scoring import ScoringConfig
 from inventory.services import scoring
-from tests.scoring_seed import AS_OF, EXPECTED, MEAN, at, hand_example
+from tests.scoring_seed import AS_OF, EXPECTED, MEAN, Seeder, at, hand_example
 
 
 @pytest.fixture
@@ -95,3 +95,46 @@ def test_the_job_runs_by_name_and_is_recorded(example, monkeypatch):
     assert run.outcome == "succeeded"
     row = db.session.get(SupplierScore, example["A"])
     assert row.parts["parts"][1]["effective_weight"] == 1.0
+
+
+# --- the window's days are the service time zone's days ---------------------------------------
+
+ZONES = ["Pacific/Honolulu", "Asia/Tokyo"]  # UTC-10 and UTC+9, neither with daylight saving
+
+
+def _local(day: str, hour: int, minute: int, zone: str):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(day).replace(hour=hour, minute=minute)
+    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_window_is_whole_days_of_the_service_time_zone(backend, app, make, zone):
+    app.config["SERVICE_TIME_ZONE"] = zone
+    seed = Seeder(make)
+    item, supplier = make.item(), seed.supplier("Z")
+    # Promised on the last day of the window; the window (three months to 30 June) opens 1 April.
+    (line,) = seed.order(supplier, [(item, "100", "10", "2026-06-30")], sent="2026-03-01")
+    seed.receipt([(line, "1", "1")], _local("2026-03-31", 23, 30, zone))  # before the window
+    seed.receipt([(line, "2", "2")], _local("2026-04-01", 0, 5, zone))  # its first minutes
+    seed.receipt([(line, "3", "3")], _local("2026-06-30", 23, 30, zone))  # its last hour
+    seed.receipt([(line, "4", "4")], _local("2026-07-01", 0, 5, zone))  # after it
+    config = ScoringConfig(window_months=3, grace_days=0, k=0, weights={"otif": 1})
+    scores = scoring.compute(AS_OF, config)
+    row = scores.suppliers.loc[supplier]
+    assert row["deliveries"] == 2
+    # 23:30 local on the promised day is on time, whatever the day is in UTC.
+    assert row["on_time"] == 1.0
+    # The 1 April delivery is in April's month, the 30 June one in June's.
+    months = scores.monthly[scores.monthly["supplier_id"] == supplier]
+    assert dict(zip(months["month"], months["deliveries"], strict=True)) == {0: 1, 2: 1}
+
+
+def test_the_default_as_of_is_today_in_the_service_time_zone(backend, app, make):
+    from inventory import clock
+
+    app.config["SERVICE_TIME_ZONE"] = "Asia/Tokyo"
+    with clock.pinned(_local("2026-07-01", 0, 30, "Asia/Tokyo")):  # 30 June, 15:30 in UTC
+        assert scoring.compute().as_of == date(2026, 7, 1)
