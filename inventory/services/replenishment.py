@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from inventory import clock
 from inventory.db import demand_queries, item_class_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
+from inventory.db.base import db, shared_by_processes
 from inventory.db.run_fingerprint import inputs_fingerprint
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict
@@ -38,7 +41,10 @@ from inventory.services.tx import transaction
 log = logging.getLogger("quartermaster.reorder")
 
 CHUNK_SIZE = 500
-# The in-process run forecasts each chunk on all cores (statsforecast's process pool).
+# The in-process run works on this many chunks at once, each in a forked process (the whole
+# chunk: history, forecast, decisions, writes), by default one per core
+# (REORDER_IN_PROCESS_WORKERS). With one process, that chunk's forecast fits on all cores
+# through statsforecast's process pool instead.
 IN_PROCESS_JOBS = os.cpu_count() or 1
 ABC_WINDOW_DAYS = 365
 REORDER_CHUNK = "quartermaster.reorder_chunk"
@@ -194,16 +200,68 @@ def run_reorder(
         total = sum(len(c) for c in chunks)
         if progress:
             progress(0, total)
-        for number, chunk in enumerate(chunks):
-            results.append(
-                {"chunk": number, **process_chunk(run_id, chunk, IN_PROCESS_JOBS), "worker": mode}
-            )
+        for number, done in enumerate(_in_process(run_id, chunks)):
+            results.append({"chunk": number, **done, "worker": mode})
             if progress:
                 progress(reorder_queries.run(run_id)["progress"]["done"], total)
     except BaseException as exc:
         fail_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
     return finish_run(run_id, results, seconds=time.monotonic() - started)
+
+
+def _workers(chunks: int) -> int:
+    """Processes for the in-process run's chunks: REORDER_IN_PROCESS_WORKERS (default the
+    cores); one for a single chunk, on a database other processes cannot share, and inside a
+    daemonic process (which may not have children)."""
+    from flask import current_app, has_app_context
+
+    configured = current_app.config.get("REORDER_IN_PROCESS_WORKERS") if has_app_context() else None
+    wanted = int(configured or IN_PROCESS_JOBS)
+    if (
+        wanted <= 1
+        or chunks <= 1
+        or multiprocessing.current_process().daemon
+        or not shared_by_processes(db.session)
+    ):
+        return 1
+    return min(wanted, chunks)
+
+
+def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
+    """Each chunk's result, in chunk order: here one after another, or from forked processes
+    working on ``_workers`` chunks at once (each with its own connection)."""
+    workers = _workers(len(chunks))
+    if workers == 1:
+        for chunk in chunks:
+            yield process_chunk(run_id, chunk, IN_PROCESS_JOBS)
+        return
+    from flask import current_app
+
+    global _FORKED_APP
+    _FORKED_APP = current_app._get_current_object()
+    db.session.remove()  # this process's connection goes back to its pool before the fork
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_forked_start
+    ) as pool:
+        yield from pool.map(_forked_chunk, [run_id] * len(chunks), chunks)
+
+
+_FORKED_APP = None
+
+
+def _forked_start() -> None:
+    """In a forked chunk process: an app context of its own, and the connections inherited
+    from the parent left to the parent (closed there, never used here)."""
+    _FORKED_APP.app_context().push()
+    db.engine.dispose(close=False)
+
+
+def _forked_chunk(run_id: int, chunk: list) -> dict:
+    try:
+        return process_chunk(run_id, chunk, 1)
+    finally:
+        db.session.remove()
 
 
 def dispatch(celery, run_id: int, chunks: list) -> None:
