@@ -131,12 +131,19 @@ def quantiles(mean, var, probs, count) -> np.ndarray:
 
 
 def interval(mean, var, level: float, count) -> tuple[np.ndarray, np.ndarray]:
-    """The `level`% prediction interval [lo, hi] of each row.
+    """The `level`% prediction interval [lo, hi] of each row (as interval_mass draws it)."""
+    lo, hi, _ = interval_mass(mean, var, level, count)
+    return lo, hi
+
+
+def interval_mass(mean, var, level: float, count):
+    """The `level`% prediction interval [lo, hi] of each row, and its mass.
 
     Equal-tailed where the distribution allows. A count distribution with much of its mass on
     zero cannot leave (1 − level)/2 below its lower end, and the equal-tailed interval [0, q(1 −
     (1 − level)/2)] would then cover far more than `level`; there the upper end is the count that
-    brings the interval's mass nearest to `level`, so coverage stays near nominal."""
+    brings the interval's mass nearest to `level`, so coverage stays near nominal.
+    `interval_mass` also gives, for count rows, the probability the interval holds."""
     a = (1 - level / 100) / 2
     lo = quantiles(mean, var, [a], count)[:, 0]
     below = _apply("cdf", (lo - 1)[:, None], mean, var, count)[:, 0]
@@ -149,4 +156,6 @@ def interval(mean, var, level: float, count) -> tuple[np.ndarray, np.ndarray]:
     mass_hi = _apply("cdf", hi[:, None], mean, var, count)[:, 0] - below
     mass_short = _apply("cdf", shorter[:, None], mean, var, count)[:, 0] - below
     nearer = count & (shorter < hi) & (abs(mass_short - level / 100) < abs(mass_hi - level / 100))
-    return lo, np.fmax(np.where(nearer, shorter, hi), lo)
+    # hi >= lo always (its probability is above lo's lower tail), so the fmax changes nothing and
+    # the mass is that of the end chosen.
+    return lo, np.fmax(np.where(nearer, shorter, hi), lo), np.where(nearer, mass_short, mass_hi)
