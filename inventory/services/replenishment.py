@@ -40,7 +40,9 @@ from inventory.services.tx import transaction
 
 log = logging.getLogger("quartermaster.reorder")
 
-CHUNK_SIZE = 500
+# Calibration and the per-chunk statements cost about the same for any chunk, so chunks are
+# large; an in-process run with fewer pairs than CHUNK_SIZE x its processes splits them evenly.
+CHUNK_SIZE = 1000
 # The in-process run works on this many chunks at once, each in a forked process (the whole
 # chunk: history, forecast, decisions, writes), by default one per core
 # (REORDER_IN_PROCESS_WORKERS). With one process, that chunk's forecast fits on all cores
@@ -72,8 +74,9 @@ def _run_settings() -> dict:
     }
 
 
-def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
-    """Everything the run is started from: settings, window, fingerprint, the chunks."""
+def plan(run_date: date, chunk_size: int = CHUNK_SIZE, spread: int = 1) -> dict:
+    """Everything the run is started from: settings, window, fingerprint, the chunks (of
+    ``chunk_size`` pairs, smaller when that makes at least ``spread`` chunks)."""
     settings = _run_settings()
     end = run_date - timedelta(days=1)
     start = end - timedelta(days=int(settings["history_days"]) - 1)
@@ -91,6 +94,7 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
         [int(i), int(w), kept.get(int(i), str(c))]
         for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc, strict=True)
     ]
+    chunk_size = max(1, min(chunk_size, -(-len(rows) // max(spread, 1))))
     chunks = [rows[k : k + chunk_size] for k in range(0, len(rows), chunk_size)]
     parameters = {
         "run_date": run_date.isoformat(),
@@ -120,9 +124,9 @@ def _with_classes(fingerprint: str, kept: dict[int, str]) -> str:
     return hashlib.sha256(f"{fingerprint}|{listed}".encode()).hexdigest()
 
 
-def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):
+def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int, spread: int = 1):
     """Record the run, or find the succeeded run it repeats: ``(run_id, chunks, repeated)``."""
-    planned = plan(run_date, chunk_size)
+    planned = plan(run_date, chunk_size, spread)
     existing = reorder_queries.succeeded_run(run_date, planned["fingerprint"])
     if existing is not None:
         return existing, [], True
@@ -188,7 +192,8 @@ def run_reorder(
     celery = _celery()
     fan_out = celery is not None if fan_out is None else fan_out
     mode = "celery" if fan_out else "in-process"
-    run_id, chunks, repeated = _begin(actor, run_date, mode, chunk_size)
+    spread = 1 if fan_out else _parallel()
+    run_id, chunks, repeated = _begin(actor, run_date, mode, chunk_size, spread)
     if repeated:
         return reorder_queries.run(run_id)
     if fan_out:
@@ -210,22 +215,22 @@ def run_reorder(
     return finish_run(run_id, results, seconds=time.monotonic() - started)
 
 
-def _workers(chunks: int) -> int:
-    """Processes for the in-process run's chunks: REORDER_IN_PROCESS_WORKERS (default the
-    cores); one for a single chunk, on a database other processes cannot share, and inside a
-    daemonic process (which may not have children)."""
+def _parallel() -> int:
+    """Processes an in-process run may fork for its chunks: REORDER_IN_PROCESS_WORKERS (default
+    the cores); one on a database other processes cannot share and inside a daemonic process
+    (which may not have children)."""
     from flask import current_app, has_app_context
 
     configured = current_app.config.get("REORDER_IN_PROCESS_WORKERS") if has_app_context() else None
     wanted = int(configured or IN_PROCESS_JOBS)
-    if (
-        wanted <= 1
-        or chunks <= 1
-        or multiprocessing.current_process().daemon
-        or not shared_by_processes(db.session)
-    ):
+    if wanted <= 1 or multiprocessing.current_process().daemon:
         return 1
-    return min(wanted, chunks)
+    return wanted if shared_by_processes(db.session) else 1
+
+
+def _workers(chunks: int) -> int:
+    """Processes for an in-process run of ``chunks`` chunks (one for a single chunk)."""
+    return min(_parallel(), chunks) if chunks > 1 else 1
 
 
 def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
