@@ -246,10 +246,13 @@ def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
     global _FORKED_APP
     _FORKED_APP = current_app._get_current_object()
     db.session.remove()  # this process's connection goes back to its pool before the fork
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("fork"), initializer=_forked_start
-    ) as pool:
+    )
+    try:
         yield from pool.map(_forked_chunk, [run_id] * len(chunks), chunks)
+    finally:  # a failed chunk fails the run: the chunks not begun are not begun
+        pool.shutdown(cancel_futures=True)
 
 
 _FORKED_APP = None

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 import forecasting
 from inventory import clock
+from inventory.db import replenishment_writes
 from inventory.db.base import db
 from inventory.db.models import AuditEvent
 from inventory.db.procurement_models import SupplierItem, SupplierPriceBreak
@@ -145,6 +146,26 @@ def test_chunks_in_forked_processes_write_what_one_process_writes(shop, app, bac
     # Forked only where other processes can share the database (not SQLite); never for one chunk.
     assert replenishment._workers(4) == (2 if backend == "postgres" else 1)
     assert replenishment._workers(1) == 1
+
+
+def test_a_chunk_that_cannot_be_written_fails_the_run_here_or_forked(shop, monkeypatch):
+    items = [shop.item() for _ in range(3)]
+    real = replenishment_writes.write_chunk
+
+    def broken(session, run_id, pairs, **rows):
+        if pairs[0][0] == items[1]:
+            raise RuntimeError("disk full")
+        return real(session, run_id, pairs, **rows)
+
+    monkeypatch.setattr(replenishment_writes, "write_chunk", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)
+    db.session.rollback()
+    run = db.session.scalars(select(ReorderRun)).one()
+    assert run.status == "failed" and "disk full" in run.errors[-1]["error"]
+    # The next run is not refused by it.
+    monkeypatch.setattr(replenishment_writes, "write_chunk", real)
+    assert replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)["status"] == "succeeded"
 
 
 def test_the_same_day_and_inputs_give_the_same_run(shop):
