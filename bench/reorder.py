@@ -15,13 +15,18 @@
   with its prediction interval, per series) on a sample of 100 series, scaled to 10,000.
 
 Aim: under 60 s end to end for 10,000. ``--items`` changes the size. Only 127.0.0.1 is
-contacted; the database is dropped at the end. ``PG_BENCH_URL`` is the admin URL.
+contacted; the database is dropped at the end, unless ``--keep`` (it is named then), and
+``--database NAME`` times runs on such a kept database instead of seeding one (seeding takes
+8-15 minutes on 2 cores), so two versions of the code can be timed on the same rows; each run
+takes a run date of this month not used before there. ``--skip`` leaves out steps.
+``PG_BENCH_URL`` is the admin URL.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -65,9 +70,21 @@ def timed_run(url: str, items: int, run_date: date, broker: str = "") -> tuple[f
     _activate(url, items)
     app = _app(url, broker)
     with app.app_context():
-        began = time.perf_counter()
+        cpu, began = _cpu_seconds(), time.perf_counter()
         run = run_reorder(None, run_date=run_date)
-        return time.perf_counter() - began, run
+        seconds = time.perf_counter() - began
+        run["bench_cpu_seconds"] = _cpu_seconds() - cpu
+        return seconds, run
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the chunk and statsforecast pools;
+    not PostgreSQL's, not Celery workers')."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def weekly_history(url: str, items: int) -> pd.DataFrame:
@@ -157,22 +174,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=2_500, help="items (x4 warehouses)")
     parser.add_argument("--copies", type=int, default=10, help="x the series for forecasting alone")
+    parser.add_argument("--keep", action="store_true", help="keep the database (name printed)")
+    parser.add_argument("--database", help="a database kept by --keep: time on it, no seeding")
+    parser.add_argument("--skip", default="", help="steps to leave out: celery,alone")
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     if not 250 <= args.items <= 25_000 or not 1 <= args.copies <= 20:
         parser.error("250-25,000 items and 1-20 copies")
     from flask_migrate import upgrade
 
     from inventory.db.base import db
 
-    dbname = f"qm_bench_reorder_{uuid.uuid4().hex[:10]}"
+    dbname = args.database or f"qm_bench_reorder_{uuid.uuid4().hex[:10]}"
     url = _url_for(dbname)
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+        if not args.database:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
     print(f"PostgreSQL {version}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}; database {dbname}", flush=True)  # fmt: skip
     workers: list[subprocess.Popen] = []
     try:
+        if args.database:
+            return _timings(url, args, skip, workers)
         app = _app(url)
         with app.app_context():
             upgrade()
@@ -189,47 +213,74 @@ def main() -> int:
             conn.execute("CHECKPOINT")
         print(f"  seeded {counts['series']:,} item-warehouses, {counts['ledger_rows']:,} ledger "
               f"rows in {time.perf_counter() - began:.1f} s", flush=True)  # fmt: skip
-
-        rows = []
-        today = date.today()
-        small = max(args.items // 10, 1)
-        for n, items in enumerate((small, args.items)):
-            seconds, run = timed_run(url, items, today.replace(day=1 + n))
-            rows.append((f"run, in-process, {items * WAREHOUSES:,} item-warehouses", seconds, run))
-            print(f"  {rows[-1][0]}: {seconds:.1f} s, counts {run.get('counts')}", flush=True)
-        if _redis_answers():
-            workers = _celery_workers(url, REDIS_URL)
-            time.sleep(5)  # the workers connect to the broker
-            seconds, run = timed_run(url, args.items, today.replace(day=3), broker=REDIS_URL)
-            rows.append((f"run, 2 Celery workers, {args.items * WAREHOUSES:,}", seconds, run))
-            print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
-        else:
-            print("  Redis does not answer: the Celery run is skipped", flush=True)
-
-        history = weekly_history(url, args.items)
-        loop_s, sampled = statsmodels_loop(history, 26)
-        per_series = loop_s / sampled
-        alone_s, alone_n = forecasting_alone(history, args.copies, 26)
-
-        full = args.items * WAREHOUSES
-        print()
-        print(f"{'what':<52} {'seconds':>9}  {'baseline: statsmodels loop, scaled':>36}")
-        for name, seconds, _ in rows:
-            n = int(name.rsplit(",", 1)[1].split()[0].replace(",", ""))
-            base = per_series * n
-            print(f"{name:<52} {seconds:9.1f}  {base:14.1f} s ({base / seconds:5.1f}x ours)")
-        base = per_series * alone_n
-        print(f"{f'forecasting alone, {alone_n:,} series':<52} {alone_s:9.1f}  "
-              f"{base:14.1f} s ({base / alone_s:5.1f}x ours)")  # fmt: skip
-        print(f"\nbaseline measured on {sampled} series: {per_series * 1000:.0f} ms per series; "
-              f"aim: a {full:,} run under {AIM_S:.0f} s")  # fmt: skip
-        return 0
+        return _timings(url, args, skip, workers)
     finally:
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=30)
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        if args.keep or args.database:
+            print(f"database kept: {dbname}")
+        else:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def _unused_days(url: str, count: int) -> list[date]:
+    """Run dates of this month no run on the database has used (a used date with the same
+    inputs would return that run instead of running)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        used = {row[0] for row in conn.execute("SELECT run_date FROM reorder_run")}
+    today = date.today()
+    free = [today.replace(day=d) for d in range(1, 29) if today.replace(day=d) not in used]
+    if len(free) < count:
+        raise SystemExit("no unused run dates left this month on this database")
+    return free[:count]
+
+
+def _timings(url: str, args, skip: set, workers: list) -> int:
+    """The runs, the baseline and forecasting alone; the table. Celery workers started here
+    go into ``workers`` (stopped by the caller)."""
+    rows = []
+    days = iter(_unused_days(url, 3))
+    small = max(args.items // 10, 1)
+    for items in (small, args.items):
+        seconds, run = timed_run(url, items, next(days))
+        rows.append((f"run, in-process, {items * WAREHOUSES:,} item-warehouses", seconds, run,
+                     items * WAREHOUSES))  # fmt: skip
+        print(f"  {rows[-1][0]}: {seconds:.1f} s ({run['bench_cpu_seconds']:.1f} CPU s here, "
+              f"load average {os.getloadavg()[0]:.1f}), counts {run.get('counts')}",
+              flush=True)  # fmt: skip
+    if "celery" in skip:
+        print("  the Celery run is skipped (--skip)", flush=True)
+    elif _redis_answers():
+        workers += _celery_workers(url, REDIS_URL)
+        time.sleep(5)  # the workers connect to the broker
+        seconds, run = timed_run(url, args.items, next(days), broker=REDIS_URL)
+        rows.append((f"run, 2 Celery workers, {args.items * WAREHOUSES:,}", seconds, run,
+                     args.items * WAREHOUSES))  # fmt: skip
+        print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
+    else:
+        print("  Redis does not answer: the Celery run is skipped", flush=True)
+
+    history = weekly_history(url, args.items)
+    loop_s, sampled = statsmodels_loop(history, 26)
+    per_series = loop_s / sampled
+    full = args.items * WAREHOUSES
+    print()
+    print(f"{'what':<52} {'seconds':>9}  {'baseline: statsmodels loop, scaled':>36}")
+    for name, seconds, _, n in rows:  # (the name's "1,000" once split at its comma: 0)
+        base = per_series * n
+        print(f"{name:<52} {seconds:9.1f}  {base:14.1f} s ({base / seconds:5.1f}x ours)")
+    if "alone" not in skip:
+        alone_s, alone_n = forecasting_alone(history, args.copies, 26)
+        base = per_series * alone_n
+        print(f"{f'forecasting alone, {alone_n:,} series':<52} {alone_s:9.1f}  "
+              f"{base:14.1f} s ({base / alone_s:5.1f}x ours)")  # fmt: skip
+    print(
+        f"\nbaseline measured on {sampled} series: {per_series * 1000:.0f} ms per series; "
+        f"aim: a {full:,} run under {AIM_S:.0f} s; load average {os.getloadavg()[0]:.1f}"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ def from_environment(env=os.environ) -> dict:
         # A reorder run still "running" after this long lost its process (a killed worker, a
         # restart): the next run marks it failed instead of waiting for it forever.
         "REORDER_RUN_STALE_MINUTES": int(env.get("REORDER_RUN_STALE_MINUTES", "180")),
+        # Chunks an in-process reorder run works on at once (forked processes); 0: the cores.
+        "REORDER_IN_PROCESS_WORKERS": int(env.get("REORDER_IN_PROCESS_WORKERS", "0")),
         # Stock health (inventory/services/stock_health.py).
         "CYCLE_COUNTS_PER_YEAR": env.get("CYCLE_COUNTS_PER_YEAR", "A=4,B=2,C=1"),
         "CYCLE_COUNT_USER": env.get("CYCLE_COUNT_USER", "cycle-counts"),

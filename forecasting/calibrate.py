@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .quantiles import cdf, interval, path_variance, quantiles
+from .quantiles import interval, interval_mass, path_variance, quantiles
 
 LOWEST, HIGHEST = 1.0, 99.8  # range of levels searched
 ITERATIONS = 10  # bisection steps: a tenth of a point
@@ -117,9 +117,7 @@ def mass_levels(mean, var, count, classes, which, levels) -> pd.DataFrame:
         r = _sample(rows)
 
         def held(lv, r=r):
-            lo, hi = interval(mean[r], var[r], lv, count[r])
-            below = np.where(lo > 0, cdf(lo - 1, mean[r], var[r], count[r]), 0.0)
-            mass = cdf(hi, mean[r], var[r], count[r]) - below
+            _, _, mass = interval_mass(mean[r], var[r], lv, count[r])
             return np.mean(np.where(count[r], mass, lv / 100))
 
         out[k] = {float(lv): _search(held, float(lv)) for lv in levels}

@@ -57,6 +57,13 @@ def is_postgresql(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def shared_by_processes(session) -> bool:
+    """Whether other processes may work on the database through their own connections at the
+    same time as this one (a server; SQLite takes one writer at a time, and an in-memory SQLite
+    database is this process's alone)."""
+    return is_postgresql(session)
+
+
 # Set by ``services.tx.transaction`` so SQLite takes its write lock when a write begins, while
 # reads keep to shared locks.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)

@@ -8,6 +8,7 @@ written once, and progress counts each item-warehouse once.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, delete, func, insert, select, tuple_, update
 
@@ -114,20 +115,43 @@ def write_chunk(
 _FORECAST_COLUMNS = [c.name for c in DemandForecast.__table__.columns if c.name != "id"]
 
 
+# PostgreSQL's binary COPY: the file header, and per row its field count then each field as its
+# length and its big-endian value (int4 ids, date as int4 days since 2000-01-01, float8 figures).
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") * 2
+_PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+_PG_EPOCH_DAYS = 10_957  # 2000-01-01 in days since 1970-01-01
+
+
 def _copy_forecasts(session, run_id: int, frame: pd.DataFrame) -> None:
-    """demand_forecast rows by one COPY of the frame as CSV: a chunk writes horizon x series of
+    """demand_forecast rows by one binary COPY of the frame: a chunk writes horizon x series of
     them (13,000 for 500 weekly series), where an executemany spends more time building
-    statements than PostgreSQL spends storing the rows."""
+    statements than PostgreSQL spends storing the rows, and CSV spends it formatting floats.
+    The rows are packed by numpy, all at once; the floats go as their exact bits."""
     if frame.empty:
         return
     session.flush()
     columns = [c for c in _FORECAST_COLUMNS if c != "run_id"]
-    data = frame[columns].assign(run_id=run_id)[["run_id", *columns]]
-    text = data.to_csv(index=False, header=False, float_format="%.17g", na_rep="NaN")
+    figures = columns[3:]  # after item_id, warehouse_id, period: mean and the quantiles
+    specs = [("run_id", ">i4"), ("item_id", ">i4"), ("warehouse_id", ">i4"),
+             ("period", ">i4"), *((name, ">f8") for name in figures)]  # fmt: skip
+    fields = [("count", ">i2")]
+    for name, kind in specs:
+        fields += [(f"{name}_len", ">i4"), (name, kind)]
+    rows = np.empty(len(frame), dtype=np.dtype(fields))
+    rows["count"] = len(specs)
+    for name, kind in specs:
+        rows[f"{name}_len"] = np.dtype(kind).itemsize
+    rows["run_id"] = run_id
+    rows["item_id"] = frame["item_id"].to_numpy(np.int64)
+    rows["warehouse_id"] = frame["warehouse_id"].to_numpy(np.int64)
+    days = pd.to_datetime(frame["period"]).to_numpy("datetime64[D]").astype(np.int64)
+    rows["period"] = days - _PG_EPOCH_DAYS
+    for name in figures:
+        rows[name] = frame[name].to_numpy(np.float64)
     connection = session.connection().connection.driver_connection
-    sql = f"COPY demand_forecast (run_id, {', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    sql = f"COPY demand_forecast (run_id, {', '.join(columns)}) FROM STDIN (FORMAT binary)"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(text)
+        copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
 def run_totals(session, run_id: int) -> tuple[dict, list[dict]]:

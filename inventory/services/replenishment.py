@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from inventory import clock
 from inventory.db import demand_queries, item_class_queries, reorder_queries, review_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
+from inventory.db.base import db, shared_by_processes
 from inventory.db.run_fingerprint import inputs_fingerprint
 from inventory.domain.actors import Actor
 from inventory.errors import Conflict
@@ -37,8 +40,13 @@ from inventory.services.tx import transaction
 
 log = logging.getLogger("quartermaster.reorder")
 
-CHUNK_SIZE = 500
-# The in-process run forecasts each chunk on all cores (statsforecast's process pool).
+# Calibration and the per-chunk statements cost about the same for any chunk, so chunks are
+# large; an in-process run with fewer pairs than CHUNK_SIZE x its processes splits them evenly.
+CHUNK_SIZE = 1000
+# The in-process run works on this many chunks at once, each in a forked process (the whole
+# chunk: history, forecast, decisions, writes), by default one per core
+# (REORDER_IN_PROCESS_WORKERS). With one process, that chunk's forecast fits on all cores
+# through statsforecast's process pool instead.
 IN_PROCESS_JOBS = os.cpu_count() or 1
 ABC_WINDOW_DAYS = 365
 REORDER_CHUNK = "quartermaster.reorder_chunk"
@@ -66,8 +74,9 @@ def _run_settings() -> dict:
     }
 
 
-def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
-    """Everything the run is started from: settings, window, fingerprint, the chunks."""
+def plan(run_date: date, chunk_size: int = CHUNK_SIZE, spread: int = 1) -> dict:
+    """Everything the run is started from: settings, window, fingerprint, the chunks (of
+    ``chunk_size`` pairs, smaller when that makes at least ``spread`` chunks)."""
     settings = _run_settings()
     end = run_date - timedelta(days=1)
     start = end - timedelta(days=int(settings["history_days"]) - 1)
@@ -85,6 +94,7 @@ def plan(run_date: date, chunk_size: int = CHUNK_SIZE) -> dict:
         [int(i), int(w), kept.get(int(i), str(c))]
         for i, w, c in zip(pairs.item_id, pairs.warehouse_id, abc, strict=True)
     ]
+    chunk_size = max(1, min(chunk_size, -(-len(rows) // max(spread, 1))))
     chunks = [rows[k : k + chunk_size] for k in range(0, len(rows), chunk_size)]
     parameters = {
         "run_date": run_date.isoformat(),
@@ -114,9 +124,9 @@ def _with_classes(fingerprint: str, kept: dict[int, str]) -> str:
     return hashlib.sha256(f"{fingerprint}|{listed}".encode()).hexdigest()
 
 
-def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int):
+def _begin(actor: Actor | None, run_date: date, mode: str, chunk_size: int, spread: int = 1):
     """Record the run, or find the succeeded run it repeats: ``(run_id, chunks, repeated)``."""
-    planned = plan(run_date, chunk_size)
+    planned = plan(run_date, chunk_size, spread)
     existing = reorder_queries.succeeded_run(run_date, planned["fingerprint"])
     if existing is not None:
         return existing, [], True
@@ -182,7 +192,8 @@ def run_reorder(
     celery = _celery()
     fan_out = celery is not None if fan_out is None else fan_out
     mode = "celery" if fan_out else "in-process"
-    run_id, chunks, repeated = _begin(actor, run_date, mode, chunk_size)
+    spread = 1 if fan_out else _parallel()
+    run_id, chunks, repeated = _begin(actor, run_date, mode, chunk_size, spread)
     if repeated:
         return reorder_queries.run(run_id)
     if fan_out:
@@ -194,16 +205,71 @@ def run_reorder(
         total = sum(len(c) for c in chunks)
         if progress:
             progress(0, total)
-        for number, chunk in enumerate(chunks):
-            results.append(
-                {"chunk": number, **process_chunk(run_id, chunk, IN_PROCESS_JOBS), "worker": mode}
-            )
+        for number, done in enumerate(_in_process(run_id, chunks)):
+            results.append({"chunk": number, **done, "worker": mode})
             if progress:
                 progress(reorder_queries.run(run_id)["progress"]["done"], total)
     except BaseException as exc:
         fail_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
     return finish_run(run_id, results, seconds=time.monotonic() - started)
+
+
+def _parallel() -> int:
+    """Processes an in-process run may fork for its chunks: REORDER_IN_PROCESS_WORKERS (default
+    the cores); one on a database other processes cannot share and inside a daemonic process
+    (which may not have children)."""
+    from flask import current_app, has_app_context
+
+    configured = current_app.config.get("REORDER_IN_PROCESS_WORKERS") if has_app_context() else None
+    wanted = int(configured or IN_PROCESS_JOBS)
+    if wanted <= 1 or multiprocessing.current_process().daemon:
+        return 1
+    return wanted if shared_by_processes(db.session) else 1
+
+
+def _workers(chunks: int) -> int:
+    """Processes for an in-process run of ``chunks`` chunks (one for a single chunk)."""
+    return min(_parallel(), chunks) if chunks > 1 else 1
+
+
+def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
+    """Each chunk's result, in chunk order: here one after another, or from forked processes
+    working on ``_workers`` chunks at once (each with its own connection)."""
+    workers = _workers(len(chunks))
+    if workers == 1:
+        for chunk in chunks:
+            yield process_chunk(run_id, chunk, IN_PROCESS_JOBS)
+        return
+    from flask import current_app
+
+    global _FORKED_APP
+    _FORKED_APP = current_app._get_current_object()
+    db.session.remove()  # this process's connection goes back to its pool before the fork
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_forked_start
+    )
+    try:
+        yield from pool.map(_forked_chunk, [run_id] * len(chunks), chunks)
+    finally:  # a failed chunk fails the run: the chunks not begun are not begun
+        pool.shutdown(cancel_futures=True)
+
+
+_FORKED_APP = None
+
+
+def _forked_start() -> None:
+    """In a forked chunk process: an app context of its own, and the connections inherited
+    from the parent left to the parent (closed there, never used here)."""
+    _FORKED_APP.app_context().push()
+    db.engine.dispose(close=False)
+
+
+def _forked_chunk(run_id: int, chunk: list) -> dict:
+    try:
+        return process_chunk(run_id, chunk, 1)
+    finally:
+        db.session.remove()
 
 
 def dispatch(celery, run_id: int, chunks: list) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 import forecasting
 from inventory import clock
+from inventory.db import replenishment_writes
 from inventory.db.base import db
 from inventory.db.models import AuditEvent
 from inventory.db.procurement_models import SupplierItem, SupplierPriceBreak
@@ -116,6 +117,55 @@ def test_a_run_suggests_what_is_short_and_nothing_already_covered(shop, make):
         )
     )
     assert stored == 26  # the default horizon, weekly
+
+
+def test_chunks_in_forked_processes_write_what_one_process_writes(shop, app, backend):
+    items = [shop.item(stock=stock, weekly=weekly) for stock, weekly in
+             ((100, 12), (30, 3), (300, 30), (50, 1))]  # fmt: skip
+    written = {}
+    for workers in (1, 2):
+        app.config["REORDER_IN_PROCESS_WORKERS"] = workers
+        run = replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)
+        assert run["status"] == "succeeded" and run["progress"]["done"] == 4
+        assert [c["chunk"] for c in run["counts"]["chunks"]] == [0, 1, 2, 3]
+        db.session.rollback()
+        series = db.session.execute(
+            select(ForecastSeries.item_id, ForecastSeries.model, ForecastSeries.mean)
+            .where(ForecastSeries.run_id == run["id"]).order_by(ForecastSeries.item_id)
+        ).all()  # fmt: skip
+        forecasts = db.session.scalar(
+            select(func.count()).where(DemandForecast.run_id == run["id"])
+        )
+        found = {i: (s.quantity, s.supplier_id) for i, s in suggestions(run["id"]).items()}
+        written[workers] = (series, forecasts, found)
+        # The next run the same day must not be this one's repeat.
+        db.session.execute(update(ReorderRun).values(status="failed"))
+        db.session.commit()
+    assert written[1] == written[2]
+    assert [row.item_id for row in written[2][0]] == sorted(items)
+    # Forked only where other processes can share the database (not SQLite); never for one chunk.
+    assert replenishment._workers(4) == (2 if backend == "postgres" else 1)
+    assert replenishment._workers(1) == 1
+
+
+def test_a_chunk_that_cannot_be_written_fails_the_run_here_or_forked(shop, monkeypatch):
+    items = [shop.item() for _ in range(3)]
+    real = replenishment_writes.write_chunk
+
+    def broken(session, run_id, pairs, **rows):
+        if pairs[0][0] == items[1]:
+            raise RuntimeError("disk full")
+        return real(session, run_id, pairs, **rows)
+
+    monkeypatch.setattr(replenishment_writes, "write_chunk", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)
+    db.session.rollback()
+    run = db.session.scalars(select(ReorderRun)).one()
+    assert run.status == "failed" and "disk full" in run.errors[-1]["error"]
+    # The next run is not refused by it.
+    monkeypatch.setattr(replenishment_writes, "write_chunk", real)
+    assert replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)["status"] == "succeeded"
 
 
 def test_the_same_day_and_inputs_give_the_same_run(shop):
