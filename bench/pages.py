@@ -3,8 +3,9 @@
 ``make bench-pages`` creates ``qm_bench_pages_<random>`` at ``PG_BENCH_URL`` (admin URL), seeds it
 with ``bench/seed_large.py`` (10,000 items, 3 years, ~1M ledger rows; ``--items`` changes it),
 creates a user holding every role, starts gunicorn (``make run``'s layout), signs in through the
-sign-in form as a browser does (session cookie) and walks the pages: the menu's pages, then up to
-``--details`` links from each to the pages they list (an item, a supplier, a request ...). Each
+sign-in form as a browser does (session cookie) and walks the pages: the menu's pages, then every
+page below them up to ``--depth`` links away, one of each shape (one item page, one item
+forecast, one supplier ...), htmx's ``hx-get`` parts included. Each
 figure is the median of ``--repeat`` GETs after one warm-up, the whole body read. In the same run,
 two baselines: the sign-in page (the floor: a template and a session, no data) and the API's
 ``GET /api/v1/items`` JSON page (the same service's plain JSON). The aim is under 300 ms per page.
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -38,10 +40,11 @@ PASSWORD = "bench-pages-password"
 ROLES = ("admin", "approver", "finance", "purchasing", "viewer", "warehouse")
 AIM_MS = 300
 _HREF = re.compile(r'<a\b[^>]*\bhref="([^"#]+)"')
+_HX_GET = re.compile(r'\bhx-get="([^"#]+)"')
 _NAV = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.S)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Links that are not pages: downloads, the API, the docs, sign-out.
-_NOT_PAGES = re.compile(r"^/(api/|assets/|sign-|.*\.(csv|xlsx)$)|[?&]format=")
+_NOT_PAGES = re.compile(r"^/(api/|assets/|sign-|.*\.(csv|xlsx)$)")
 
 
 class Browser:
@@ -87,35 +90,66 @@ def sign_in(browser: Browser, username: str) -> None:
 
 
 def links(html: str) -> list[str]:
+    """Pages this page links to: ``href`` and htmx's ``hx-get`` (parts loaded into the page)."""
     found = []
-    for href in _HREF.findall(html):
+    for href in _HREF.findall(html) + _HX_GET.findall(html):
         href = unescape(href)
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not href.startswith("/") or _NOT_PAGES.search(href):
+        if parts.scheme or parts.netloc or not href.startswith("/"):
+            continue
+        if _NOT_PAGES.search(parts.path) or "format=" in parts.query:
             continue
         if href not in found:
             found.append(href)
     return found
 
 
-def pages_to_time(browser: Browser, details: int) -> list[str]:
+def shape(path: str) -> str:
+    """``/items/17/forecast`` and ``/items/3/forecast`` are one page: ids as ``N``, no query."""
+    return re.sub(r"/\d+(?=/|$)", "/N", urlsplit(path).path)
+
+
+def pages_to_time(browser: Browser, depth: int) -> list[str]:
+    """The menu's pages, then every page below them up to ``depth`` links away, one of each
+    shape (the first an id page links to: the newest or first row of its list)."""
     _, _, home = browser.request("GET", "/")
     nav = _NAV.search(home.decode())
     menu = links(nav.group(1)) if nav else []
-    walk = ["/", *menu]
-    for page in menu:
-        _, _, body = browser.request("GET", page)
-        prefix = page.rstrip("/") + "/"
-        below = [h for h in links(body.decode()) if h.startswith(prefix) and h not in walk]
-        walk += below[:details]
+    prefixes = tuple(p.rstrip("/") + "/" for p in menu)
+    walk, seen, frontier = ["/", *menu], {shape(p) for p in ["/", *menu]}, list(menu)
+    for _ in range(depth):
+        next_frontier = []
+        for page in frontier:
+            _, _, body = browser.request("GET", page)
+            for href in links(body.decode(errors="replace")):
+                if href.startswith(prefixes) and shape(href) not in seen:
+                    seen.add(shape(href))
+                    walk.append(href)
+                    next_frontier.append(href)
+        frontier = next_frontier
     return walk
+
+
+def open_count(port: int, token: str) -> str:
+    """A stocktake of the first warehouse with 60% of its lines counted, each one off the book:
+    the count sheet's and the review's worst case (every counted line needs a tolerance check)."""
+    taken = call(port, "POST", "/api/v1/stocktakes", {"warehouse_id": 1}, token)
+    lines = taken["lines"]
+    counted = lines[: len(lines) * 3 // 5]
+    for start in range(0, len(counted), 500):  # MAX_COUNT_LINES per call
+        batch = [
+            {"item_id": x["item_id"], "counted_quantity": str(Decimal(x["book_quantity"] or 0) + 1)}
+            for x in counted[start : start + 500]
+        ]
+        call(port, "POST", f"/api/v1/stocktakes/{taken['id']}/counts", {"lines": batch}, token)
+    return f"stocktake {taken['id']}: {len(lines):,} lines, {len(counted):,} counted off the book"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=ITEMS)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--details", type=int, default=2, help="detail pages per menu page")
+    parser.add_argument("--depth", type=int, default=3, help="links followed below the menu")
     args = parser.parse_args()
     dbname = f"qm_bench_pages_{uuid.uuid4().hex[:10]}"
     alchemy = make_url(_url_for(dbname)).set(drivername="postgresql+psycopg")
@@ -140,6 +174,7 @@ def main() -> int:
             proc = start_gunicorn(env, port, None, None, log)
             login = {"username": "bench-all", "password": PASSWORD}
             token = call(port, "POST", "/api/v1/auth/token", login)["access_token"]
+            print("  " + open_count(port, token), flush=True)
             browser = Browser(port)
             floor, _, _ = browser.timed("/sign-in", args.repeat)
             api_ms, _, _ = Browser(port).timed(
@@ -147,7 +182,7 @@ def main() -> int:
             )
             sign_in(browser, "bench-all")
             results = []
-            for path in pages_to_time(browser, args.details):
+            for path in pages_to_time(browser, args.depth):
                 ms, status, body = browser.timed(path, args.repeat)
                 results.append((path, ms, status, len(body)))
         print()
