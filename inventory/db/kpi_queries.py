@@ -58,6 +58,34 @@ def consumption(start: datetime, stop: datetime, warehouse_id: int | None) -> tu
     return quantity or Decimal(0), value or Decimal(0)
 
 
+def opening_and_consumption(
+    start: datetime, stop: datetime, warehouse_id: int | None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(``stock_value_before(start)``, then ``consumption(start, stop)``'s quantity and value)
+    in one statement: both read the ledger rows posted since ``start``, so they are read once,
+    the issue documents (few) hashed beside them."""
+    issues = select(D.id).where(D.type == "issue", ~D.source.like("supplier_return:%")).subquery()
+    used = and_(issues.c.id.is_not(None), L.posted_at < moment(stop))
+    since = _warehouse(
+        select(
+            func.sum(L.value).label("value"),
+            func.sum(L.quantity).filter(used).label("used_quantity"),
+            func.sum(L.value).filter(used).label("used_value"),
+        )
+        .outerjoin(issues, issues.c.id == L.document_id)
+        .where(L.posted_at >= moment(start)),
+        L.warehouse_id,
+        warehouse_id,
+    ).subquery()
+    now = _warehouse(select(func.sum(B.value)), B.warehouse_id, warehouse_id).scalar_subquery()
+    found = db.session.execute(
+        select(now.label("now"), since.c.value, since.c.used_quantity, since.c.used_value)
+    ).one()
+    zero = Decimal(0)
+    opening = (found.now or zero) - (found.value or zero)
+    return opening, -(found.used_quantity or zero), -(found.used_value or zero)
+
+
 def _greatest(a, b):
     return func.greatest(a, b) if pg() else func.max(a, b)
 

@@ -51,9 +51,8 @@ def _otif(win: Window) -> tuple[int, float | None, list[dict]]:
 def kpis(win: Window, filters: dict) -> dict:
     check_filters(filters)
     warehouse = filters.get("warehouse_id")
-    opening = q.stock_value_before(win.start, warehouse)
+    opening, _, used = q.opening_and_consumption(win.start, win.stop, warehouse)
     closing = q.stock_value_before(win.stop, warehouse)
-    _, used = q.consumption(win.start, win.stop, warehouse)
     average = n.value((opening + closing) / 2)
     turnover = _ratio(used, average)
     pairs, zero_days = q.stock_out(win.start, win.stop, warehouse)
