@@ -40,15 +40,7 @@ _DAY_OF = {
 }
 
 _WINDOW = "gr.status = 'posted' AND gr.received_at >= :start AND gr.received_at < :stop"
-_DELIVERIES = f"""
-SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
-       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
-       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
-       COALESCE(earlier.accepted, 0)
-FROM goods_receipt gr
-JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
-JOIN purchase_order_line pol ON pol.id = grl.po_line_id
-JOIN purchase_order po ON po.id = pol.order_id
+_EARLIER = f"""
 LEFT JOIN (
     -- What the window's order lines had accepted before it opened (an in-full delivery may
     -- complete a line begun earlier). A semi-join the planner can hash, not a loop per line.
@@ -62,6 +54,28 @@ LEFT JOIN (
           WHERE {_WINDOW})
     GROUP BY grl.po_line_id
 ) earlier ON earlier.po_line_id = grl.po_line_id
+"""
+_DELIVERIES = f"""
+SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
+       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
+       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
+       COALESCE(earlier.accepted, 0)
+FROM goods_receipt gr
+JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
+JOIN purchase_order_line pol ON pol.id = grl.po_line_id
+JOIN purchase_order po ON po.id = pol.order_id
+{_EARLIER}
+WHERE {_WINDOW}
+"""
+# What on time and in full need, no more: no order (its date, rate and currency), no prices.
+_OTIF_DELIVERIES = f"""
+SELECT grl.id, gr.supplier_id, grl.po_line_id, {{received_ts}}, {{received_day}},
+       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
+       COALESCE(earlier.accepted, 0)
+FROM goods_receipt gr
+JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
+JOIN purchase_order_line pol ON pol.id = grl.po_line_id
+{_EARLIER}
 WHERE {_WINDOW}
 """
 COLUMNS = [
@@ -83,9 +97,23 @@ COLUMNS = [
 ]
 
 
-def _deliveries_sql(dialect: str) -> str:
+OTIF_COLUMNS = [
+    "line_id",
+    "supplier_id",
+    "po_line_id",
+    "received_ts",
+    "received_day",
+    "received",
+    "accepted",
+    "required",
+    "promised_day",
+    "accepted_before",
+]
+
+
+def _deliveries_sql(dialect: str, template: str = _DELIVERIES) -> str:
     stamp, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
-    return _DELIVERIES.format(
+    return template.format(
         received_ts=epoch.format("gr.received_at"),
         received_day=stamp.format("gr.received_at"),
         # The receipt line keeps the promise and the order date as they were when it was
@@ -95,7 +123,7 @@ def _deliveries_sql(dialect: str) -> str:
     )
 
 
-def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_postgresql(query: str, bounds: dict, columns: list[str]) -> pd.DataFrame:
     """The rows as CSV through COPY: PostgreSQL writes the text, pandas parses it in C; no
     Python object per value. COPY takes no parameters, so the two bounds (our own datetimes)
     go in as quoted literals."""
@@ -110,37 +138,26 @@ def _fetch_postgresql(query: str, bounds: dict) -> pd.DataFrame:
             for block in copy:
                 buffer.write(block)
     if not buffer.tell():
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns)
     buffer.seek(0)
-    return pd.read_csv(buffer, header=None, names=COLUMNS, keep_default_na=False, na_values=[""])
+    return pd.read_csv(buffer, header=None, names=columns, keep_default_na=False, na_values=[""])
 
 
-def _fetch_generic(query: str, bounds: dict) -> pd.DataFrame:
+def _fetch_generic(query: str, bounds: dict, columns: list[str]) -> pd.DataFrame:
     statement = text(query).bindparams(
         bindparam("start", type_=UtcDateTime()), bindparam("stop", type_=UtcDateTime())
     )
     rows = db.session.execute(statement, bounds).all()
-    return pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
 
 def deliveries(start: date, end: date, base_currency: str) -> pd.DataFrame:
     """Posted receipt lines received from ``start`` to ``end`` (inclusive, UTC dates), sorted by
     order line and time, in the frame ``inventory.services.score_frame`` reads: quantities in
     units, ``base_unit_price`` in base currency (NaN when the order's rate is unknown)."""
-    dialect = db.session.get_bind().dialect.name
-    bounds = {
-        "start": datetime.combine(start, time.min, UTC),
-        "stop": datetime.combine(end + timedelta(days=1), time.min, UTC),
-    }
-    query = _deliveries_sql(dialect)
-    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_generic
-    raw = fetch(query, bounds)
-    raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
-    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id", "received_day"]].astype("int64")
-    for column in ("received", "accepted", "required", "accepted_before"):
-        frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
-    for column in ("promised_day", "ordered_day"):
-        frame[column] = pd.to_numeric(raw[column]).astype("float64")
+    raw = _fetch(start, end, _DELIVERIES, COLUMNS)
+    frame = _common(raw, ["item_id"])
+    frame["ordered_day"] = pd.to_numeric(raw["ordered_day"]).astype("float64")
     # An order in the base currency without a rate is at rate 1; in another currency it is
     # left out of the price comparison rather than guessed.
     rate = pd.to_numeric(raw["exchange_rate"]).astype("float64") / RATE_SCALE
@@ -148,6 +165,40 @@ def deliveries(start: date, end: date, base_currency: str) -> pd.DataFrame:
     frame["base_unit_price"] = pd.to_numeric(raw["unit_price"]).astype("float64") / PRICE_SCALE
     frame["base_unit_price"] *= rate
     return frame.reset_index(drop=True)
+
+
+def otif_deliveries(start: date, end: date) -> pd.DataFrame:
+    """The frame ``deliveries`` gives, with only what on time and in full are judged from
+    (``score_frame.judged_deliveries``): no ``item_id`` or ``base_unit_price``, and
+    ``ordered_day`` NaN (it only feeds the lead-time spread). Reads neither the orders nor
+    the prices, for the KPIs."""
+    frame = _common(_fetch(start, end, _OTIF_DELIVERIES, OTIF_COLUMNS), [])
+    frame["ordered_day"] = np.nan
+    return frame.reset_index(drop=True)
+
+
+def _fetch(start: date, end: date, template: str, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``template`` for receipts from ``start`` to ``end`` (inclusive, UTC dates),
+    sorted by order line and time."""
+    dialect = db.session.get_bind().dialect.name
+    bounds = {
+        "start": datetime.combine(start, time.min, UTC),
+        "stop": datetime.combine(end + timedelta(days=1), time.min, UTC),
+    }
+    query = _deliveries_sql(dialect, template)
+    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_generic
+    raw = fetch(query, bounds, columns)
+    return raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
+
+
+def _common(raw: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The ids, days and quantities (in units) both frames share."""
+    keys = ["line_id", "supplier_id", "po_line_id", *ids, "received_day"]
+    frame = raw[keys].astype("int64")
+    for column in ("received", "accepted", "required", "accepted_before"):
+        frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
+    frame["promised_day"] = pd.to_numeric(raw["promised_day"]).astype("float64")
+    return frame
 
 
 # --- the supplier_score table -------------------------------------------------------------------

@@ -11,7 +11,6 @@ from inventory.db import kpi_queries as q
 from inventory.db import scoring_queries
 from inventory.domain import numbers as n
 from inventory.domain import stocktake as counts
-from inventory.domain.pricing import BASE_CURRENCY
 from inventory.services import scoring
 from inventory.services.finance_reports import Window, check_filters
 from inventory.services.score_frame import judged_deliveries
@@ -36,7 +35,7 @@ def _accuracy(lines: list[dict]) -> tuple[int, int]:
 
 def _otif(win: Window) -> tuple[int, float | None, list[dict]]:
     config = scoring.config_from_environment()
-    frame = scoring_queries.deliveries(win.first_day, win.last_day, BASE_CURRENCY)
+    frame = scoring_queries.otif_deliveries(win.first_day, win.last_day)
     judged = judged_deliveries(frame, config)
     promised = judged[judged["otif"].notna()]
     per_supplier = [
