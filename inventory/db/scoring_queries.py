@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inventory.db.base import db
-from inventory.db.procurement_models import Supplier, SupplierScore
+from inventory.db.procurement_models import GoodsReceipt, GoodsReceiptLine, Supplier, SupplierScore
 from inventory.db.types import UtcDateTime
 
 QTY_SCALE, PRICE_SCALE, RATE_SCALE = 1e3, 1e4, 1e6
@@ -67,15 +67,14 @@ JOIN purchase_order po ON po.id = pol.order_id
 {_EARLIER}
 WHERE {_WINDOW}
 """
-# What on time and in full need, no more: no order (its date, rate and currency), no prices.
+# What on time and in full need, no more: no order (its date, rate and currency), no prices,
+# and nothing from before the window (``accepted_before`` reads that for the lines it concerns).
 _OTIF_DELIVERIES = f"""
 SELECT grl.id, gr.supplier_id, grl.po_line_id, {{received_ts}}, {{received_day}},
-       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
-       COALESCE(earlier.accepted, 0)
+       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}}, 0
 FROM goods_receipt gr
 JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
 JOIN purchase_order_line pol ON pol.id = grl.po_line_id
-{_EARLIER}
 WHERE {_WINDOW}
 """
 COLUMNS = [
@@ -169,12 +168,32 @@ def deliveries(start: date, end: date, base_currency: str) -> pd.DataFrame:
 
 def otif_deliveries(start: date, end: date) -> pd.DataFrame:
     """The frame ``deliveries`` gives, with only what on time and in full are judged from
-    (``score_frame.judged_deliveries``): no ``item_id`` or ``base_unit_price``, and
-    ``ordered_day`` NaN (it only feeds the lead-time spread). Reads neither the orders nor
-    the prices, for the KPIs."""
+    (``score_frame.judged_deliveries``): no ``item_id`` or ``base_unit_price``, ``ordered_day``
+    NaN (it only feeds the lead-time spread) and ``accepted_before`` 0 — the caller reads it
+    with ``accepted_before`` for the lines where it can change a judgement. Reads neither the
+    orders nor the prices nor the receipts before ``start``, for the KPIs."""
     frame = _common(_fetch(start, end, _OTIF_DELIVERIES, OTIF_COLUMNS), [])
     frame["ordered_day"] = np.nan
     return frame.reset_index(drop=True)
+
+
+def accepted_before(po_line_ids, start: date) -> pd.Series:
+    """Per order line of ``po_line_ids``: units accepted by posted receipts received before
+    ``start`` (a UTC date), as ``deliveries`` gives them in ``accepted_before``; lines with none
+    are left out."""
+    grl, gr = GoodsReceiptLine, GoodsReceipt
+    query = (
+        select(grl.po_line_id, func.sum(grl.accepted))
+        .join(gr, gr.id == grl.receipt_id)
+        .where(
+            gr.status == "posted",
+            gr.received_at < datetime.combine(start, time.min, UTC),
+            grl.po_line_id.in_([int(i) for i in po_line_ids]),
+        )
+        .group_by(grl.po_line_id)
+    )
+    found = dict(db.session.execute(query).all())
+    return pd.Series({k: float(v) for k, v in found.items()}, dtype="float64")
 
 
 def _fetch(start: date, end: date, template: str, columns: list[str]) -> pd.DataFrame:
