@@ -7,6 +7,10 @@ of matching by position (the receipt's n-th line with an accepted quantity is th
 line n), which made PostgreSQL hash every stock document line (docs/performance.md, "Reports at
 a million ledger rows"). Existing receipts get the link by that same position rule.
 
+The ledger's (item, warehouse, posted_at) index takes the row id as a last key column, so the
+stock-out KPI's probe for a zero row's next row (ties of posted_at broken by id) is answered
+from the index alone, without a visit to the table per probe.
+
 Revision ID: 0010_report_speed
 Revises: 0008_report_indexes
 Create Date: 2026-12-07 03:00:00
@@ -61,9 +65,19 @@ def upgrade():
             FK, "goods_receipt_line", "stock_document_line", ["stock_document_line_id"], ["id"]
         )
     op.execute(BACKFILL)
+    with op.batch_alter_table("stock_ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_stock_ledger_item_wh_posted")
+        batch_op.create_index(
+            "ix_stock_ledger_item_wh_posted", ["item_id", "warehouse_id", "posted_at", "id"]
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("stock_ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_stock_ledger_item_wh_posted")
+        batch_op.create_index(
+            "ix_stock_ledger_item_wh_posted", ["item_id", "warehouse_id", "posted_at"]
+        )
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(FK, "goods_receipt_line", type_="foreignkey")
     op.drop_column("goods_receipt_line", "stock_document_line_id")
