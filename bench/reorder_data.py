@@ -227,4 +227,5 @@ def _write_orders(conn, inbound: pd.DataFrame, user_id: int) -> None:
         "item_id": inbound["item_id"], "received": inbound["quantity"],
         "accepted": inbound["quantity"], "rejected": 0, "reason": "",
         "unit_price": inbound["unit_cost"], "ordered_at": sent.reindex(inbound.index),
+        "stock_document_line_id": inbound["id"],  # what the receipt's line became
     }))  # fmt: skip

@@ -87,7 +87,11 @@ def csv_totals(body: bytes) -> dict[str, str]:
 
 
 def csv_sums(body: bytes) -> dict[str, Decimal]:
-    """Column sums of a report CSV without a totals row (the ageing file)."""
+    """Quantity column sums of the ageing file: its ``Total`` row when it has one (since
+    d5f7dc1), else the sums of its rows."""
+    if b"\nTotal," in body:
+        totals = csv_totals(body)
+        return {k: Decimal(v) for k, v in totals.items() if k.startswith("qty_") or k == "quantity"}
     frame = pd.read_csv(io.BytesIO(body), dtype=str)
     return {k: sum((Decimal(v) for v in frame[k].dropna()), Decimal(0))
             for k in frame.columns if k.startswith("qty_") or k == "quantity"}  # fmt: skip

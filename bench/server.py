@@ -82,7 +82,8 @@ def start_gunicorn(
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
     )
-    deadline = time.monotonic() + 60
+    # 3 minutes: on a shared 2-core machine at load 15-19 five workers took over 60 s to import
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             break
@@ -93,7 +94,7 @@ def start_gunicorn(
             pass
         time.sleep(0.2)
     stop(proc)
-    raise RuntimeError("gunicorn did not answer /api/v1/health within 60 s")
+    raise RuntimeError("gunicorn did not answer /api/v1/health within 180 s")
 
 
 def stop(proc: subprocess.Popen | None) -> None:

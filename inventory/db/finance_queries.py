@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, Select, and_, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 
 from inventory.db.base import db
-from inventory.db.models import Item, StockDocument, StockDocumentLine, StockLedger
+from inventory.db.models import Item, StockDocument, StockLedger
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -86,35 +86,20 @@ def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -
     return [dict(r._mapping) for r in db.session.execute(query)]
 
 
-def _receipt_lines_in(months: list[Month]):
-    """Each goods receipt line with the number of the stock document line it became: the
-    receipt's lines with an accepted quantity, in the order they were written (ids)."""
-    grl = GoodsReceiptLine
-    touched = select(GoodsReceipt.id).where(
-        GoodsReceipt.received_at < moment(months[-1].stop),
+def _receipts_touched(months: list[Month]):
+    """Receipts whose ledger rows can fall in the window: received before its end, and received
+    or cancelled (the reversal) inside it."""
+    return (GoodsReceipt.received_at < moment(months[-1].stop)) & (
         (GoodsReceipt.received_at >= moment(months[0].start))
-        | (GoodsReceipt.cancelled_at >= moment(months[0].start)),
-    )
-    return (
-        select(
-            grl.receipt_id,
-            grl.po_line_id,
-            func.row_number()
-            .over(partition_by=grl.receipt_id, order_by=grl.id)
-            .cast(Integer)
-            .label("line_no"),
-        )
-        .where(grl.accepted > 0, grl.receipt_id.in_(touched))
-        .cte("receipt_line")
+        | (GoodsReceipt.cancelled_at >= moment(months[0].start))
     )
 
 
 def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
     """Per group: Σ ledger value of goods receipts posted in the window (a cancelled receipt's
     reversal counts, negative, in the month it was cancelled), exact to the cent."""
-    ranked = _receipt_lines_in(months)
     dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id)
-    query = _from_receipt_rows(select(*dims, func.sum(L.value).label("received")), ranked).where(
+    query = _from_receipt_rows(select(*dims, func.sum(L.value).label("received")), months).where(
         in_window(L.posted_at, months)
     )
     query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
@@ -122,23 +107,20 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
     return [dict(r._mapping) for r in db.session.execute(query)]
 
 
-def _from_receipt_rows(query, ranked):
-    """``query`` over the ledger rows of goods receipts, each with its receipt, order line (matched
-    by position: the n-th accepted receipt line is the n-th document line), order and item."""
+def _from_receipt_rows(query, months: list[Month]):
+    """``query`` over the ledger rows of goods receipts touched in ``months``, each with its
+    receipt line (the one whose accepted quantity became the row's document line: the link the
+    receipt writes), receipt, order line, order and item. The receipt lines are few, so they are
+    what PostgreSQL hashes; the ledger's window probes them."""
+    grl = GoodsReceiptLine
     return (
         query.select_from(L)
-        .join(GoodsReceipt, GoodsReceipt.stock_document_id == L.document_id)
-        .join(StockDocumentLine, StockDocumentLine.id == L.line_id)
-        .join(
-            ranked,
-            and_(
-                ranked.c.receipt_id == GoodsReceipt.id,
-                ranked.c.line_no == StockDocumentLine.line_no,
-            ),
-        )
-        .join(OL, OL.id == ranked.c.po_line_id)
+        .join(grl, grl.stock_document_line_id == L.line_id)
+        .join(GoodsReceipt, GoodsReceipt.id == grl.receipt_id)
+        .join(OL, OL.id == grl.po_line_id)
         .join(PO, PO.id == OL.order_id)
         .join(Item, Item.id == L.item_id)
+        .where(_receipts_touched(months))
     )
 
 
@@ -195,7 +177,6 @@ def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[di
 def _variance_base(months: list[Month], filters: dict):
     """One row per receipt ledger row (not reversals, not cancelled receipts) in the window,
     with its order line: the raw integers every variance column is computed from."""
-    ranked = _receipt_lines_in(months)
     previous_qty = raw(L.balance_quantity) - raw(L.quantity)
     previous_value = raw(L.balance_value) - raw(L.value)
     rate = func.coalesce(raw(PO.exchange_rate), literal(RATE_ONE))
@@ -230,7 +211,7 @@ def _variance_base(months: list[Month], filters: dict):
             else_=None,
         ).label("average_variance_raw"),
     )
-    query = _from_receipt_rows(query, ranked).where(
+    query = _from_receipt_rows(query, months).where(
         in_window(L.posted_at, months),
         L.reversal.is_(False),
         GoodsReceipt.status == "posted",

@@ -58,6 +58,34 @@ def consumption(start: datetime, stop: datetime, warehouse_id: int | None) -> tu
     return quantity or Decimal(0), value or Decimal(0)
 
 
+def opening_and_consumption(
+    start: datetime, stop: datetime, warehouse_id: int | None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(``stock_value_before(start)``, then ``consumption(start, stop)``'s quantity and value)
+    in one statement: both read the ledger rows posted since ``start``, so they are read once,
+    the issue documents (few) hashed beside them."""
+    issues = select(D.id).where(D.type == "issue", ~D.source.like("supplier_return:%")).subquery()
+    used = and_(issues.c.id.is_not(None), L.posted_at < moment(stop))
+    since = _warehouse(
+        select(
+            func.sum(L.value).label("value"),
+            func.sum(L.quantity).filter(used).label("used_quantity"),
+            func.sum(L.value).filter(used).label("used_value"),
+        )
+        .outerjoin(issues, issues.c.id == L.document_id)
+        .where(L.posted_at >= moment(start)),
+        L.warehouse_id,
+        warehouse_id,
+    ).subquery()
+    now = _warehouse(select(func.sum(B.value)), B.warehouse_id, warehouse_id).scalar_subquery()
+    found = db.session.execute(
+        select(now.label("now"), since.c.value, since.c.used_quantity, since.c.used_value)
+    ).one()
+    zero = Decimal(0)
+    opening = (found.now or zero) - (found.value or zero)
+    return opening, -(found.used_quantity or zero), -(found.used_value or zero)
+
+
 def _greatest(a, b):
     return func.greatest(a, b) if pg() else func.max(a, b)
 
@@ -66,39 +94,59 @@ def _least(a, b):
     return func.least(a, b) if pg() else func.min(a, b)
 
 
+def _zero_rows(start: datetime, stop: datetime, warehouse_id: int | None):
+    """The rows leaving a pair at zero that can count inside ``[start, stop)``: those posted in
+    it, and per pair the latest one before ``start`` (an earlier one's next row comes before
+    ``start`` too). Both from the small partial index ``ix_stock_ledger_zero``."""
+    at_zero = raw(L.balance_quantity) == 0
+    columns = (L.id, L.item_id, L.warehouse_id, L.posted_at)
+    inside = _warehouse(
+        select(*columns).where(at_zero, L.posted_at >= moment(start), L.posted_at < moment(stop)),
+        L.warehouse_id,
+        warehouse_id,
+    )
+    newest_first = func.row_number().over(
+        partition_by=(L.item_id, L.warehouse_id), order_by=(L.posted_at.desc(), L.id.desc())
+    )
+    before = _warehouse(
+        select(*columns, newest_first.label("newest")).where(at_zero, L.posted_at < moment(start)),
+        L.warehouse_id,
+        warehouse_id,
+    ).subquery()
+    last_before = select(before.c.id, before.c.item_id, before.c.warehouse_id, before.c.posted_at)
+    return inside.union_all(last_before.where(before.c.newest == 1)).subquery()
+
+
 def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tuple[int, float]:
     """(item-warehouse pairs with any ledger row before ``stop``, Σ days those pairs spent at a
     zero balance inside ``[start, stop)``). A pair is at zero from a ledger row that leaves it
     at zero until its next row.
 
     Set-based, not a window over the whole ledger: only the rows that leave a balance at zero
-    (a small partial index, ``ix_stock_ledger_zero``) are read, each with the time of its next
-    row (the least later ``(posted_at, id)`` of its pair, one index probe); the pairs are the
+    and can reach into the window are read (``_zero_rows``), each with the time of its next row
+    (the least later ``(posted_at, id)`` of its pair, one index probe); the pairs are the
     balances (every posted pair has one) with a ledger row before ``stop``."""
     start_s = literal(start.timestamp())
     stop_s = literal(stop.timestamp())
+    zero_rows = _zero_rows(start, stop, warehouse_id)
     later = aliased(L)
     next_at = (
         select(func.min(later.posted_at))
         .where(
-            later.item_id == L.item_id,
-            later.warehouse_id == L.warehouse_id,
+            later.item_id == zero_rows.c.item_id,
+            later.warehouse_id == zero_rows.c.warehouse_id,
             later.posted_at < moment(stop),
-            later.posted_at >= L.posted_at,  # bounds the index range; the OR picks the row
+            later.posted_at >= zero_rows.c.posted_at,  # bounds the index range; the OR picks
             or_(
-                later.posted_at > L.posted_at,
-                and_(later.posted_at == L.posted_at, later.id > L.id),
+                later.posted_at > zero_rows.c.posted_at,
+                and_(later.posted_at == zero_rows.c.posted_at, later.id > zero_rows.c.id),
             ),
         )
         .scalar_subquery()
     )
-    rows = _warehouse(
-        select(
-            epoch_seconds(L.posted_at).label("at_s"),
-            epoch_seconds(next_at).label("next_s"),
-        ).where(raw(L.balance_quantity) == 0, L.posted_at < moment(stop)),
-        L.warehouse_id,
-        warehouse_id,
+    rows = select(
+        epoch_seconds(zero_rows.c.posted_at).label("at_s"),
+        epoch_seconds(next_at).label("next_s"),
     ).subquery()
     begin = _greatest(rows.c.at_s, start_s)
     end = _least(func.coalesce(rows.c.next_s, stop_s), stop_s)

@@ -150,7 +150,8 @@ class StockLedger(db.Model):
     actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     posted_at: Mapped[datetime] = utc_column()
     __table_args__ = (
-        Index("ix_stock_ledger_item_wh_posted", "item_id", "warehouse_id", "posted_at"),
+        # id last: the stock-out KPI's next-row probe breaks posted_at ties by it, index-only.
+        Index("ix_stock_ledger_item_wh_posted", "item_id", "warehouse_id", "posted_at", "id"),
         Index("ix_stock_ledger_posted_at", "posted_at"),
         # Ageing walks each pair's inbound rows newest first (db/health_queries.py).
         Index(

@@ -298,6 +298,13 @@ class GoodsReceiptLine(db.Model):
     sample_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     defects_found: Mapped[int | None] = mapped_column(Integer, nullable=True)
     inspection_result: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The stock document line the accepted quantity became (None when nothing was accepted):
+    # the spend and variance reports reach the receipt's ledger rows through it.
+    stock_document_line_id: Mapped[int | None] = mapped_column(
+        BigId,
+        ForeignKey("stock_document_line.id", name="fk_goods_receipt_line_stock_document_line_id"),
+        nullable=True,
+    )
 
 
 class SupplierReturn(db.Model):

@@ -71,7 +71,9 @@ class ReceiptWrites:
     receipt: dict  # the receipt row's columns, its id and stock document's included
     order_id: int
     ordered_at: datetime | None  # when the order was sent; every line carries it
-    lines: list[dict]  # the receipt's lines: their columns but receipt_id and ordered_at
+    # the receipt's lines: their columns but receipt_id and ordered_at (stock_document_line_id
+    # included: the document line each accepted quantity became, None for none accepted)
+    lines: list[dict]
     received: list[OrderLine]  # the order lines whose received quantity moved
     move: tuple[str, str] | None  # the order's status (from, to), when it changes
     actor_id: int
@@ -148,20 +150,22 @@ WITH receipt AS (
 ), line AS (
     INSERT INTO goods_receipt_line (receipt_id, po_line_id, item_id, received, accepted,
         rejected, reason, unit_price, promised_date, ordered_at, sample_size, defects_found,
-        inspection_result)
+        inspection_result, stock_document_line_id)
     SELECT CAST(%(receipt_id)s AS int), l.po_line_id, l.item_id, l.received, l.accepted,
            l.rejected, l.reason, l.unit_price, l.promised_date,
            CAST(%(ordered_at)s AS timestamptz), l.sample_size, l.defects_found,
-           l.inspection_result
+           l.inspection_result, l.stock_document_line_id
     FROM unnest(CAST(%(po_line_id)s AS int[]), CAST(%(item_id)s AS int[]),
                 CAST(%(received)s AS bigint[]), CAST(%(accepted)s AS bigint[]),
                 CAST(%(rejected)s AS bigint[]), CAST(%(reason)s AS text[]),
                 CAST(%(unit_price)s AS bigint[]), CAST(%(promised_date)s AS date[]),
                 CAST(%(sample_size)s AS int[]), CAST(%(defects_found)s AS int[]),
-                CAST(%(inspection_result)s AS text[]))
+                CAST(%(inspection_result)s AS text[]),
+                CAST(%(stock_document_line_id)s AS bigint[]))
          WITH ORDINALITY
          AS l(po_line_id, item_id, received, accepted, rejected, reason, unit_price,
-              promised_date, sample_size, defects_found, inspection_result, n)
+              promised_date, sample_size, defects_found, inspection_result,
+              stock_document_line_id, n)
     -- ids are drawn as the rows are inserted, in this order: sorted, they match the lines
     ORDER BY l.n
     RETURNING id
@@ -191,7 +195,8 @@ SELECT array_agg(id ORDER BY id) FROM line
 # The arrays carry what the fixed-point columns store: the scaled integers.
 _qty, _price = Quantity().process_bind_param, UnitCost().process_bind_param
 _SCALED = {"received": _qty, "accepted": _qty, "rejected": _qty, "unit_price": _price}
-_INTS = ("po_line_id", "item_id", "promised_date", "sample_size", "defects_found")
+_INTS = ("po_line_id", "item_id", "promised_date", "sample_size", "defects_found",
+         "stock_document_line_id")  # fmt: skip
 _TEXTS = ("reason", "inspection_result")
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from inventory import clock
 from inventory.db.base import db
-from inventory.db.procurement_models import Supplier, SupplierScore
+from inventory.db.procurement_models import GoodsReceipt, GoodsReceiptLine, Supplier, SupplierScore
 from inventory.db.types import UtcDateTime
 from inventory.db.zones import local_days
 
@@ -48,15 +48,7 @@ _DAY_OF = {
 }
 
 _WINDOW = "gr.status = 'posted' AND gr.received_at >= :start AND gr.received_at < :stop"
-_DELIVERIES = f"""
-SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
-       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
-       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
-       COALESCE(earlier.accepted, 0)
-FROM goods_receipt gr
-JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
-JOIN purchase_order_line pol ON pol.id = grl.po_line_id
-JOIN purchase_order po ON po.id = pol.order_id
+_EARLIER = f"""
 LEFT JOIN (
     -- What the window's order lines had accepted before it opened (an in-full delivery may
     -- complete a line begun earlier). A semi-join the planner can hash, not a loop per line.
@@ -70,6 +62,27 @@ LEFT JOIN (
           WHERE {_WINDOW})
     GROUP BY grl.po_line_id
 ) earlier ON earlier.po_line_id = grl.po_line_id
+"""
+_DELIVERIES = f"""
+SELECT grl.id, gr.supplier_id, grl.po_line_id, grl.item_id, {{received_ts}}, {{received_day}},
+       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}},
+       {{ordered_day}}, grl.unit_price, po.exchange_rate, po.currency,
+       COALESCE(earlier.accepted, 0)
+FROM goods_receipt gr
+JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
+JOIN purchase_order_line pol ON pol.id = grl.po_line_id
+JOIN purchase_order po ON po.id = pol.order_id
+{_EARLIER}
+WHERE {_WINDOW}
+"""
+# What on time and in full need, no more: no order (its date, rate and currency), no prices,
+# and nothing from before the window (``accepted_before`` reads that for the lines it concerns).
+_OTIF_DELIVERIES = f"""
+SELECT grl.id, gr.supplier_id, grl.po_line_id, {{received_ts}}, {{received_day}},
+       grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}}, 0
+FROM goods_receipt gr
+JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
+JOIN purchase_order_line pol ON pol.id = grl.po_line_id
 WHERE {_WINDOW}
 """
 COLUMNS = [
@@ -91,9 +104,23 @@ COLUMNS = [
 ]
 
 
-def _deliveries_sql(dialect: str) -> str:
+OTIF_COLUMNS = [
+    "line_id",
+    "supplier_id",
+    "po_line_id",
+    "received_ts",
+    "received_day",
+    "received",
+    "accepted",
+    "required",
+    "promised_day",
+    "accepted_before",
+]
+
+
+def _deliveries_sql(dialect: str, template: str = _DELIVERIES) -> str:
     stamp, day, epoch = _DAY_OF["postgresql" if dialect == "postgresql" else "sqlite"]
-    return _DELIVERIES.format(
+    return template.format(
         received_ts=epoch.format("gr.received_at"),
         received_day=stamp.format("gr.received_at"),
         # The receipt line keeps the promise and the order date as they were when it was
@@ -103,7 +130,7 @@ def _deliveries_sql(dialect: str) -> str:
     )
 
 
-def _fetch_postgresql(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
+def _fetch_postgresql(query: str, bounds: dict, columns: list[str], zone: tzinfo) -> pd.DataFrame:
     """The rows as CSV through COPY: PostgreSQL writes the text, pandas parses it in C; no
     Python object per value. COPY takes no parameters, so the two bounds (our own datetimes)
     and the zone's name (the service's setting) go in as quoted literals."""
@@ -121,20 +148,21 @@ def _fetch_postgresql(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
             for block in copy:
                 buffer.write(block)
     if not buffer.tell():
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns)
     buffer.seek(0)
-    return pd.read_csv(buffer, header=None, names=COLUMNS, keep_default_na=False, na_values=[""])
+    return pd.read_csv(buffer, header=None, names=columns, keep_default_na=False, na_values=[""])
 
 
-def _fetch_sqlite(query: str, bounds: dict, zone: tzinfo) -> pd.DataFrame:
+def _fetch_sqlite(query: str, bounds: dict, columns: list[str], zone: tzinfo) -> pd.DataFrame:
     statement = text(query).bindparams(
         bindparam("start", type_=UtcDateTime()), bindparam("stop", type_=UtcDateTime())
     )
     rows = db.session.execute(statement, bounds).all()
-    raw = pd.DataFrame.from_records(rows, columns=COLUMNS, coerce_float=False)
+    raw = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
     for column in ("received_day", "ordered_day"):  # whole seconds so far
-        seconds = pd.to_numeric(raw[column]).to_numpy(dtype="float64")
-        raw[column] = local_days(seconds, zone)
+        if column in raw:
+            seconds = pd.to_numeric(raw[column]).to_numpy(dtype="float64")
+            raw[column] = local_days(seconds, zone)
     return raw
 
 
@@ -146,21 +174,9 @@ def deliveries(
     ``inventory.services.score_frame`` reads: quantities in units, received and ordered days
     as days of ``zone``, ``base_unit_price`` in base currency (NaN when the order's rate is
     unknown)."""
-    dialect = db.session.get_bind().dialect.name
-    zone = zone or clock.service_zone()
-    bounds = {
-        "start": datetime.combine(start, time.min, zone).astimezone(UTC),
-        "stop": datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC),
-    }
-    query = _deliveries_sql(dialect)
-    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_sqlite
-    raw = fetch(query, bounds, zone)
-    raw = raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
-    frame = raw[["line_id", "supplier_id", "po_line_id", "item_id", "received_day"]].astype("int64")
-    for column in ("received", "accepted", "required", "accepted_before"):
-        frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
-    for column in ("promised_day", "ordered_day"):
-        frame[column] = pd.to_numeric(raw[column]).astype("float64")
+    raw = _fetch(start, end, _DELIVERIES, COLUMNS, zone)
+    frame = _common(raw, ["item_id"])
+    frame["ordered_day"] = pd.to_numeric(raw["ordered_day"]).astype("float64")
     # An order in the base currency without a rate is at rate 1; in another currency it is
     # left out of the price comparison rather than guessed.
     rate = pd.to_numeric(raw["exchange_rate"]).astype("float64") / RATE_SCALE
@@ -168,6 +184,64 @@ def deliveries(
     frame["base_unit_price"] = pd.to_numeric(raw["unit_price"]).astype("float64") / PRICE_SCALE
     frame["base_unit_price"] *= rate
     return frame.reset_index(drop=True)
+
+
+def otif_deliveries(start: date, end: date, zone: tzinfo | None = None) -> pd.DataFrame:
+    """The frame ``deliveries`` gives, with only what on time and in full are judged from
+    (``score_frame.judged_deliveries``): no ``item_id`` or ``base_unit_price``, ``ordered_day``
+    NaN (it only feeds the lead-time spread) and ``accepted_before`` 0 — the caller reads it
+    with ``accepted_before`` for the lines where it can change a judgement. Reads neither the
+    orders nor the prices nor the receipts before ``start``, for the KPIs."""
+    frame = _common(_fetch(start, end, _OTIF_DELIVERIES, OTIF_COLUMNS, zone), [])
+    frame["ordered_day"] = np.nan
+    return frame.reset_index(drop=True)
+
+
+def accepted_before(po_line_ids, start: date, zone: tzinfo | None = None) -> pd.Series:
+    """Per order line of ``po_line_ids``: units accepted by posted receipts received before
+    ``start`` (a day of ``zone``, the service time zone by default), as ``deliveries`` gives them
+    in ``accepted_before``; lines with none are left out."""
+    zone = zone or clock.service_zone()
+    grl, gr = GoodsReceiptLine, GoodsReceipt
+    query = (
+        select(grl.po_line_id, func.sum(grl.accepted))
+        .join(gr, gr.id == grl.receipt_id)
+        .where(
+            gr.status == "posted",
+            gr.received_at < datetime.combine(start, time.min, zone).astimezone(UTC),
+            grl.po_line_id.in_([int(i) for i in po_line_ids]),
+        )
+        .group_by(grl.po_line_id)
+    )
+    found = dict(db.session.execute(query).all())
+    return pd.Series({k: float(v) for k, v in found.items()}, dtype="float64")
+
+
+def _fetch(
+    start: date, end: date, template: str, columns: list[str], zone: tzinfo | None
+) -> pd.DataFrame:
+    """The rows of ``template`` for receipts from ``start`` to ``end`` (both included, whole
+    days of ``zone``, the service time zone by default), sorted by order line and time."""
+    dialect = db.session.get_bind().dialect.name
+    zone = zone or clock.service_zone()
+    bounds = {
+        "start": datetime.combine(start, time.min, zone).astimezone(UTC),
+        "stop": datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC),
+    }
+    query = _deliveries_sql(dialect, template)
+    fetch = _fetch_postgresql if dialect == "postgresql" else _fetch_sqlite
+    raw = fetch(query, bounds, columns, zone)
+    return raw.sort_values(["po_line_id", "received_ts", "line_id"], kind="mergesort")
+
+
+def _common(raw: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The ids, days and quantities (in units) both frames share."""
+    keys = ["line_id", "supplier_id", "po_line_id", *ids, "received_day"]
+    frame = raw[keys].astype("int64")
+    for column in ("received", "accepted", "required", "accepted_before"):
+        frame[column] = pd.to_numeric(raw[column]).astype("float64") / QTY_SCALE
+    frame["promised_day"] = pd.to_numeric(raw["promised_day"]).astype("float64")
+    return frame
 
 
 # --- the supplier_score table -------------------------------------------------------------------

@@ -5,13 +5,15 @@ own rules (``score_frame.judged_deliveries``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+
+import pandas as pd
 
 from inventory.db import kpi_queries as q
 from inventory.db import scoring_queries
 from inventory.domain import numbers as n
 from inventory.domain import stocktake as counts
-from inventory.domain.pricing import BASE_CURRENCY
 from inventory.services import scoring
 from inventory.services.finance_reports import Window, check_filters
 from inventory.services.score_frame import judged_deliveries
@@ -34,10 +36,23 @@ def _accuracy(lines: list[dict]) -> tuple[int, int]:
     return len(lines), within
 
 
+def judged_window(first_day: date, last_day: date, config) -> pd.DataFrame:
+    """``judged_deliveries`` of the window's deliveries, read narrowly: what the order lines
+    had accepted before the window only counts towards in full, and adding it can only turn a
+    short delivery full, so it is read just for the lines the window alone leaves short."""
+    frame = scoring_queries.otif_deliveries(first_day, last_day)
+    judged = judged_deliveries(frame, config)
+    short = frame.loc[judged["in_full"].to_numpy() == 0, "po_line_id"].unique()
+    if len(short):
+        before = scoring_queries.accepted_before(short, first_day)
+        frame["accepted_before"] = frame["po_line_id"].map(before).fillna(0.0)
+        judged = judged_deliveries(frame, config)
+    return judged
+
+
 def _otif(win: Window) -> tuple[int, float | None, list[dict]]:
     config = scoring.config_from_environment()
-    frame = scoring_queries.deliveries(win.first_day, win.last_day, BASE_CURRENCY)
-    judged = judged_deliveries(frame, config)
+    judged = judged_window(win.first_day, win.last_day, config)
     promised = judged[judged["otif"].notna()]
     per_supplier = [
         {"supplier_id": int(supplier), "deliveries": int(len(group)),
@@ -51,9 +66,8 @@ def _otif(win: Window) -> tuple[int, float | None, list[dict]]:
 def kpis(win: Window, filters: dict) -> dict:
     check_filters(filters)
     warehouse = filters.get("warehouse_id")
-    opening = q.stock_value_before(win.start, warehouse)
+    opening, _, used = q.opening_and_consumption(win.start, win.stop, warehouse)
     closing = q.stock_value_before(win.stop, warehouse)
-    _, used = q.consumption(win.start, win.stop, warehouse)
     average = n.value((opening + closing) / 2)
     turnover = _ratio(used, average)
     pairs, zero_days = q.stock_out(win.start, win.stop, warehouse)

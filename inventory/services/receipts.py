@@ -87,6 +87,11 @@ def _rate(order: PurchaseOrder | OrderHead) -> Decimal:
     )
 
 
+def _shown(line: dict) -> dict:
+    """A written receipt line as a read gives it: the link to its stock line stays inside."""
+    return {k: v for k, v in line.items() if k != "stock_document_line_id"}
+
+
 def _order_move(
     order: PurchaseOrder | OrderHead, lines: dict[int, OrderLine]
 ) -> tuple[str, str] | None:
@@ -228,8 +233,9 @@ def receive(
             for x in lines
             if x.accepted > 0
         ]
+        document_lines: list[int] = []
         if stock_lines:
-            receipt["stock_document_id"] = stock.create_document(
+            receipt["stock_document_id"], document_lines = stock.create_document_lines(
                 actor,
                 stock.NewDocument(
                     type=DocumentType.RECEIPT,
@@ -239,6 +245,7 @@ def receive(
                     source=f"goods_receipt:{receipt_id}",
                 ),
             )
+        linked = iter(document_lines)  # the stock lines were made from the accepted lines
         receipt_lines = [
             {
                 "po_line_id": x.po_line_id,
@@ -252,6 +259,7 @@ def receive(
                 "sample_size": told[x.po_line_id]["sample_size"],
                 "defects_found": x.defects_found,
                 "inspection_result": told[x.po_line_id]["result"],
+                "stock_document_line_id": next(linked) if x.accepted > 0 else None,
             }
             for x in lines
         ]
@@ -306,7 +314,7 @@ def receive(
             order.status = move[1]  # written above
             request_closing.close_finished_requests(session, actor, order, why, by_id.values())
         shown = [
-            {"id": line_id, **row, "ordered_at": order.sent_at}
+            {"id": line_id, **_shown(row), "ordered_at": order.sent_at}
             for line_id, row in zip(line_ids, receipt_lines, strict=True)
         ]
         shown.sort(key=lambda line: line["id"])  # as a read gives them

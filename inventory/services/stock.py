@@ -39,6 +39,14 @@ def create_document(actor: Actor, new: NewDocument) -> int:
 
 
 @retrying
+def create_document_lines(actor: Actor, new: NewDocument) -> tuple[int, list[int]]:
+    """``create_document``, also returning the ids of its lines in the order of ``new.lines``
+    (a goods receipt links each of its lines to the one it became)."""
+    doc_id, _, line_ids = _create(actor, new)
+    return doc_id, line_ids
+
+
+@retrying
 def create_and_show(actor: Actor, new: NewDocument) -> dict:
     """``create_document``, returning the document as ``queries.document`` would read it back:
     built from what was written, so answering costs no second query."""

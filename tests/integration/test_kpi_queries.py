@@ -15,6 +15,8 @@ from inventory import clock
 from inventory.db import kpi_queries
 from inventory.db.base import db
 from inventory.db.models import StockLedger
+from inventory.domain.documents import DocumentType, LineIn
+from inventory.services import stock
 
 
 def _ledger() -> list[StockLedger]:
@@ -100,3 +102,34 @@ def test_stock_out_counts_a_pair_at_zero_since_before_the_window(book):
     pairs, days = kpi_queries.stock_out(last + timedelta(days=1), last + timedelta(days=3), None)
     # A (W1, last issued at hour 71) and B (W2) stand at zero through both days; C holds stock.
     assert (pairs, days) == (3, pytest.approx(4.0))
+
+
+def test_opening_value_and_consumption_in_one_read_equal_their_own_queries(book, make):
+    """finance_kpis reads both at once; with a return to a supplier (not consumption) and a
+    cancelled issue (its reversal nets out) after the book."""
+    w1, last = book["w1"], _ledger()[-1].posted_at
+    c = db.session.scalar(select(StockLedger.item_id).order_by(StockLedger.id.desc()).limit(1))
+    with clock.pinned(last + timedelta(hours=1)):
+        stock.create_document(
+            make.admin,
+            stock.NewDocument(
+                DocumentType.ISSUE, w1, [LineIn(c, Decimal(1))], source="supplier_return:0"
+            ),
+        )
+    with clock.pinned(last + timedelta(hours=2)):
+        issued = make.document("issue", w1, [(c, "1", None)])
+    with clock.pinned(last + timedelta(hours=3)):
+        stock.cancel_document(make.admin, issued)
+    rows = _ledger()
+    times = sorted({r.posted_at for r in rows})
+    instants = [times[0] - timedelta(days=1), *times, times[-1] + timedelta(seconds=1)]
+    for start in instants:
+        for stop in instants:
+            if stop <= start:
+                continue
+            for warehouse in (None, book["w1"], book["w2"]):
+                opening, quantity, value = kpi_queries.opening_and_consumption(
+                    start, stop, warehouse
+                )
+                assert opening == kpi_queries.stock_value_before(start, warehouse)
+                assert (quantity, value) == kpi_queries.consumption(start, stop, warehouse)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from inventory import jobs
+from inventory.db import scoring_queries
 from inventory.db.base import db
 from inventory.db.models import AuditEvent, JobRun
 from inventory.db.procurement_models import SupplierScore
+from inventory.domain.pricing import BASE_CURRENCY
 from inventory.domain.scoring import ScoringConfig
-from inventory.services import scoring
+from inventory.services import finance_kpis, scoring
+from inventory.services.score_frame import judged_deliveries
 from tests.scoring_seed import AS_OF, EXPECTED, MEAN, Seeder, at, hand_example
 
 
@@ -138,3 +142,25 @@ def test_the_default_as_of_is_today_in_the_service_time_zone(backend, app, make)
     app.config["SERVICE_TIME_ZONE"] = "Asia/Tokyo"
     with clock.pinned(_local("2026-07-01", 0, 30, "Asia/Tokyo")):  # 30 June, 15:30 in UTC
         assert scoring.compute().as_of == date(2026, 7, 1)
+
+
+@pytest.mark.parametrize(("start", "end"), [(date(2025, 7, 1), AS_OF), (date(2026, 3, 1), AS_OF),
+                                            (date(2027, 1, 1), date(2027, 1, 31))])  # fmt: skip
+def test_the_kpis_narrow_read_judges_every_delivery_as_the_score_does(example, start, end):
+    """finance_kpis judges OTIF from ``otif_deliveries`` (no orders, no prices, what came
+    before the window read only for lines it leaves short): the same deliveries, the same
+    judgements as from the score's own frame — with a line completed by acceptances before the
+    window, and an empty window."""
+    seed = example["seed"]
+    (line,) = seed.order(example["D"], [(example["item"], "100", "11", "2026-02-20")],
+                         sent="2026-02-01")  # fmt: skip
+    seed.receipt([(line, "80", "80")], at("2026-02-25"))
+    seed.receipt([(line, "20", "20")], at("2026-03-01", 0, 5))
+    config = ScoringConfig()
+    full = judged_deliveries(scoring_queries.deliveries(start, end, BASE_CURRENCY), config)
+    narrow = finance_kpis.judged_window(start, end, config)
+    pd.testing.assert_frame_equal(narrow, full)
+    if start.year < 2027:
+        assert len(full) > 0 and full["otif"].notna().any()
+    else:
+        assert narrow.empty
