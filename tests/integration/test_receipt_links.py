@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from api.config import service_zone
+from delivery.config import service_zone
 from sqlalchemy import select, text
 
 from inventory import clock
