@@ -43,18 +43,40 @@ _OVERDISPERSION_MARGIN = 1e-6
 _NEGLIGIBLE_MEAN = 1e-9
 
 _REQUIRED = ("item_id", "mean", "variance", "lead_periods", "lead_periods_sd")
+_OPTIONAL = ("noise_variance", "level_variance")
 
 
 def demand_over(
-    mean: np.ndarray, variance: np.ndarray, periods: np.ndarray, periods_sd: np.ndarray
+    mean: np.ndarray,
+    variance: np.ndarray,
+    periods: np.ndarray,
+    periods_sd: np.ndarray,
+    level_variance: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of demand over a random number of periods (mean ``periods``, standard
-    deviation ``periods_sd``): ``mean * periods`` and ``periods * variance + mean**2 *
-    periods_sd**2``. Arrays broadcast; inputs must be non-negative and finite."""
-    mean, variance, periods, periods_sd = (
-        np.asarray(x, dtype=float) for x in (mean, variance, periods, periods_sd)
+    """Mean and variance of demand over a random number of periods ``T`` (mean ``periods``,
+    standard deviation ``periods_sd``), each period's demand the level plus noise of variance
+    ``variance``, the level known up to an error of variance ``level_variance`` held over all
+    ``T`` periods: ``mean * periods`` and ``periods * variance + mean**2 * periods_sd**2 +
+    level_variance * (periods**2 + periods_sd**2)`` (``E[T**2] = periods**2 + periods_sd**2``).
+    With ``level_variance`` 0, periods are independent. Arrays broadcast; inputs must be
+    non-negative and finite."""
+    mean, variance, periods, periods_sd, level_variance = (
+        np.asarray(x, dtype=float) for x in (mean, variance, periods, periods_sd, level_variance)
     )
-    return mean * periods, periods * variance + mean**2 * periods_sd**2
+    spread = mean**2 * periods_sd**2 + level_variance * (periods**2 + periods_sd**2)
+    return mean * periods, periods * variance + spread
+
+
+def _moments(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: the noise variance per period and the level error's variance (see the
+    module): ``noise_variance`` and ``level_variance`` when ``series`` has both, else
+    ``variance`` and 0 (periods independent)."""
+    if {"noise_variance", "level_variance"} <= set(series.columns):
+        return (
+            series["noise_variance"].to_numpy(dtype=float),
+            series["level_variance"].to_numpy(dtype=float),
+        )
+    return series["variance"].to_numpy(dtype=float), np.zeros(len(series))
 
 
 def _count_model(mean, variance, x):
@@ -87,7 +109,8 @@ def _check(series: pd.DataFrame, probs: Mapping[str, float | str]) -> None:
     missing = [c for c in _REQUIRED if c not in series.columns]
     if missing:
         raise ValueError(f"lead_time_demand needs the columns {', '.join(missing)}.")
-    numbers = series[[c for c in _REQUIRED if c != "item_id"]]
+    optional = [c for c in _OPTIONAL if c in series.columns]
+    numbers = series[[c for c in _REQUIRED if c != "item_id"] + optional]
     if numbers.isna().to_numpy().any() or (numbers.to_numpy(dtype=float) < 0).any():
         bad = numbers.columns[(numbers.isna() | (numbers < 0)).any()].tolist()
         raise ValueError(f"Negative or missing values in {', '.join(bad)}.")
@@ -122,11 +145,13 @@ def lead_time_demand(
     periods = series["lead_periods"].to_numpy(dtype=float)
     if include_review:
         periods = periods + series["review_periods"].to_numpy(dtype=float)
+    noise, level = _moments(series)
     demand_mean, demand_var = demand_over(
         series["mean"].to_numpy(dtype=float),
-        series["variance"].to_numpy(dtype=float),
+        noise,
         periods,
         series["lead_periods_sd"].to_numpy(dtype=float),
+        level,
     )
     out = pd.DataFrame(
         {
@@ -177,10 +202,16 @@ def _stocking_rate(series: pd.DataFrame) -> pd.DataFrame:
     if not silent.any():
         return series
     variance = series["variance"].to_numpy(dtype=float)
-    return series.assign(
+    out = series.assign(
         mean=np.where(silent, history, mean),
         variance=np.where(silent, np.maximum(variance, history), variance),
     )
+    if {"noise_variance", "level_variance"} <= set(series.columns):
+        noise = series["noise_variance"].to_numpy(dtype=float)
+        level = series["level_variance"].to_numpy(dtype=float)
+        out["noise_variance"] = np.where(silent, np.maximum(noise, history), noise)
+        out["level_variance"] = np.where(silent, 0.0, level)
+    return out
 
 
 def reorder_levels(
@@ -226,8 +257,8 @@ def reorder_levels(
     lead = lead_time_demand(series, {})
     cover = lead_time_demand(series, {}, include_review=True)
     check = series["check_periods"].to_numpy(dtype=float) if "check_periods" in series else 0.0
-    mean, variance = (series[c].to_numpy(dtype=float) for c in ("mean", "variance"))
-    u_mean, u_var = undershoot(mean, variance, check)
+    mean = series["mean"].to_numpy(dtype=float)
+    u_mean, u_var = undershoot(mean, _moments(series)[0], check)
     level = (
         series[service_level].to_numpy(dtype=float)
         if isinstance(service_level, str)
