@@ -6,11 +6,19 @@ item, so a run over 100,000 item-warehouses costs a few vector operations.
 
 The model, in full:
 - Per period (the forecast's frequency: day, week or month) demand has mean ``mu`` and variance
-  ``var`` (the forecast's ``series`` frame gives both). Periods are taken as independent.
+  ``var`` (the forecast's ``series`` frame gives both). Over several periods, what the forecast
+  does not know is not independent from period to period: its level error persists. So the
+  variance splits into noise, independent per period (``noise_variance``, ``n``), and the
+  variance of a level error held over all the periods (``level_variance``, ``c``): demand over
+  ``T`` periods has variance ``T * n + T**2 * c``. ``forecasting.forecast`` gives both columns,
+  scaled per demand class on its rolling-origin backtest errors summed over each origin's
+  periods (``calibrate.aggregation_scales``); without them, ``n = var`` and ``c = 0`` (periods
+  independent). The per-period ``variance`` (and the forecast's quantiles) are left as they are.
 - The lead time is ``L`` periods on average with standard deviation ``s_L`` (from the supplier
   item and as measured from receipts; the caller converts days to periods). Demand over a random
-  lead time then has mean ``mu * L`` and variance ``L * var + mu**2 * s_L**2`` (the law of total
-  variance), so lead-time variability widens the safety stock.
+  lead time then has mean ``mu * L`` and variance ``L * n + mu**2 * s_L**2 + c * (L**2 +
+  s_L**2)`` (the law of total variance; ``E[L**2] = L**2 + s_L**2``), so lead-time variability
+  widens the safety stock.
 - That demand is read as a count distribution: negative binomial with the same mean and variance
   when the variance exceeds the mean, Poisson with that mean otherwise (a Poisson is the
   narrowest count distribution we allow, so an under-dispersed forecast is widened to it).
@@ -130,8 +138,10 @@ def lead_time_demand(
 
     ``series``: one row per series with ``item_id``, ``mean`` and ``variance`` (per period, as in
     ``ForecastResult.series``), ``lead_periods`` and ``lead_periods_sd`` (lead time in periods
-    of the forecast's frequency), and ``review_periods`` when ``include_review``. No value may be
-    negative or missing.
+    of the forecast's frequency), and ``review_periods`` when ``include_review``; optionally
+    ``noise_variance`` and ``level_variance`` (both, as in ``ForecastResult.series``: see the
+    module), which then stand for ``variance`` over the periods. No value may be negative or
+    missing.
     ``probs``: output column name -> probability in (0, 1), either a number for every row or the
     name of a column of ``series`` holding each row's probability (e.g. ``"service_level"``).
 
@@ -236,7 +246,9 @@ def reorder_levels(
     An order is placed when the position is at or below the reorder point ``s``; it is then
     ``s - U`` with ``U`` the undershoot (see ``undershoot``), so what must cover the lead time
     is ``s - U``: the reorder point is read against ``D_L + U`` (mean and variance added, the
-    same count distribution), not ``D_L`` alone. For unit demands ``U`` is 0.
+    same count distribution), not ``D_L`` alone. For unit demands ``U`` is 0. ``U`` is drawn from
+    the noise variance (``noise_variance`` where given): the clumps of demand between two checks,
+    not what the level may be.
 
     ``measure`` says what the service level promises:
     - ``"cycle"`` (the default): the chance that a replenishment cycle has no stock-out. The
