@@ -66,6 +66,7 @@ N_JOBS = 2  # statsforecast processes per forecast call (the machine has 2 cores
 # forecast, so monthly; hospital (383 × 60+, seasonal AutoETS) takes 30-60 s (minutes under
 # load), so each quarter's forecast serves its three months (its 3-month horizon mean).
 FORECAST_EVERY = {"carparts": 1, "hospital": 3}
+CACHE_VERSION = 2  # bumped when the forecast frame's columns change (2: noise/level variance)
 
 
 def _data_dir(given: str | None) -> Path:
@@ -97,6 +98,8 @@ def _core_series(history: pd.DataFrame) -> pd.DataFrame:
             "item_id": history.columns,
             "mean": series["mean"].fillna(0).clip(lower=0).to_numpy(),
             "variance": series["variance"].fillna(0).clip(lower=0).to_numpy(),
+            "noise_variance": series["noise_variance"].fillna(0).clip(lower=0).to_numpy(),
+            "level_variance": series["level_variance"].fillna(0).clip(lower=0).to_numpy(),
             "demand_class": series["demand_class"].fillna("new").to_numpy(),
         }
     )
@@ -199,7 +202,10 @@ def monthly_forecasts(matrix, year_start, series_fn, every=1, cache: Path | None
         path = None
         if cache is not None:
             key = pd.util.hash_pandas_object(history, index=True).sum()
-            path = cache / f"{series_fn.__name__}-{int(key) & 0xFFFFFFFFFFFF:012x}.pkl"
+            path = (
+                cache
+                / f"{series_fn.__name__}-v{CACHE_VERSION}-{int(key) & 0xFFFFFFFFFFFF:012x}.pkl"
+            )
             if path.exists():
                 out.append(pd.read_pickle(path))
                 continue

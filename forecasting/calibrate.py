@@ -211,3 +211,52 @@ def calibrated(mean, var, count, backtests, cls, level, series_var, rate, pooled
     mass = mass_levels(mean, var, count, group, [SPARSE], levels)
     both = pd.concat([t for t in (table, mass) if not t.empty]) if len(table) + len(mass) else table
     return draw(mean, var, count, group, both, table, levels, probs)
+
+
+MIN_ORIGINS = 30  # (series, origin) pairs a class needs for its aggregation scales
+
+
+def aggregation_scales(backtests, cls: pd.Series, var: pd.Series) -> pd.DataFrame:
+    """Per demand class, how the per-period variance ``var`` (per series, as core draws it)
+    carries over to demand summed over several periods, from the rolling-origin backtest
+    errors summed over each origin's periods (pooled over the class's series and origins).
+
+    The model: a forecast's error in period j of an origin is ``e_j = d + n_j``, a level error
+    ``d`` held over the origin's periods (variance ``c``) plus noise ``n_j`` independent from
+    period to period (variance ``v - c``), so over ``k`` periods the error has variance
+    ``k (v - c) + k**2 c``. For each (series, origin) with ``h`` periods, ``S1 = sum e_j**2``
+    has expectation ``h v`` and ``S2 = (sum e_j)**2`` has ``h v + h (h - 1) c``; with each
+    series' ``v`` and ``c`` taken as ``noise`` and ``level`` times its ``var``:
+    ``noise + level = sum S1 / sum h var`` and ``level = sum (S2 - S1) / sum h (h - 1) var``,
+    the sums over the class's (series, origin) pairs (a ratio of sums: fill rate and stock are
+    sums over series, so the pooled, not the typical, error sets them). ``level`` is kept in
+    ``[0, noise + level]`` (a correlation lies in [0, 1]; a negative one is read as none).
+
+    Returns a frame indexed by class with columns ``noise`` and ``level`` (multipliers of
+    ``var``); classes with fewer than ``MIN_ORIGINS`` pairs, or none, are absent (callers take
+    noise 1, level 0: periods independent at the drawn variance)."""
+    frames = [b for b in backtests if b is not None and len(b)]
+    if not frames:
+        return pd.DataFrame(columns=["noise", "level"], dtype=float)
+    b = pd.concat(frames, ignore_index=True)
+    b = b[np.isfinite(b["y"]) & np.isfinite(b["yhat"])]
+    err = (b["y"] - b["yhat"]).to_numpy()
+    pair = pd.MultiIndex.from_arrays([b["unique_id"].to_numpy(), b["cutoff"].to_numpy()])
+    per = pd.DataFrame({"e": err, "e2": err**2}, index=pair).groupby(level=[0, 1], sort=False)
+    sums = per.agg(s=("e", "sum"), s1=("e2", "sum"), h=("e", "size"))
+    ids = sums.index.get_level_values(0)
+    v = var.reindex(ids).to_numpy(dtype=float)
+    klass = cls.reindex(ids).to_numpy()
+    h = sums["h"].to_numpy(dtype=float)
+    s1 = sums["s1"].to_numpy()
+    cross = sums["s"].to_numpy() ** 2 - s1
+    ok = np.isfinite(v) & (v > 0)
+    table = pd.DataFrame(
+        {"klass": klass[ok], "s1": s1[ok], "hv": h[ok] * v[ok], "cross": cross[ok],
+         "hhv": h[ok] * (h[ok] - 1) * v[ok], "n": 1}
+    ).groupby("klass").sum()  # fmt: skip
+    table = table[(table["n"] >= MIN_ORIGINS) & (table["hv"] > 0)]
+    total = table["s1"] / table["hv"]
+    level = (table["cross"] / table["hhv"].where(table["hhv"] > 0)).fillna(0.0)
+    level = level.clip(lower=0.0).clip(upper=total)
+    return pd.DataFrame({"noise": total - level, "level": level}).astype(float)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import models as M
-from .calibrate import calibrated, chosen_backtest
+from .calibrate import aggregation_scales, calibrated, chosen_backtest
 from .classify import MIN_PERIODS, classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
 from .quantiles import path_variance
@@ -27,8 +27,8 @@ POOLED_VARIANCE = ("intermittent", "lumpy")
 @dataclass(frozen=True)
 class ForecastResult:
     forecasts: pd.DataFrame  # item_id, period, mean, lo_<l>/hi_<l>..., q<p>..., model, demand_class
-    series: pd.DataFrame  # item_id, demand_class, model, mean, variance, backtest_mase,
-    # backtest_rmsse, periods
+    series: pd.DataFrame  # item_id, demand_class, model, mean, variance, noise_variance,
+    # level_variance, backtest_mase, backtest_rmsse, periods
 
 
 def quantile_column(q: float) -> str:
@@ -210,13 +210,23 @@ def forecast(
     out["demand_class"] = rep(cls)
     assert len(out) == n
 
+    # Demand summed over several periods (a lead time): the per-period variance split into noise
+    # and a level error held over the periods, scaled per class on the backtest errors summed
+    # over each origin (calibrate.aggregation_scales). The per-period quantiles above are not
+    # touched; these two columns are for the reorder policy.
+    period_var = pvar.reshape(len(ids), horizon).mean(axis=1)
+    scales_agg = aggregation_scales(backtests, cls, var)
+    noise = cls.map(scales_agg["noise"]).fillna(1.0).to_numpy(dtype=float)
+    level_share = cls.map(scales_agg["level"]).fillna(0.0).to_numpy(dtype=float)
     series = pd.DataFrame(
         {
             "item_id": ids.to_numpy(),
             "demand_class": cls.to_numpy(),
             "model": table["label"].to_numpy(),
             "mean": level_h.to_numpy(),
-            "variance": pvar.reshape(len(ids), horizon).mean(axis=1),
+            "variance": period_var,
+            "noise_variance": noise * period_var,
+            "level_variance": level_share * period_var,
             "backtest_mase": (bt_float(table, "bt_mae") / scales["naive_mae"]).to_numpy(),
             "backtest_rmsse": np.sqrt(bt_float(table, "bt_mse") / scales["naive_mse"]).to_numpy(),
             "periods": classes["periods"].to_numpy(),

@@ -6,11 +6,19 @@ item, so a run over 100,000 item-warehouses costs a few vector operations.
 
 The model, in full:
 - Per period (the forecast's frequency: day, week or month) demand has mean ``mu`` and variance
-  ``var`` (the forecast's ``series`` frame gives both). Periods are taken as independent.
+  ``var`` (the forecast's ``series`` frame gives both). Over several periods, what the forecast
+  does not know is not independent from period to period: its level error persists. So the
+  variance splits into noise, independent per period (``noise_variance``, ``n``), and the
+  variance of a level error held over all the periods (``level_variance``, ``c``): demand over
+  ``T`` periods has variance ``T * n + T**2 * c``. ``forecasting.forecast`` gives both columns,
+  scaled per demand class on its rolling-origin backtest errors summed over each origin's
+  periods (``calibrate.aggregation_scales``); without them, ``n = var`` and ``c = 0`` (periods
+  independent). The per-period ``variance`` (and the forecast's quantiles) are left as they are.
 - The lead time is ``L`` periods on average with standard deviation ``s_L`` (from the supplier
   item and as measured from receipts; the caller converts days to periods). Demand over a random
-  lead time then has mean ``mu * L`` and variance ``L * var + mu**2 * s_L**2`` (the law of total
-  variance), so lead-time variability widens the safety stock.
+  lead time then has mean ``mu * L`` and variance ``L * n + mu**2 * s_L**2 + c * (L**2 +
+  s_L**2)`` (the law of total variance; ``E[L**2] = L**2 + s_L**2``), so lead-time variability
+  widens the safety stock.
 - That demand is read as a count distribution: negative binomial with the same mean and variance
   when the variance exceeds the mean, Poisson with that mean otherwise (a Poisson is the
   narrowest count distribution we allow, so an under-dispersed forecast is widened to it).
@@ -43,18 +51,40 @@ _OVERDISPERSION_MARGIN = 1e-6
 _NEGLIGIBLE_MEAN = 1e-9
 
 _REQUIRED = ("item_id", "mean", "variance", "lead_periods", "lead_periods_sd")
+_OPTIONAL = ("noise_variance", "level_variance")
 
 
 def demand_over(
-    mean: np.ndarray, variance: np.ndarray, periods: np.ndarray, periods_sd: np.ndarray
+    mean: np.ndarray,
+    variance: np.ndarray,
+    periods: np.ndarray,
+    periods_sd: np.ndarray,
+    level_variance: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of demand over a random number of periods (mean ``periods``, standard
-    deviation ``periods_sd``): ``mean * periods`` and ``periods * variance + mean**2 *
-    periods_sd**2``. Arrays broadcast; inputs must be non-negative and finite."""
-    mean, variance, periods, periods_sd = (
-        np.asarray(x, dtype=float) for x in (mean, variance, periods, periods_sd)
+    """Mean and variance of demand over a random number of periods ``T`` (mean ``periods``,
+    standard deviation ``periods_sd``), each period's demand the level plus noise of variance
+    ``variance``, the level known up to an error of variance ``level_variance`` held over all
+    ``T`` periods: ``mean * periods`` and ``periods * variance + mean**2 * periods_sd**2 +
+    level_variance * (periods**2 + periods_sd**2)`` (``E[T**2] = periods**2 + periods_sd**2``).
+    With ``level_variance`` 0, periods are independent. Arrays broadcast; inputs must be
+    non-negative and finite."""
+    mean, variance, periods, periods_sd, level_variance = (
+        np.asarray(x, dtype=float) for x in (mean, variance, periods, periods_sd, level_variance)
     )
-    return mean * periods, periods * variance + mean**2 * periods_sd**2
+    spread = mean**2 * periods_sd**2 + level_variance * (periods**2 + periods_sd**2)
+    return mean * periods, periods * variance + spread
+
+
+def _moments(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: the noise variance per period and the level error's variance (see the
+    module): ``noise_variance`` and ``level_variance`` when ``series`` has both, else
+    ``variance`` and 0 (periods independent)."""
+    if {"noise_variance", "level_variance"} <= set(series.columns):
+        return (
+            series["noise_variance"].to_numpy(dtype=float),
+            series["level_variance"].to_numpy(dtype=float),
+        )
+    return series["variance"].to_numpy(dtype=float), np.zeros(len(series))
 
 
 def _count_model(mean, variance, x):
@@ -87,7 +117,8 @@ def _check(series: pd.DataFrame, probs: Mapping[str, float | str]) -> None:
     missing = [c for c in _REQUIRED if c not in series.columns]
     if missing:
         raise ValueError(f"lead_time_demand needs the columns {', '.join(missing)}.")
-    numbers = series[[c for c in _REQUIRED if c != "item_id"]]
+    optional = [c for c in _OPTIONAL if c in series.columns]
+    numbers = series[[c for c in _REQUIRED if c != "item_id"] + optional]
     if numbers.isna().to_numpy().any() or (numbers.to_numpy(dtype=float) < 0).any():
         bad = numbers.columns[(numbers.isna() | (numbers < 0)).any()].tolist()
         raise ValueError(f"Negative or missing values in {', '.join(bad)}.")
@@ -107,8 +138,10 @@ def lead_time_demand(
 
     ``series``: one row per series with ``item_id``, ``mean`` and ``variance`` (per period, as in
     ``ForecastResult.series``), ``lead_periods`` and ``lead_periods_sd`` (lead time in periods
-    of the forecast's frequency), and ``review_periods`` when ``include_review``. No value may be
-    negative or missing.
+    of the forecast's frequency), and ``review_periods`` when ``include_review``; optionally
+    ``noise_variance`` and ``level_variance`` (both, as in ``ForecastResult.series``: see the
+    module), which then stand for ``variance`` over the periods. No value may be negative or
+    missing.
     ``probs``: output column name -> probability in (0, 1), either a number for every row or the
     name of a column of ``series`` holding each row's probability (e.g. ``"service_level"``).
 
@@ -122,11 +155,13 @@ def lead_time_demand(
     periods = series["lead_periods"].to_numpy(dtype=float)
     if include_review:
         periods = periods + series["review_periods"].to_numpy(dtype=float)
+    noise, level = _moments(series)
     demand_mean, demand_var = demand_over(
         series["mean"].to_numpy(dtype=float),
-        series["variance"].to_numpy(dtype=float),
+        noise,
         periods,
         series["lead_periods_sd"].to_numpy(dtype=float),
+        level,
     )
     out = pd.DataFrame(
         {
@@ -177,10 +212,16 @@ def _stocking_rate(series: pd.DataFrame) -> pd.DataFrame:
     if not silent.any():
         return series
     variance = series["variance"].to_numpy(dtype=float)
-    return series.assign(
+    out = series.assign(
         mean=np.where(silent, history, mean),
         variance=np.where(silent, np.maximum(variance, history), variance),
     )
+    if {"noise_variance", "level_variance"} <= set(series.columns):
+        noise = series["noise_variance"].to_numpy(dtype=float)
+        level = series["level_variance"].to_numpy(dtype=float)
+        out["noise_variance"] = np.where(silent, np.maximum(noise, history), noise)
+        out["level_variance"] = np.where(silent, 0.0, level)
+    return out
 
 
 def reorder_levels(
@@ -205,7 +246,9 @@ def reorder_levels(
     An order is placed when the position is at or below the reorder point ``s``; it is then
     ``s - U`` with ``U`` the undershoot (see ``undershoot``), so what must cover the lead time
     is ``s - U``: the reorder point is read against ``D_L + U`` (mean and variance added, the
-    same count distribution), not ``D_L`` alone. For unit demands ``U`` is 0.
+    same count distribution), not ``D_L`` alone. For unit demands ``U`` is 0. ``U`` is drawn from
+    the noise variance (``noise_variance`` where given): the clumps of demand between two checks,
+    not what the level may be.
 
     ``measure`` says what the service level promises:
     - ``"cycle"`` (the default): the chance that a replenishment cycle has no stock-out. The
@@ -226,8 +269,8 @@ def reorder_levels(
     lead = lead_time_demand(series, {})
     cover = lead_time_demand(series, {}, include_review=True)
     check = series["check_periods"].to_numpy(dtype=float) if "check_periods" in series else 0.0
-    mean, variance = (series[c].to_numpy(dtype=float) for c in ("mean", "variance"))
-    u_mean, u_var = undershoot(mean, variance, check)
+    mean = series["mean"].to_numpy(dtype=float)
+    u_mean, u_var = undershoot(mean, _moments(series)[0], check)
     level = (
         series[service_level].to_numpy(dtype=float)
         if isinstance(service_level, str)

@@ -248,7 +248,8 @@ def _levels(fc_series: pd.DataFrame, state: dict, params: dict, abc: dict) -> di
     if fc_series.empty:
         return {}
     per = DAYS_PER_PERIOD[params["freq"]]
-    frame = fc_series[["item_id", "mean", "variance"]].copy()
+    split = [c for c in ("noise_variance", "level_variance") if c in fc_series.columns]
+    frame = fc_series[["item_id", "mean", "variance", *split]].copy()
     ids = frame["item_id"].str.split("@", expand=True).astype(int)
     lead, sd, review, level = [], [], [], []
     for i, w in zip(ids[0], ids[1], strict=True):
@@ -262,6 +263,10 @@ def _levels(fc_series: pd.DataFrame, state: dict, params: dict, abc: dict) -> di
     frame["review_periods"], frame["service_level"] = review, level
     frame["mean"] = frame["mean"].astype(float).clip(lower=0).fillna(0)
     frame["variance"] = frame["variance"].astype(float).fillna(frame["mean"]).clip(lower=0)
+    if len(split) == 2:  # the lead-time split of the variance (forecasting.policy docstring)
+        noise = frame["noise_variance"].astype(float)
+        frame["noise_variance"] = noise.fillna(frame["variance"]).clip(lower=0)
+        frame["level_variance"] = frame["level_variance"].astype(float).fillna(0).clip(lower=0)
     usable = frame.dropna(subset=["lead_periods", "service_level"])
     if usable.empty:
         return {}

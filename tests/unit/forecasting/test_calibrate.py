@@ -98,3 +98,46 @@ def test_level_at_interpolates_the_shift_and_keeps_levels_nested():
     assert level_at(table, classes, 80.0).tolist() == [70.0, 80.0]
     assert level_at(table, classes, 95.0).tolist() == [70.0, 95.0]  # never below 80's 70
     assert level_at(table, classes, 40.0).tolist() == [35.0, 40.0]  # shift 0 at level 0
+
+
+def _pairs(errors, n, start=0):
+    """``n`` series of one origin each, with the given errors (y - yhat) over its periods."""
+    rows = [
+        {"unique_id": f"s{start + i}", "cutoff": 0, "y": 10.0 + e, "yhat": 10.0}
+        for i in range(n)
+        for e in errors
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_aggregation_scales_split_the_summed_errors_into_noise_and_a_held_level_error():
+    from forecasting.calibrate import aggregation_scales
+
+    # Class "a": 15 pairs with errors (2, 0) and 15 with (1, 1), each series' var 2.
+    # S1 = sum e**2: 15*4 + 15*2 = 90; sum h*var = 30*2*2 = 120 -> noise + level = 0.75.
+    # S2 - S1 = (sum e)**2 - sum e**2: (2, 0) 4 - 4 = 0, (1, 1) 4 - 2 = 2 -> 30;
+    # sum h(h-1)*var = 30*2*2 = 120 -> level 0.25, noise 0.5.
+    # Class "b": 30 pairs (1, -1), var 1: total 2*30 / 60 = 1, S2 - S1 = -2 each -> level 0.
+    # Class "c": 29 pairs, too few: absent.
+    a = pd.concat([_pairs((2, 0), 15), _pairs((1, 1), 15, start=15)])
+    b = _pairs((1, -1), 30, start=100)
+    c = _pairs((5, 5), 29, start=200)
+    ids = pd.concat([a, b, c])["unique_id"].unique()
+    cls = pd.Series(["a"] * 30 + ["b"] * 30 + ["c"] * 29, index=ids)
+    var = pd.Series([2.0] * 30 + [1.0] * 59, index=ids)
+    out = aggregation_scales([a, None, pd.concat([b, c])], cls, var)
+    assert sorted(out.index) == ["a", "b"]
+    assert out.loc["a"].tolist() == pytest.approx([0.5, 0.25])
+    assert out.loc["b"].tolist() == pytest.approx([1.0, 0.0])
+
+
+def test_aggregation_scales_of_fully_held_errors_and_of_nothing():
+    from forecasting.calibrate import aggregation_scales
+
+    # errors (1, 1, 1), var 1: S1 = 3, h*var = 3 -> total 1; S2 - S1 = 6, h(h-1)*var = 6 ->
+    # level 1, noise 0 (the error is all level).
+    a = _pairs((1, 1, 1), 30)
+    cls = pd.Series("a", index=a["unique_id"].unique())
+    out = aggregation_scales([a], cls, pd.Series(1.0, index=cls.index))
+    assert out.loc["a"].tolist() == pytest.approx([0.0, 1.0])
+    assert aggregation_scales([None], cls, pd.Series(1.0, index=cls.index)).empty

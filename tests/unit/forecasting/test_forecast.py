@@ -59,6 +59,11 @@ def test_frame_contract_one_row_per_item_and_period():
     series = result.series.set_index("item_id")
     assert set(series.columns) >= {"demand_class", "model", "mean", "variance", "backtest_rmsse"}
     assert series.loc["smooth", "variance"] >= series.loc["smooth", "mean"] * 0.5
+    # Lead-time split of the variance: never negative; too few backtests (a class of one series)
+    # keep the per-period variance as noise and no level error; a new series has no backtest.
+    assert (series[["noise_variance", "level_variance"]] >= 0).all().all()
+    young = series.loc["young"]
+    assert (young["noise_variance"], young["level_variance"]) == (young["variance"], 0.0)
     assert np.isnan(series.loc["young", "backtest_rmsse"])
     assert series.loc["smooth", "backtest_rmsse"] > 0
 

@@ -266,3 +266,33 @@ def test_a_zero_forecast_with_demand_in_its_history_is_stocked_at_the_long_run_r
     live = _series(review_periods=2.0, service_level=0.95, history_mean=50.0)
     row = policy.reorder_levels(live, measure="fill_rate").iloc[0]
     assert (row.reorder_point, row.order_up_to) == (6, 10)
+
+
+def test_a_level_error_held_over_the_lead_time_adds_its_variance_times_the_squared_periods():
+    # mu 2, noise variance 3, L 2, sd_L 0.5, level error variance 1:
+    # 2*3 + 2**2 * 0.5**2 + 1 * (2**2 + 0.5**2) = 6 + 1 + 4.25 = 11.25
+    mean, var = policy.demand_over(2.0, 3.0, 2.0, 0.5, 1.0)
+    assert (mean, var) == (4.0, 11.25)
+    # a fraction of a period (a 14-day lead time on monthly forecasts): 0.5*3 + 0.25 * 1 = 1.75
+    assert policy.demand_over(2.0, 3.0, 0.5, 0.0, 1.0) == (1.0, 1.75)
+
+
+def test_noise_and_level_variance_columns_replace_independent_periods():
+    # mu 2, L 2: independent (variance 2) -> Poisson(4), 95% quantile 8. Noise 2 and a level
+    # error of variance 0.5: 2*2 + 0.5 * 2**2 = 6 -> NB(r = 16/2 = 8, p = 4/6):
+    # P(D <= 7) = 0.9118 < 0.95 <= P(D <= 8) = 0.9500375.
+    assert _nbinom_cdf(7, 8, 2 / 3) < 0.95 <= _nbinom_cdf(8, 8, 2 / 3)
+    split = _series(noise_variance=2.0, level_variance=0.5)
+    out = policy.lead_time_demand(split, {"reorder_point": 0.95})
+    assert out[["demand_mean", "demand_var", "reorder_point"]].iloc[0].tolist() == [4, 6, 8]
+    assert policy.lead_time_demand(_series(), {"reorder_point": 0.95})["reorder_point"][0] == 8
+    levels = policy.reorder_levels(split.assign(service_level=0.95))
+    assert levels[["lead_demand_var", "reorder_point"]].iloc[0].tolist() == [6, 8]
+    # at 0.92 they differ: Poisson(4) 7 (P(D <= 7) = 0.949), the NB 8 (P(D <= 7) = 0.9118)
+    assert policy.reorder_levels(_series(service_level=0.92))["reorder_point"][0] == 7
+    assert policy.reorder_levels(split.assign(service_level=0.92))["reorder_point"][0] == 8
+
+
+def test_negative_noise_or_level_variance_is_refused():
+    with pytest.raises(ValueError, match="level_variance"):
+        policy.lead_time_demand(_series(noise_variance=1.0, level_variance=-1.0), {})
