@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from delivery.config import service_zone
 from sqlalchemy import select, text
 
+from delivery.config import service_zone
 from inventory import clock
 from inventory.db.base import db
 from inventory.db.models import Item, StockDocumentLine, StockLedger
