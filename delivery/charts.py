@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 640, 320
@@ -259,19 +259,13 @@ def forecast_band_svg(
             f"<title>{_text(tip)}</title></polygon>"
         )
     if history:
-        path = " ".join(
-            f"{'M' if i == 0 else 'L'}{x(p['period']):.1f},{y(p['qty']):.1f}"
-            for i, p in enumerate(history)
-        )
+        path = _path((x(p["period"]), y(p["qty"])) for p in history)
         parts.append(
             f'<path class="history" d="{path}" fill="none" stroke="{HISTORY_COLOUR}" '
             f'stroke-width="2"/>'
         )
     if forecast:
-        path = " ".join(
-            f"{'M' if i == 0 else 'L'}{x(p['period']):.1f},{y(p['mean']):.1f}"
-            for i, p in enumerate(forecast)
-        )
+        path = _path((x(p["period"]), y(p["mean"])) for p in forecast)
         parts.append(
             f'<path class="forecast" d="{path}" fill="none" stroke="{FORECAST_COLOUR}" '
             f'stroke-width="2" stroke-dasharray="6 4"/>'
@@ -346,9 +340,7 @@ def value_trend_svg(title: str, points: Sequence[Mapping]) -> str:
             f'text-anchor="middle" font-size="14" fill="#555555">{_text(NO_STOCK)}</text>'
         )
     if points:
-        path = " ".join(
-            f"{'M' if i == 0 else 'L'}{_x(i, count):.1f},{y(v):.1f}" for i, v in enumerate(values)
-        )
+        path = _path((_x(i, count), y(v)) for i, v in enumerate(values))
         parts.append(
             f'<path class="line" d="{path}" fill="none" stroke="#1f77b4" stroke-width="2"/>'
         )
@@ -360,6 +352,11 @@ def value_trend_svg(title: str, points: Sequence[Mapping]) -> str:
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _path(points: Iterable[tuple[float, float]]) -> str:
+    """An SVG path's ``d`` through ``points``: a move to the first, lines to the rest."""
+    return " ".join(f"{'L' if i else 'M'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
 
 
 def _short(value: float) -> str:

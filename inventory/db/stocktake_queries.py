@@ -43,8 +43,8 @@ def stocktake(stocktake_id: int) -> dict | None:
     return None if row is None else dict(row._mapping)
 
 
-def stocktake_lines(stocktake_id: int) -> list[dict]:
-    rows = db.session.execute(
+def _lines(stocktake_id: int):
+    return (
         select(
             StocktakeLine.id,
             StocktakeLine.item_id,
@@ -59,8 +59,11 @@ def stocktake_lines(stocktake_id: int) -> list[dict]:
         )
         .join(Item, Item.id == StocktakeLine.item_id)
         .where(StocktakeLine.stocktake_id == stocktake_id)
-        .order_by(Item.sku, StocktakeLine.id)
     )
+
+
+def stocktake_lines(stocktake_id: int) -> list[dict]:
+    rows = db.session.execute(_lines(stocktake_id).order_by(Item.sku, StocktakeLine.id))
     return [dict(r._mapping) for r in rows]
 
 
@@ -95,22 +98,7 @@ def sheet_lines(
     """``stocktake_lines`` filtered in SQL, so a page of a 10,000-line count reads only what it
     shows: ``counted`` True/False for counted or uncounted lines, ``varied`` for counted lines
     whose count differs from the book (the only ones that can be out of tolerance)."""
-    query = (
-        select(
-            StocktakeLine.id,
-            StocktakeLine.item_id,
-            Item.sku,
-            Item.name.label("item_name"),
-            StocktakeLine.counted_quantity,
-            StocktakeLine.book_quantity,
-            StocktakeLine.book_unit_cost,
-            StocktakeLine.count_number,
-            StocktakeLine.counted_by,
-            StocktakeLine.counted_at,
-        )
-        .join(Item, Item.id == StocktakeLine.item_id)
-        .where(StocktakeLine.stocktake_id == stocktake_id)
-    )
+    query = _lines(stocktake_id)
     if counted is True or varied:
         query = query.where(StocktakeLine.counted_quantity.is_not(None))
     elif counted is False:
