@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,11 +12,8 @@ from openpyxl import load_workbook
 
 from inventory import clock
 from inventory.db import period_queries
-from inventory.db.base import db
-from inventory.db.procurement_models import PurchaseOrder
-from inventory.domain.receiving import ReceiptLineIn
-from inventory.services import budgets, finance_reports, receipts
-from tests.integration import receipt_helpers as rh
+from inventory.services import finance_reports
+from tests.finance_seed import seed_book
 from tests.page_helpers import signed_in
 
 PAGES = [
@@ -33,31 +29,8 @@ PAGES = [
 
 @pytest.fixture
 def book(make):
-    """As tests/api/test_finance_reports.py: 6 BOLT received at 2.00, an order for CC1 of 10
-    at 2.00 (rate 1.1: 22.00 base), 4 received against it at 2.20, 5 issued."""
-    w = make.warehouse("W")
-    bolt = make.item("BOLT", category="bolts")
-    make.receive(w, bolt, "6", "2.00")
-    centre = budgets.create_centre(make.admin, code="CC1", name="Centre 1")["id"]
-    today = clock.now().date()
-    budgets.create_budget(
-        make.admin,
-        {
-            "cost_centre_id": centre,
-            "period": "this year",
-            "starts_on": date(today.year, 1, 1),
-            "ends_on": date(today.year, 12, 31),
-            "amount": Decimal("100.00"),
-        },
-    )
-    order = rh.order(make, [(bolt, "10", "2.00")], warehouse_id=w, rate="1.1")
-    db.session.get(PurchaseOrder, order.id).cost_centre_id = centre
-    db.session.commit()
-    receipts.receive(
-        make.admin, order.id, [ReceiptLineIn(order.lines[0], Decimal(4), Decimal(4), Decimal(0))]
-    )
-    make.document("issue", w, [(bolt, "5", None)])
-    return {"w": w, "bolt": bolt, "centre": centre, "supplier": order.supplier_id}
+    """tests/finance_seed.py's book, as the API report tests read it."""
+    return seed_book(make)
 
 
 @pytest.mark.parametrize("role", ["finance", "admin"])
