@@ -63,6 +63,7 @@ def test_writes_appear_in_the_audit_log_for_finance(backend, client, make):
         "status": "posted",
         "reference": "PO-77",
         "lines": 1,
+        "cost_centre_id": None,  # only an issue is charged to a cost centre
     }
 
     by_entity = client.get(
