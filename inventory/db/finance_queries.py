@@ -47,14 +47,18 @@ def _with_request(query: Select) -> Select:
     ).outerjoin(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.request_id)
 
 
+def _needs(group_by: Sequence[str], filters: dict, dimension: str, key: str) -> bool:
+    return dimension in group_by or filters.get(key) is not None
+
+
 def _spend_columns(group_by: Sequence[str], when, months: list[Month], supplier) -> list:
     chosen = {
-        "month": month_of(when, months).label("month"),
-        "supplier": supplier.label("supplier_id"),
-        "category": Item.category.label("category"),
-        "cost_centre": _centre().label("cost_centre_id"),
+        "month": lambda: month_of(when, months).label("month"),
+        "supplier": lambda: supplier.label("supplier_id"),
+        "category": lambda: Item.category.label("category"),
+        "cost_centre": lambda: _centre().label("cost_centre_id"),
     }
-    return [chosen[d] for d in SPEND_DIMENSIONS if d in group_by]
+    return [chosen[d]() for d in SPEND_DIMENSIONS if d in group_by]
 
 
 def _spend_filters(query: Select, supplier, filters: dict) -> Select:
@@ -70,7 +74,11 @@ def _spend_filters(query: Select, supplier, filters: dict) -> Select:
 def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
     """Per group and exchange rate: Σ (ordered − cancelled quantity) × order price as the raw
     integer at 7 places (``amount_raw``) and the rate's raw integer at 6 places (``rate_raw``).
-    Orders count in the month they were sent; cancelled orders do not count."""
+    Orders count in the month they were sent; cancelled orders do not count.
+
+    Only the tables a chosen dimension or filter reads are joined (the item for its category,
+    the request for the cost centre): every order line has its order and its item, so the
+    narrower join sums the same rows."""
     dims = _spend_columns(group_by, PO.sent_at, months, PO.supplier_id)
     rate = func.coalesce(raw(PO.exchange_rate), literal(RATE_ONE)).label("rate_raw")
     amount = func.sum(wide((raw(OL.quantity) - raw(OL.cancelled_quantity)) * raw(OL.unit_price)))
@@ -78,10 +86,13 @@ def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -
         select(*dims, rate, amount.label("amount_raw"))
         .select_from(OL)
         .join(PO, PO.id == OL.order_id)
-        .join(Item, Item.id == OL.item_id)
         .where(PO.sent_at.is_not(None), PO.status != "cancelled", in_window(PO.sent_at, months))
     )
-    query = _spend_filters(_with_request(query), PO.supplier_id, filters)
+    if _needs(group_by, filters, "category", "category"):
+        query = query.join(Item, Item.id == OL.item_id)
+    if _needs(group_by, filters, "cost_centre", "cost_centre_id"):
+        query = _with_request(query)
+    query = _spend_filters(query, PO.supplier_id, filters)
     query = query.group_by(*[d.element for d in dims], rate.element)
     return [dict(r._mapping) for r in db.session.execute(query)]
 
@@ -97,12 +108,28 @@ def _receipts_touched(months: list[Month]):
 
 def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
     """Per group: Σ ledger value of goods receipts posted in the window (a cancelled receipt's
-    reversal counts, negative, in the month it was cancelled), exact to the cent."""
+    reversal counts, negative, in the month it was cancelled), exact to the cent.
+
+    Starts from the receipts the window touches and reaches their ledger rows through each
+    receipt line's document line (an index on the ledger's ``line_id``, migration 0011), so
+    the ledger's other rows in the window (issues, transfers) are never read; the order line,
+    order, request and item are joined only when the cost centre or category is asked for."""
+    grl = GoodsReceiptLine
     dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id)
-    query = _from_receipt_rows(select(*dims, func.sum(L.value).label("received")), months).where(
-        in_window(L.posted_at, months)
+    query = (
+        select(*dims, func.sum(L.value).label("received"))
+        .select_from(GoodsReceipt)
+        .join(grl, grl.receipt_id == GoodsReceipt.id)
+        .join(L, L.line_id == grl.stock_document_line_id)
+        .where(_receipts_touched(months), in_window(L.posted_at, months))
     )
-    query = _spend_filters(_with_request(query), GoodsReceipt.supplier_id, filters)
+    if _needs(group_by, filters, "category", "category"):
+        query = query.join(Item, Item.id == L.item_id)
+    if _needs(group_by, filters, "cost_centre", "cost_centre_id"):
+        query = _with_request(
+            query.join(OL, OL.id == grl.po_line_id).join(PO, PO.id == OL.order_id)
+        )
+    query = _spend_filters(query, GoodsReceipt.supplier_id, filters)
     query = query.group_by(*[d.element for d in dims])
     return [dict(r._mapping) for r in db.session.execute(query)]
 
