@@ -77,6 +77,11 @@ WHERE {_WINDOW}
 """
 # What on time and in full need, no more: no order (its date, rate and currency), no prices,
 # and nothing from before the window (``accepted_before`` reads that for the lines it concerns).
+# Only the order lines with a promised delivery in the window: a delivery without a promise is
+# judged neither on time nor OTIF, and what it accepted only counts towards the in full of its
+# own line's later deliveries. A line has a promise when the order line holds one (all its
+# deliveries fall back to it) or one of its receipt lines in the window does (the set below,
+# hashed once).
 _OTIF_DELIVERIES = f"""
 SELECT grl.id, gr.supplier_id, grl.po_line_id, {{received_ts}}, {{received_day}},
        grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}}, 0
@@ -84,6 +89,10 @@ FROM goods_receipt gr
 JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
 JOIN purchase_order_line pol ON pol.id = grl.po_line_id
 WHERE {_WINDOW}
+  AND (pol.promised_date IS NOT NULL OR grl.po_line_id IN (
+      SELECT grl.po_line_id FROM goods_receipt gr
+      JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
+      WHERE grl.promised_date IS NOT NULL AND {_WINDOW}))
 """
 COLUMNS = [
     "line_id",
@@ -190,8 +199,10 @@ def otif_deliveries(start: date, end: date, zone: tzinfo | None = None) -> pd.Da
     """The frame ``deliveries`` gives, with only what on time and in full are judged from
     (``score_frame.judged_deliveries``): no ``item_id`` or ``base_unit_price``, ``ordered_day``
     NaN (it only feeds the lead-time spread) and ``accepted_before`` 0 — the caller reads it
-    with ``accepted_before`` for the lines where it can change a judgement. Reads neither the
-    orders nor the prices nor the receipts before ``start``, for the KPIs."""
+    with ``accepted_before`` for the lines where it can change a judgement — and only the
+    deliveries of order lines with a promised delivery in the window (the others are judged
+    neither on time nor OTIF, and change no other line's judgement). Reads neither the orders
+    nor the prices nor the receipts before ``start``, for the KPIs."""
     frame = _common(_fetch(start, end, _OTIF_DELIVERIES, OTIF_COLUMNS, zone), [])
     frame["ordered_day"] = np.nan
     return frame.reset_index(drop=True)

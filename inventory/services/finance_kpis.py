@@ -37,8 +37,9 @@ def _accuracy(lines: list[dict]) -> tuple[int, int]:
 
 
 def judged_window(first_day: date, last_day: date, config) -> pd.DataFrame:
-    """``judged_deliveries`` of the window's deliveries, read narrowly: what the order lines
-    had accepted before the window only counts towards in full, and adding it can only turn a
+    """``judged_deliveries`` of the window's deliveries on order lines with a promised
+    delivery in it (the others have no OTIF), read narrowly: what the order lines had
+    accepted before the window only counts towards in full, and adding it can only turn a
     short delivery full, so it is read just for the lines the window alone leaves short."""
     frame = scoring_queries.otif_deliveries(first_day, last_day)
     judged = judged_deliveries(frame, config)
