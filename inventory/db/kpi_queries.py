@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from inventory.db.base import db
@@ -136,11 +136,8 @@ def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tupl
             later.item_id == zero_rows.c.item_id,
             later.warehouse_id == zero_rows.c.warehouse_id,
             later.posted_at < moment(stop),
-            later.posted_at >= zero_rows.c.posted_at,  # bounds the index range; the OR picks
-            or_(
-                later.posted_at > zero_rows.c.posted_at,
-                and_(later.posted_at == zero_rows.c.posted_at, later.id > zero_rows.c.id),
-            ),
+            # a row comparison: the index range starts just after the zero row itself
+            tuple_(later.posted_at, later.id) > tuple_(zero_rows.c.posted_at, zero_rows.c.id),
         )
         .scalar_subquery()
     )
@@ -161,10 +158,14 @@ def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tupl
         )
         .exists()
     )
-    pairs = _warehouse(
+    probed = _warehouse(
         select(func.count()).select_from(B).where(posted), B.warehouse_id, warehouse_id
     )
-    found = db.session.execute(select(pairs.scalar_subquery(), zero)).one()
+    # Nothing posted at or after ``stop`` (a window up to now): every balance counts, no probe.
+    counted = _warehouse(select(func.count()).select_from(B), B.warehouse_id, warehouse_id)
+    since_stop = select(L.id).where(L.posted_at >= moment(stop)).exists()
+    pairs = case((since_stop, probed.scalar_subquery()), else_=counted.scalar_subquery())
+    found = db.session.execute(select(pairs, zero)).one()
     return int(found[0] or 0), float(found[1] or 0) / 86400.0
 
 
