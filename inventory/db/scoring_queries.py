@@ -80,8 +80,8 @@ WHERE {_WINDOW}
 # Only the order lines with a promised delivery in the window: a delivery without a promise is
 # judged neither on time nor OTIF, and what it accepted only counts towards the in full of its
 # own line's later deliveries. A line has a promise when the order line holds one (all its
-# deliveries fall back to it) or one of its receipt lines in the window does (the set below,
-# hashed once).
+# deliveries fall back to it) or one of its receipt lines in the window does: one set of line
+# ids, semi-joined before the receipt lines are, so lines without a promise are not joined.
 _OTIF_DELIVERIES = f"""
 SELECT grl.id, gr.supplier_id, grl.po_line_id, {{received_ts}}, {{received_day}},
        grl.received, grl.accepted, pol.quantity - pol.cancelled_quantity, {{promised_day}}, 0
@@ -89,10 +89,12 @@ FROM goods_receipt gr
 JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
 JOIN purchase_order_line pol ON pol.id = grl.po_line_id
 WHERE {_WINDOW}
-  AND (pol.promised_date IS NOT NULL OR grl.po_line_id IN (
+  AND grl.po_line_id IN (
+      SELECT id FROM purchase_order_line WHERE promised_date IS NOT NULL
+      UNION ALL
       SELECT grl.po_line_id FROM goods_receipt gr
       JOIN goods_receipt_line grl ON grl.receipt_id = gr.id
-      WHERE grl.promised_date IS NOT NULL AND {_WINDOW}))
+      WHERE grl.promised_date IS NOT NULL AND {_WINDOW})
 """
 COLUMNS = [
     "line_id",
