@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, select, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from inventory.db.base import db
@@ -161,8 +161,14 @@ def stock_out(start: datetime, stop: datetime, warehouse_id: int | None) -> tupl
     probed = _warehouse(
         select(func.count()).select_from(B).where(posted), B.warehouse_id, warehouse_id
     )
-    # Nothing posted at or after ``stop`` (a window up to now): every balance counts, no probe.
-    counted = _warehouse(select(func.count()).select_from(B), B.warehouse_id, warehouse_id)
+    # Nothing posted at or after ``stop`` (a window up to now): a pair counts when it has any
+    # ledger row, and a balance off zero has (it is the sum of its rows), so only the balances
+    # at zero are probed (one may have been made by a lock that posted nothing to it).
+    anything = select(L.id).where(L.item_id == B.item_id, L.warehouse_id == B.warehouse_id)
+    off_zero = or_(raw(B.quantity) != 0, raw(B.value) != 0, anything.exists())
+    counted = _warehouse(
+        select(func.count()).select_from(B).where(off_zero), B.warehouse_id, warehouse_id
+    )
     since_stop = select(L.id).where(L.posted_at >= moment(stop)).exists()
     pairs = case((since_stop, probed.scalar_subquery()), else_=counted.scalar_subquery())
     found = db.session.execute(select(pairs, zero)).one()
