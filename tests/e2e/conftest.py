@@ -2,8 +2,13 @@
 reachable here); see tests/e2e/browser.py."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, live_server  # noqa: F401 - fixture
+
+# A page's answer can take seconds on a busy CI machine (the suite runs two workers on two
+# cores); Playwright's default of 5 s for an expectation made the browser tests flaky there.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
