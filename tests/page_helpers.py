@@ -15,18 +15,20 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def post_sign_in(client, username: str, password: str = PASSWORD, next_path=None, **request):
+    """Open the sign-in form and send it as a browser would; returns the answer to the POST.
+    ``request`` goes to both calls (``base_url="https://..."``, say)."""
+    form = client.get("/sign-in", **request)
+    data = {"username": username, "password": password}
+    if next_path is not None:
+        data["next"] = next_path
+    data["csrf_token"] = csrf_of(form.get_data(as_text=True))
+    return client.post("/sign-in", data=data, **request)
+
+
 def sign_in(client, username: str, password: str = PASSWORD, next_path: str = "/"):
     """Sign ``username`` in; returns the CSRF token of the new session."""
-    form = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": password,
-            "next": next_path,
-            "csrf_token": csrf_of(form.get_data(as_text=True)),
-        },
-    )
+    response = post_sign_in(client, username, password, next_path)
     assert response.status_code == 302, response.get_data(as_text=True)
     return csrf_of(client.get("/").get_data(as_text=True))
 

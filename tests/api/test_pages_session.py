@@ -10,7 +10,7 @@ from delivery.access import roles
 from inventory.db.base import db
 from inventory.db.models import ApiToken
 from inventory.services import user_admin
-from tests.page_helpers import PASSWORD, csrf_of, sign_in, signed_in
+from tests.page_helpers import PASSWORD, csrf_of, post_sign_in, sign_in, signed_in
 from web.blueprint import pages
 
 
@@ -23,15 +23,7 @@ def test_a_visitor_sees_the_landing_page_with_a_sign_in_link(client):
 
 def test_sign_in_sets_an_http_only_same_site_cookie_and_shows_the_person(client, make):
     actor = make.user("warehouse")
-    form = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": actor.username,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(form.get_data(as_text=True)),
-        },
-    )
+    response = post_sign_in(client, actor.username)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
@@ -40,30 +32,13 @@ def test_sign_in_sets_an_http_only_same_site_cookie_and_shows_the_person(client,
 
 def test_the_cookie_is_secure_when_the_request_came_over_https(client, make):
     actor = make.user("warehouse")
-    form = client.get("/sign-in", base_url="https://localhost")
-    response = client.post(
-        "/sign-in",
-        base_url="https://localhost",
-        data={
-            "username": actor.username,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(form.get_data(as_text=True)),
-        },
-    )
+    response = post_sign_in(client, actor.username, base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
 
 
 def test_a_wrong_password_shows_the_form_again_with_the_reason(client, make):
     actor = make.user("warehouse")
-    form = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": actor.username,
-            "password": "wrong",
-            "csrf_token": csrf_of(form.get_data(as_text=True)),
-        },
-    )
+    response = post_sign_in(client, actor.username, "wrong")
     assert response.status_code == 401
     html = response.get_data(as_text=True)
     assert 'id="sign-in-error"' in html and f'value="{actor.username}"' in html
@@ -159,16 +134,7 @@ def test_the_wrong_role_gets_a_403_page_naming_the_role(client, make, private_pa
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
 def test_next_never_leaves_the_site(client, make, target):
     actor = make.user("warehouse")
-    form = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": actor.username,
-            "password": PASSWORD,
-            "next": target,
-            "csrf_token": csrf_of(form.get_data(as_text=True)),
-        },
-    )
+    response = post_sign_in(client, actor.username, next_path=target)
     assert response.headers["Location"] == "/"
 
 
