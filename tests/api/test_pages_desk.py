@@ -202,3 +202,19 @@ def test_an_empty_day_says_so_and_a_late_page_is_empty(client, make):
     signed_in(client, make, "warehouse")
     assert "No documents yet today." in client.get("/desk").get_data(as_text=True)
     assert client.get("/desk?page=99999999999").status_code == 200
+
+
+def test_the_pages_of_today_keep_the_chosen_warehouses(client, make, monkeypatch):
+    monkeypatch.setattr("web.desk.PER_PAGE", 1)
+    w, other, item = make.warehouse(), make.warehouse(), make.item()
+    for _ in range(2):
+        make.document("receipt", w, [(item, 1, 1)])
+    signed_in(client, make, "warehouse")
+    html = client.get(f"/desk?type=transfer&warehouse_id={w}&to_warehouse_id={other}")
+    next_link = re.search(r'<a href="([^"]+)" rel="next">', html.get_data(as_text=True))
+    assert next_link, "two documents on pages of one need a Next link"
+    target = next_link.group(1).replace("&amp;", "&")
+    assert f"warehouse_id={w}" in target and f"to_warehouse_id={other}" in target
+    assert "type=transfer" in target and "page=2" in target
+    second = client.get(target).get_data(as_text=True)
+    assert f'<option value="{w}" selected' in second
