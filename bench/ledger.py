@@ -56,7 +56,13 @@ ITEMS = 200
 LINES = 3
 OPENING_QTY = 100_000  # units per item and warehouse: far more than a run can issue
 MAX_DOCS_PER_CLIENT = 1_000_000  # a bound on every loop, beside its deadline
-AIM_CLIENTS, AIM_RATIO, AIM_P99_MS = 8, 0.20, 50.0
+# Issue 13's aim at 8 clients: 0.30 of the baseline's rate with a p99 under 30 ms. The 30 ms was
+# stated on a machine whose baseline wrote about 2,265 documents a second at 8 clients (the
+# 2026-11-24 runs in docs/performance.md; the issue's own 0.24 at p99 30 ms implies the same by
+# Little's law). These machines' speed varies several-fold, so the p99 aim is scaled by the
+# in-run baseline: 30 ms x 2,265 / (this run's baseline docs/s).
+AIM_CLIENTS, AIM_RATIO, AIM_P99_MS = 8, 0.30, 30.0
+AIM_REFERENCE_BASELINE = 2265.0
 
 
 # --- fixed-point, as inventory/db/types.py stores it -----------------------------------------
@@ -131,9 +137,24 @@ class Figures:
     p99_ms: float
     count: int
     errors: Counter
+    latencies: list[float] = field(default_factory=list, repr=False)
 
     def cells(self) -> str:
         return f"{self.docs_per_s:8.1f} {self.p50_ms:6.1f} {self.p99_ms:6.1f}"
+
+
+def pooled(rounds: list[Figures], seconds: float) -> Figures:
+    """One figure from several rounds of the same side: rates over all their seconds, latency
+    percentiles over all their documents."""
+    latencies = sorted(x for r in rounds for x in r.latencies)
+    return Figures(
+        docs_per_s=len(latencies) / (seconds * len(rounds)),
+        p50_ms=_percentile(latencies, 50) * 1000,
+        p99_ms=_percentile(latencies, 99) * 1000,
+        count=len(latencies),
+        errors=sum((r.errors for r in rounds), Counter()),
+        latencies=latencies,
+    )
 
 
 def _percentile(ordered: list[float], pct: float) -> float:
@@ -205,6 +226,7 @@ def run_clients(clients: int, make_client, seconds: float, warmup: float) -> Fig
         p99_ms=_percentile(latencies, 99) * 1000,
         count=len(latencies),
         errors=errors,
+        latencies=latencies,
     )
 
 
@@ -451,10 +473,17 @@ def main() -> int:
         help="threads per worker (gthread); 1 means sync workers (default: gunicorn.conf.py's)",
     )
     parser.add_argument("--only", choices=("baseline", "http"), help="run one side only")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate baseline and http this many times per client count and pool them, so a "
+        "change in the machine's speed during the run reaches both sides alike",
+    )
     args = parser.parse_args()
     client_counts = [int(x) for x in args.clients.split(",")]
-    if not 0 < args.seconds <= 120 or not 0 <= args.warmup <= 30:
-        parser.error("--seconds must be in (0, 120] and --warmup in [0, 30]")
+    if not 0 < args.seconds <= 120 or not 0 <= args.warmup <= 30 or not 1 <= args.rounds <= 20:
+        parser.error("--seconds must be in (0, 120], --warmup in [0, 30] and --rounds in [1, 20]")
     workers, threads = args.workers, args.threads
     if workers is None and threads is None:
         layout, (shown_workers, shown_threads) = "gunicorn.conf.py", configured_layout()
@@ -477,25 +506,37 @@ def main() -> int:
     rows = []
     with prepared(workers, threads) as setup:
         for clients in client_counts:
-            base = web = None
-            if args.only != "http":
-                print(f"  {clients:>2} clients: baseline ...", flush=True)
-                base = run_clients(
-                    clients,
-                    lambda: baseline_client(
-                        setup.url, setup.user_id, setup.items, setup.warehouses
-                    ),
-                    args.seconds,
-                    args.warmup,
-                )
-            if args.only != "baseline":
-                print(f"  {clients:>2} clients: http ...", flush=True)
-                web = run_clients(
-                    clients,
-                    lambda: http_client(setup.port, setup.token, setup.items, setup.warehouses),
-                    args.seconds,
-                    args.warmup,
-                )
+            bases, webs = [], []
+            for round_no in range(1, args.rounds + 1):
+                label = f" (round {round_no} of {args.rounds})" if args.rounds > 1 else ""
+                if args.only != "http":
+                    print(f"  {clients:>2} clients: baseline{label} ...", flush=True)
+                    bases.append(
+                        run_clients(
+                            clients,
+                            lambda: baseline_client(
+                                setup.url, setup.user_id, setup.items, setup.warehouses
+                            ),
+                            args.seconds,
+                            args.warmup,
+                        )
+                    )
+                if args.only != "baseline":
+                    print(f"  {clients:>2} clients: http{label} ...", flush=True)
+                    webs.append(
+                        run_clients(
+                            clients,
+                            lambda: http_client(
+                                setup.port, setup.token, setup.items, setup.warehouses
+                            ),
+                            args.seconds,
+                            args.warmup,
+                        )
+                    )
+                if bases and webs:
+                    print(f"    ratio this round: {webs[-1].docs_per_s / bases[-1].docs_per_s:.1%}")
+            base = pooled(bases, args.seconds) if bases else None
+            web = pooled(webs, args.seconds) if webs else None
             rows.append((clients, base, web))
         faults = check_books(setup.url)
 
@@ -511,10 +552,13 @@ def main() -> int:
     for clients, base, web in rows:
         if clients == AIM_CLIENTS and base and web:
             ratio = web.docs_per_s / base.docs_per_s
-            met = ratio >= AIM_RATIO and web.p99_ms < AIM_P99_MS
+            scaled_p99 = AIM_P99_MS * AIM_REFERENCE_BASELINE / base.docs_per_s
+            met = ratio >= AIM_RATIO and web.p99_ms < scaled_p99
             print(
-                f"\naim at {AIM_CLIENTS} clients (>= {AIM_RATIO:.0%} of baseline, p99 < "
-                f"{AIM_P99_MS:g} ms): {ratio:.1%} with p99 {web.p99_ms:.1f} ms: "
+                f"\naim at {AIM_CLIENTS} clients: >= {AIM_RATIO:.0%} of the baseline's rate and "
+                f"p99 < {AIM_P99_MS:g} ms on a machine whose baseline writes "
+                f"{AIM_REFERENCE_BASELINE:,.0f} docs/s, here {base.docs_per_s:,.0f} docs/s, so "
+                f"p99 < {scaled_p99:.1f} ms\n  measured {ratio:.1%} with p99 {web.p99_ms:.1f} ms: "
                 f"{'met' if met else 'NOT met'}"
             )
     load = os.getloadavg()[0]
