@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import globalml as G
 from . import models as M
 from .calibrate import aggregation_scales, calibrated, chosen_backtest
 from .classify import MIN_PERIODS, classify_filled
@@ -65,11 +64,10 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1, global_=False):
+def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     """Backtest, choose and forecast one model group. Returns (labels and backtest figures, mean
-    path, the chosen labels' backtest forecasts). `global_`: the global LightGBM model is one more
-    candidate (globalml.py; one fit over the group's series per backtest origin)."""
-    names = M.names(refit) + M.names(forward) + ([G.NAME] if global_ else [])
+    path, the chosen labels' backtest forecasts)."""
+    names = M.names(refit) + M.names(forward)
     ids = pd.Index(sorted(df["unique_id"].unique()))
     h_bt = max(1, min(horizon, season))
     step = max(1, h_bt // 2)
@@ -93,9 +91,6 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1, glo
             cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
         else:
             cv = M.backtest(tdf, refit, forward, h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
-        if global_:
-            gcv = G.backtest(tdf, h_bt, BACKTEST_WINDOWS, step, freq, season)
-            cv = cv.merge(gcv.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
         default = {}
         for klass, members in cls.reindex(testable).groupby(cls.reindex(testable)).groups.items():
             part = cv[cv["unique_id"].isin(members)]
@@ -121,12 +116,6 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1, glo
         if len(users):
             part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq, n_jobs)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
-    if global_:
-        # Fitted on the whole group (the trees learn from every series) when any series uses it.
-        users = [G.NAME in str(label).split("+") for label in table["label"]]
-        fc[G.NAME] = np.nan
-        if any(users):
-            fc[G.NAME] = G.predict(df, horizon, freq, season)[G.NAME].to_numpy()
     return table, pick(fc, table["label"], horizon), chosen
 
 
@@ -138,7 +127,6 @@ def forecast(
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
     season_length: int | None = None,
     n_jobs: int = 1,
-    global_model: bool = False,
 ) -> ForecastResult:
     """Forecast every series in `history` [item_id, period, qty(, stocked_out)] `horizon` periods
     past the last period in the frame. See docs/forecasting.md for the method. `n_jobs` > 1 lets
@@ -169,7 +157,7 @@ def forecast(
         if len(gid):
             part = df[df["unique_id"].isin(gid)]
             t, mean, chosen = _group(
-                part, cls, refit, forward, horizon, season, pfreq, scales, n_jobs, global_model
+                part, cls, refit, forward, horizon, season, pfreq, scales, n_jobs
             )
             table.loc[t.index] = t
             path.loc[t.index] = mean
