@@ -126,17 +126,17 @@ def lead_times(n_series: int, n_days: int, rng: np.random.Generator):
     return nominal, nominal * LEAD_CV, actual
 
 
-def simulate(demand, month_of_day, low, high, actual_lead, start):
+def simulate(demand, month_of_day, low, high, actual_lead, start, *, per_series=False):
     """Replay ``demand`` (days × series) with a reorder rule: order up to ``high[month]`` when
     position <= ``low[month]``. Returns fill rate, mean on hand per day, orders, and a sample
     of (position, low, high, quantity) at orders for the domain check, and the units served
-    (months × series)."""
+    (months × series). With ``per_series``, the mean on hand is per series (an array)."""
     n_days, n_series = demand.shape
     arrivals = np.zeros((n_days + actual_lead.max() + 1, n_series))
     net = start.astype(float).copy()
     on_order = np.zeros(n_series)
     served = np.zeros((month_of_day.max() + 1, n_series))
-    held = 0.0
+    held = np.zeros(n_series)
     orders = 0
     sample = []
     cols = np.arange(n_series)
@@ -145,7 +145,7 @@ def simulate(demand, month_of_day, low, high, actual_lead, start):
         on_order -= arrivals[t]
         served[month_of_day[t]] += np.minimum(demand[t], np.maximum(net, 0))
         net -= demand[t]
-        held += np.maximum(net, 0).sum()
+        held += np.maximum(net, 0)
         m = month_of_day[t]
         position = net + on_order
         order = position <= low[m]
@@ -159,7 +159,8 @@ def simulate(demand, month_of_day, low, high, actual_lead, start):
             if len(sample) < 300:
                 i = idx[0]
                 sample.append((position[i], low[m][i], high[m][i], quantity[i]))
-    return served.sum() / demand.sum(), held / n_days, orders, sample, served
+    on_hand = held / n_days if per_series else held.sum() / n_days
+    return served.sum() / demand.sum(), on_hand, orders, sample, served
 
 
 def domain_agrees(sample) -> tuple[int, int]:
@@ -263,6 +264,22 @@ def minmax_levels(matrix, year_start, lead_mean, k):
     return np.array(lows), np.array(highs)
 
 
+def match_minmax(matrix, year_start, demand, month_of_day, lead_mean, actual, fill):
+    """(k, the replay of min/max at k): k bisected so min/max's fill rate is ``fill``."""
+
+    def minmax(k):
+        lo, hi = minmax_levels(matrix, year_start, lead_mean, k)
+        return simulate(demand, month_of_day, lo, hi, actual, hi[0])
+
+    lo_k, hi_k = 0.0, 30.0
+    while minmax(hi_k)[0] < fill and hi_k < 1000:  # k high enough to reach our fill rate
+        lo_k, hi_k = hi_k, hi_k * 2
+    for _ in range(30):  # fill rate rises with k: bisect to our fill rate
+        mid = (lo_k + hi_k) / 2
+        lo_k, hi_k = (mid, hi_k) if minmax(mid)[0] < fill else (lo_k, mid)
+    return hi_k, minmax(hi_k)
+
+
 def run_set(name, path, series_fn, rng_seed, every=1, cache=None):
     rng = np.random.default_rng(rng_seed)
     matrix = load(path)
@@ -277,10 +294,6 @@ def run_set(name, path, series_fn, rng_seed, every=1, cache=None):
     forecasts = monthly_forecasts(matrix, year_start, series_fn, every, cache)
     forecast_seconds = time.perf_counter() - started
 
-    def minmax(k):
-        lo, hi = minmax_levels(matrix, year_start, lead_mean, k)
-        return simulate(demand, month_of_day, lo, hi, actual, hi[0])
-
     rows = []
     for measure in ("fill_rate", "cycle"):
         low, high, classes, levels = policy_levels(
@@ -289,20 +302,16 @@ def run_set(name, path, series_fn, rng_seed, every=1, cache=None):
         fill, held, orders, sample, served = simulate(
             demand, month_of_day, low, high, actual, high[0]
         )
-        lo_k, hi_k = 0.0, 30.0
-        while minmax(hi_k)[0] < fill and hi_k < 1000:  # k high enough to reach our fill rate
-            lo_k, hi_k = hi_k, hi_k * 2
-        for _ in range(30):  # fill rate rises with k: bisect to our fill rate
-            mid = (lo_k + hi_k) / 2
-            lo_k, hi_k = (mid, hi_k) if minmax(mid)[0] < fill else (lo_k, mid)
-        mm_fill, mm_held, mm_orders, _, _ = minmax(hi_k)
+        mm_k, (mm_fill, mm_held, mm_orders, _, _) = match_minmax(
+            matrix, year_start, demand, month_of_day, lead_mean, actual, fill
+        )
         rows.append(
             {
                 "measure": measure,
                 "fill": fill,
                 "held": held,
                 "orders": orders,
-                "mm_k": hi_k,
+                "mm_k": mm_k,
                 "mm_fill": mm_fill,
                 "mm_held": mm_held,
                 "mm_orders": mm_orders,
