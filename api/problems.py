@@ -107,6 +107,30 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    # Building the OpenAPI document from ~90 operations is most of an app's start (flask-smorest
+    # deep-copies every operation's doc), and most apps never serve it: each test makes an app,
+    # and each gunicorn worker only needs it when /api/openapi.json is asked for. So routes are
+    # registered at once and the document is written on first use of ``spec``, in the same order.
+    @property
+    def spec(self):
+        spec = self.__dict__.get("_spec")
+        pending = self.__dict__.setdefault("_pending_docs", [])
+        while pending and spec is not None:
+            blp, name, parameters = pending.pop(0)
+            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+        return spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self.__dict__["_spec"] = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self.__dict__.setdefault("_pending_docs", []).append((blp, name, parameters))
+
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         plugins = [*(extra_plugins or ()), LinksAndStatusesPlugin()]
         super()._init_spec(extra_plugins=plugins, **kwargs)
