@@ -67,7 +67,7 @@ openapi: $(STAMP)
 	$(BIN)/flask openapi write --format=json docs/openapi.json
 
 bench-ledger: $(STAMP)
-	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/ledger.py --rounds 3
 
 bench-procurement: $(STAMP)
 	$(BIN)/python bench/procurement.py
