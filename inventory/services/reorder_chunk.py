@@ -504,11 +504,13 @@ def _forecast_rows(frame: pd.DataFrame) -> pd.DataFrame | list[dict]:
     it in one block on PostgreSQL)."""
     if frame.empty:
         return []
-    ids = frame["item_id"].astype(str).str.split("@", expand=True).astype(int)
+    # Each series id repeats horizon times: split the distinct ones only.
+    codes, uniques = pd.factorize(frame["item_id"].astype(str))
+    ids = pd.Series(uniques).str.split("@", expand=True).astype(int).to_numpy()
     out = pd.DataFrame(
         {
-            "item_id": ids[0].to_numpy(),
-            "warehouse_id": ids[1].to_numpy(),
+            "item_id": ids[codes, 0],
+            "warehouse_id": ids[codes, 1],
             "period": pd.to_datetime(frame["period"]).dt.date.to_numpy(),
             "mean": frame["mean"].astype(float).to_numpy(),
         }
