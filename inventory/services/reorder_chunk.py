@@ -1,6 +1,7 @@
 """One chunk of a reorder run: read its item-warehouses' inputs, forecast them all at once, turn
-the forecasts into reorder levels (vectorised), decide per item-warehouse, write the rows in one
-transaction. The same function runs in-process and as a Celery task.
+the forecasts into reorder levels and decisions (vectorised over the chunk: ``_plan``,
+``_levels``, ``reorder_columns.decide``), put the suggestions and exceptions in words, write the
+rows in one transaction. The same function runs in-process and as a Celery task.
 
 A failure of one item-warehouse (no lead time, a bad setting) is written as that series' error
 and the others go on; a failure of the whole chunk (the forecast itself raised) is written as an
@@ -35,10 +36,6 @@ log = logging.getLogger("quartermaster.reorder")
 DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 MEASURED_LEAD_MIN_RECEIPTS = 3  # receipts before the measured mean replaces the nominal one
 PLACES4 = Decimal("0.0001")
-
-
-def series_id(item_id: int, warehouse_id: int) -> str:
-    return f"{item_id}@{warehouse_id}"
 
 
 @dataclass
