@@ -93,11 +93,42 @@ def _count_ppf(q, m, v, over) -> np.ndarray:
 
 
 def _apply(method: str, x, mean, var, count) -> np.ndarray:
-    """scipy's `method` ("ppf" or "cdf") of each row's distribution at x (rows × k)."""
+    """scipy's `method` ("ppf" or "cdf") of each row's distribution at x (rows × k).
+
+    Rows repeat: a flat mean path (Croston, TSB, ADIDA, IMAPA, ETS without trend) gives every
+    period of a series the same mean, variance and x, so each distinct row is computed once and
+    spread back (the same numbers: every row's answer depends on that row alone)."""
     mean = np.clip(np.asarray(mean, float), 0, None)
     var = np.fmax(np.asarray(var, float), 0)
     count = np.broadcast_to(np.asarray(count, bool), mean.shape)
     x = np.broadcast_to(np.asarray(x, float), (len(mean), np.shape(x)[-1]))
+    if len(mean) > _DISTINCT_MIN_ROWS:
+        first, back = _distinct_rows(np.column_stack([mean, var, count, x]))
+        if len(first) < len(mean) * _DISTINCT_SHARE:
+            return _apply_rows(method, x[first], mean[first], var[first], count[first])[back]
+    return _apply_rows(method, x, mean, var, count)
+
+
+# Below this many rows, or above this share of distinct rows, the search for repeats is not
+# worth its sort.
+_DISTINCT_MIN_ROWS = 64
+_DISTINCT_SHARE = 0.7
+
+
+def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of one row per distinct row, index into those per row). Rows are sorted by all
+    columns and compared with their neighbour (NaN rows stay apart: NaN equals nothing)."""
+    order = np.lexsort(table.T[::-1])
+    ordered = table[order]
+    new = np.empty(len(order), bool)
+    new[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=new[1:])
+    back = np.empty(len(order), np.intp)
+    back[order] = np.cumsum(new) - 1
+    return order[new], back
+
+
+def _apply_rows(method: str, x, mean, var, count) -> np.ndarray:
     m, v = mean[:, None], var[:, None]
     # A zero mean is a point mass at zero.
     out = np.zeros(x.shape) if method == "ppf" else np.where(x >= 0, 1.0, 0.0)

@@ -1,7 +1,8 @@
 """The reorder decision for one item in one warehouse: whether to suggest an order, how much,
 from whom and by when, which exceptions to raise beside it, and the figures that explain it.
 
-Values in, values out: no clock (``today`` is passed in), no I/O, no pandas. The reorder point
+Values in, values out: no clock (``today`` is passed in), no I/O, no pandas; the rules'
+figures come from ``reorder_columns`` (numpy, every item of a run at once). The reorder point
 and order-up-to level come from ``forecasting.policy`` (or, for a ``new`` item, from its min/max
 settings); supplier ranking and MOQ/pack rounding are procurement's rules in ``pricing``, so a
 suggestion and a hand-made request propose the same supplier.
@@ -34,11 +35,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
+
+import numpy as np
 
 from inventory.domain import numbers as n
 from inventory.domain import pricing as p
+from inventory.domain import reorder_columns as rc
 from inventory.errors import ValidationFailed
 
 # A supplier option is procurement's offer: supplier and supplier item ids, unit price with
@@ -47,10 +51,10 @@ from inventory.errors import ValidationFailed
 # (``services.suppliers.offers_for`` lists exactly those).
 SupplierOption = p.Offer
 
-URGENT_WITHIN_DAYS = 3
-OVERSTOCK_FACTOR = Decimal(2)
-OVERSTOCK_DAYS = 365
-PROJECTION_DAYS = 730
+URGENT_WITHIN_DAYS = rc.URGENT_WITHIN_DAYS
+OVERSTOCK_FACTOR = Decimal(rc.OVERSTOCK_FACTOR)
+OVERSTOCK_DAYS = rc.OVERSTOCK_DAYS
+PROJECTION_DAYS = rc.PROJECTION_DAYS
 
 
 class Urgency(StrEnum):
@@ -185,33 +189,46 @@ def choose_supplier(
     )
 
 
+def _milli(x: Decimal) -> int:
+    """A quantity in whole thousandths (the books' 3 places)."""
+    return int((Decimal(x) * rc.QTY_SCALE).to_integral_value())
+
+
+def _micro(x: Decimal) -> int:
+    """Demand per day in whole millionths (the run rounds it to 6 places)."""
+    return int((Decimal(x) * rc.RATE_SCALE).to_integral_value())
+
+
+def _qty(milli) -> Decimal:
+    return n.qty(Decimal(int(milli)).scaleb(-3))
+
+
+def receipt_columns(receipts_by_row: Sequence[Sequence[OpenReceipt]], today: date) -> rc.Receipts:
+    """The open receipts of each row (in order) as ``reorder_columns.Receipts``."""
+    flat = [(i, r) for i, rows in enumerate(receipts_by_row) for r in rows]
+    if not flat:
+        return rc.Receipts.empty()
+    return rc.Receipts(
+        row=np.array([i for i, _ in flat], np.int64),
+        quantity=np.array([_milli(r.quantity) for _, r in flat], np.int64),
+        promised=np.array(
+            [(r.promised_on - today).days if r.promised_on else 0 for _, r in flat], np.int64
+        ),
+        dated=np.array([r.promised_on is not None for _, r in flat], bool),
+    )
+
+
 def projected_stockout(
     on_hand: Decimal, receipts: Sequence[OpenReceipt], per_day: Decimal, today: date
 ) -> date | None:
-    """The first day whose demand cannot be met if nothing more is ordered (see the module)."""
-    if per_day <= 0:
-        return None
-    arrivals = sorted(
-        (max((r.promised_on - today).days, 0), r.quantity)
-        for r in receipts
-        if r.promised_on is not None
+    """The first day whose demand cannot be met if nothing more is ordered (see the module;
+    ``reorder_columns.projected_stockout`` for every item at once)."""
+    day, found = rc.projected_stockout(
+        np.array([_milli(on_hand)], np.int64),
+        np.array([_micro(per_day)], np.int64),
+        receipt_columns([receipts], today),
     )
-    available = on_hand
-    i = 0
-    while True:
-        while i < len(arrivals) and arrivals[i][0] <= 0:
-            available += arrivals[i][1]
-            i += 1
-        # Days 0..k-1 are covered while available >= per_day * k: the first short day is
-        # k = floor(available / per_day), unless a receipt arrives by then.
-        short_day = max(int((available / per_day).to_integral_value(rounding=ROUND_FLOOR)), 0)
-        if i < len(arrivals) and arrivals[i][0] <= short_day:
-            offset = arrivals[i][0]
-            while i < len(arrivals) and arrivals[i][0] == offset:
-                available += arrivals[i][1]
-                i += 1
-            continue
-        return today + timedelta(days=short_day) if short_day <= PROJECTION_DAYS else None
+    return today + timedelta(days=int(day[0])) if found[0] else None
 
 
 def urgency_of(order_by: date, today: date) -> Urgency:
@@ -222,43 +239,31 @@ def urgency_of(order_by: date, today: date) -> Urgency:
     return Urgency.NORMAL
 
 
-def _need_by(position: Decimal, per_day: Decimal, lead_days: int, today: date) -> date:
-    if per_day <= 0:
-        return today + timedelta(days=lead_days)
-    if position <= 0:
-        return today
-    days = int((position / per_day).to_integral_value(rounding=ROUND_FLOOR))
-    return today + timedelta(days=min(days, PROJECTION_DAYS))
-
-
 def _exceptions(
+    d: rc.Decided,
+    i: int,
     receipts: Sequence[OpenReceipt],
-    stockout_on: date | None,
-    position: Decimal,
-    on_order: Decimal,
+    first: int,
     levels: Levels | None,
-    per_day: Decimal,
     today: date,
 ) -> list[ReorderException]:
+    """Row ``i``'s exceptions in words; its receipts are entries ``first``.. of ``d``'s."""
     found = []
-    after = sorted(
-        (r for r in receipts if r.promised_on and stockout_on and r.promised_on > stockout_on),
-        key=lambda r: r.promised_on,
-    )
-    if after:
-        first = after[0]
+    stockout_on = today + timedelta(days=int(d.stockout[i]))
+    if d.expedite[i] >= 0:
+        r = receipts[int(d.expedite[i]) - first]
         found.append(
             ReorderException(
                 ExceptionKind.EXPEDITE,
-                f"Stock runs out on {stockout_on}, before the receipt of {first.quantity} "
-                f"promised for {first.promised_on}: expedite it.",
-                quantity=first.quantity,
-                on=first.promised_on,
-                order_line_id=first.order_line_id,
+                f"Stock runs out on {stockout_on}, before the receipt of {r.quantity} "
+                f"promised for {r.promised_on}: expedite it.",
+                quantity=r.quantity,
+                on=r.promised_on,
+                order_line_id=r.order_line_id,
             )
         )
-    for r in receipts:
-        if r.promised_on is not None and r.promised_on < today:
+    for k, r in enumerate(receipts):
+        if d.late[first + k]:
             late = (today - r.promised_on).days
             found.append(
                 ReorderException(
@@ -270,19 +275,17 @@ def _exceptions(
                     order_line_id=r.order_line_id,
                 )
             )
-    if levels is not None:
-        excess = position - levels.order_up_to
-        if position > OVERSTOCK_FACTOR * levels.order_up_to and excess > OVERSTOCK_DAYS * per_day:
-            cut = min(on_order, excess)
-            found.append(
-                ReorderException(
-                    ExceptionKind.OVERSTOCK,
-                    f"Position {position} is {n.qty(excess)} above the order-up-to level "
-                    f"{levels.order_up_to}"
-                    + (f"; up to {n.qty(cut)} on open orders could be cut." if cut > 0 else "."),
-                    quantity=n.qty(excess),
-                )
+    if d.overstock[i]:
+        excess, cut = _qty(d.excess[i]), _qty(d.cut[i])
+        found.append(
+            ReorderException(
+                ExceptionKind.OVERSTOCK,
+                f"Position {_qty(d.position[i])} is {excess} above the order-up-to level "
+                f"{levels.order_up_to}"
+                + (f"; up to {cut} on open orders could be cut." if cut > 0 else "."),
+                quantity=excess,
             )
+        )
     return found
 
 
@@ -292,6 +295,28 @@ def _plain(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def check(
+    *, lead_time: LeadTime | None, service_level: Decimal | None, mean_per_day: Decimal
+) -> None:
+    """The refusals of ``decide`` (see there), before any figure is worked out."""
+    if lead_time is None:
+        raise MissingLeadTime(
+            "No lead time is known: set one on the preferred supplier item or its supplier."
+        )
+    if service_level is not None and not 0 < service_level < 1:
+        raise ValidationFailed(
+            "The service level must lie strictly between 0 and 1.",
+            errors={"service_level": [str(service_level)]},
+        )
+    if mean_per_day < 0:
+        raise ValidationFailed("Mean demand cannot be negative.", errors={"mean_per_day": ["<0"]})
+
+
+def lead_days(lead_time: LeadTime) -> int:
+    """The mean lead time in whole days, rounded up."""
+    return int(lead_time.mean_days.to_integral_value(rounding=ROUND_CEILING))
 
 
 def decide(
@@ -315,59 +340,81 @@ def decide(
     gives no suggestion (and is not an error). ``mean_per_day``: mean demand per day from the
     forecast. ``context``: figures passed through into the explanation (model, demand class,
     backtest error). Raises ``MissingLeadTime`` without a lead time, ``ValidationFailed`` for a
-    service level outside (0, 1) or negative quantities.
-    """
-    if lead_time is None:
-        raise MissingLeadTime(
-            "No lead time is known: set one on the preferred supplier item or its supplier."
-        )
-    if service_level is not None and not 0 < service_level < 1:
-        raise ValidationFailed(
-            "The service level must lie strictly between 0 and 1.",
-            errors={"service_level": [str(service_level)]},
-        )
-    if mean_per_day < 0:
-        raise ValidationFailed("Mean demand cannot be negative.", errors={"mean_per_day": ["<0"]})
+    service level outside (0, 1) or negative quantities. The figures come from
+    ``reorder_columns.decide`` on one row, as a run decides all its rows at once."""
+    check(lead_time=lead_time, service_level=service_level, mean_per_day=mean_per_day)
     on_order = n.qty(sum((r.quantity for r in open_receipts), n.ZERO))
-    position = inventory_position(on_hand, on_order, requested)
-    lead_days = int(lead_time.mean_days.to_integral_value(rounding=ROUND_CEILING))
-    stockout_on = projected_stockout(on_hand, open_receipts, mean_per_day, today)
+    inventory_position(on_hand, on_order, requested)  # refuses negative open quantities
+    one = lambda v: np.array([v], np.int64)  # noqa: E731
+    d = rc.decide(
+        on_hand=one(_milli(on_hand)),
+        requested=one(_milli(requested)),
+        has_levels=np.array([levels is not None]),
+        reorder_point=one(_milli(levels.reorder_point) if levels else 0),
+        order_up_to=one(_milli(levels.order_up_to) if levels else 0),
+        per_day=one(_micro(mean_per_day)),
+        lead_days=one(lead_days(lead_time)),
+        receipts=receipt_columns([open_receipts], today),
+    )
+    return decision_at(
+        d, 0, receipts=open_receipts, first_receipt=0, on_hand=on_hand, requested=requested,
+        levels=levels, mean_per_day=mean_per_day, lead_time=lead_time,
+        service_level=service_level, options=options, today=today, context=context,
+    )  # fmt: skip
 
+
+def decision_at(
+    d: rc.Decided,
+    i: int,
+    *,
+    receipts: Sequence[OpenReceipt],
+    first_receipt: int,
+    on_hand: Decimal,
+    requested: Decimal,
+    levels: Levels | None,
+    mean_per_day: Decimal,
+    lead_time: LeadTime,
+    service_level: Decimal | None,
+    options: Sequence[p.Offer],
+    today: date,
+    context: Mapping | None = None,
+) -> Decision:
+    """Row ``i`` of decisions made by ``reorder_columns.decide`` as a ``Decision``: the supplier
+    for its suggestion (procurement's ranking) and its figures in words. ``receipts``: the row's
+    open receipts, entries ``first_receipt``.. of the columns'."""
+    position = _qty(d.position[i])
+    stockout_on = today + timedelta(days=int(d.stockout[i])) if d.has_stockout[i] else None
     suggestion = None
     figures: dict = {}
-    if levels is not None and position <= levels.reorder_point:
-        needed = n.qty(levels.order_up_to - position)
-        if needed > 0:
-            need_by = _need_by(position, mean_per_day, lead_days, today)
-            order_by = need_by - timedelta(days=lead_days)
-            choice = choose_supplier(options, needed, need_by, today)
-            suggestion = Suggestion(
-                quantity=choice.quantity if choice else needed,
-                needed=needed,
-                need_by=need_by,
-                order_by=order_by,
-                urgency=urgency_of(order_by, today),
-                supplier=choice,
-            )
-            figures = {
-                "needed": needed,
-                "quantity": suggestion.quantity,
-                "need_by": need_by,
-                "order_by": order_by,
-                "urgency": suggestion.urgency.value,
-                "supplier_id": choice.option.supplier_id if choice else None,
-                "supplier_item_id": choice.option.supplier_item_id if choice else None,
-                "unit_price": choice.unit_price if choice else None,
-                "supplier_on_time": choice.on_time if choice else None,
-                "supplier_reason": choice.reason if choice else "No supplier offers this item.",
-            }
-
-    exceptions = _exceptions(
-        open_receipts, stockout_on, position, on_order, levels, mean_per_day, today
-    )
+    if d.suggest[i]:
+        needed = _qty(d.needed[i])
+        need_by = today + timedelta(days=int(d.need_by[i]))
+        order_by = today + timedelta(days=int(d.order_by[i]))
+        choice = choose_supplier(options, needed, need_by, today)
+        suggestion = Suggestion(
+            quantity=choice.quantity if choice else needed,
+            needed=needed,
+            need_by=need_by,
+            order_by=order_by,
+            urgency=Urgency(d.urgency[i]),
+            supplier=choice,
+        )
+        figures = {
+            "needed": needed,
+            "quantity": suggestion.quantity,
+            "need_by": need_by,
+            "order_by": order_by,
+            "urgency": suggestion.urgency.value,
+            "supplier_id": choice.option.supplier_id if choice else None,
+            "supplier_item_id": choice.option.supplier_item_id if choice else None,
+            "unit_price": choice.unit_price if choice else None,
+            "supplier_on_time": choice.on_time if choice else None,
+            "supplier_reason": choice.reason if choice else "No supplier offers this item.",
+        }
+    exceptions = _exceptions(d, i, receipts, first_receipt, levels, today)
     explanation = {
         "on_hand": n.qty(on_hand),
-        "on_order": on_order,
+        "on_order": _qty(d.on_order[i]),
         "requested": n.qty(requested),
         "position": position,
         "reorder_point": levels.reorder_point if levels else None,

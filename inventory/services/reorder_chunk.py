@@ -1,6 +1,7 @@
 """One chunk of a reorder run: read its item-warehouses' inputs, forecast them all at once, turn
-the forecasts into reorder levels (vectorised), decide per item-warehouse, write the rows in one
-transaction. The same function runs in-process and as a Celery task.
+the forecasts into reorder levels and decisions (vectorised over the chunk: ``_plan``,
+``_levels``, ``reorder_columns.decide``), put the suggestions and exceptions in words, write the
+rows in one transaction. The same function runs in-process and as a Celery task.
 
 A failure of one item-warehouse (no lead time, a bad setting) is written as that series' error
 and the others go on; a failure of the whole chunk (the forecast itself raised) is written as an
@@ -27,6 +28,7 @@ from inventory.db import replenishment_writes as writes
 from inventory.db.base import db
 from inventory.db.replenishment_models import FORECAST_QUANTILES, ReorderRun, quantile_column
 from inventory.domain import reorder
+from inventory.domain import reorder_columns as rc
 from inventory.domain.pricing import Offer, PriceBreak
 from inventory.services.tx import transaction
 
@@ -34,10 +36,6 @@ log = logging.getLogger("quartermaster.reorder")
 DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 MEASURED_LEAD_MIN_RECEIPTS = 3  # receipts before the measured mean replaces the nominal one
 PLACES4 = Decimal("0.0001")
-
-
-def series_id(item_id: int, warehouse_id: int) -> str:
-    return f"{item_id}@{warehouse_id}"
 
 
 @dataclass
@@ -126,36 +124,11 @@ def compute(pairs: list[tuple[int, int]], abc: dict, params: dict, n_jobs: int =
         fc_series = pd.DataFrame(columns=["item_id", "demand_class", "model", "mean", "variance"])
         fc_rows = pd.DataFrame(columns=["item_id", "period", "mean"])
 
-    state = _state(items, wanted, today)
-    levels = _levels(fc_series, state, params, abc)
+    state = _state(items, today)
+    plan = _plan(pairs, abc, fc_series, state, params)
+    plan = _levels(plan, params)
     rows = Rows([], _forecast_rows(fc_rows), [], [])
-    by_series = fc_series.set_index("item_id").to_dict("index") if len(fc_series) else {}
-    for key in pairs:
-        fc = by_series.get(series_id(*key))
-        try:
-            decision = _decide(key, fc, levels.get(series_id(*key)), state, today,
-                               params, abc)  # fmt: skip
-        except Exception as exc:  # one item's refusal is that item's error, never the run's
-            rows.series.append(_failed(*key, abc[key], _message(exc), **(fc or {})))
-            continue
-        rows.series.append(_series_row(key, abc, fc))
-        if decision.suggestion is not None:
-            rows.suggestions.append(_suggestion_row(key, decision, abc, fc))
-        rows.exceptions += [
-            {
-                "item_id": key[0],
-                "warehouse_id": key[1],
-                "kind": str(found.kind),
-                "supplier_id": state["order_supplier"].get(found.order_line_id),
-                "po_line_id": found.order_line_id,
-                "message": found.detail,
-                "detail": {
-                    "quantity": None if found.quantity is None else str(found.quantity),
-                    "on": None if found.on is None else found.on.isoformat(),
-                },
-            }
-            for found in decision.exceptions
-        ]
+    _decide(plan, state, today, params, rows)
     return rows
 
 
@@ -165,162 +138,320 @@ def _message(exc: Exception) -> str:
     return f"{code}: {detail}"
 
 
-def _state(items: list[int], wanted: set, today: date) -> dict:
-    """Per item-warehouse: on hand, open receipts, requested; per item: offers; per supplier and
-    item: measured lead time; per pair: policy overrides."""
-    stock = q.item_warehouses(items)
-    orders = q.open_order_lines(items)
-    asked = q.requested(items)
-    options = q.supplier_options(items, today)
-    measured = q.measured_lead_times(items)
-    overrides = q.policies(items)
-    receipts: dict = {}
-    for row in orders.itertuples(index=False):
-        receipts.setdefault((row.item_id, row.warehouse_id), []).append(
-            reorder.OpenReceipt(row.open_quantity, row.promised_date, row.po_line_id)
-        )
-    offers: dict = {}
-    for row in options.itertuples(index=False):
-        offers.setdefault(row.item_id, []).append(row)
+def _state(items: list[int], today: date) -> dict:
+    """The chunk's items' inputs as frames: stock, open order lines, requested quantities,
+    offers, measured lead times, policy overrides."""
     return {
-        "on_hand": {(r.item_id, r.warehouse_id): r.on_hand for r in stock.itertuples()},
-        "receipts": receipts,
-        "order_supplier": dict(zip(orders["po_line_id"], orders["supplier_id"], strict=True)),
-        "requested": {(r.item_id, r.warehouse_id): r.requested for r in asked.itertuples()},
-        "offers": offers,
-        "measured": {
-            (r.supplier_id, r.item_id): (r.receipts, r.lead_mean_days, r.lead_sd_days)
-            for r in measured.itertuples()
-        },
-        "policy": {(r.item_id, r.warehouse_id): r for r in overrides.itertuples(index=False)},
+        "stock": q.item_warehouses(items),
+        "orders": q.open_order_lines(items),
+        "requested": q.requested(items),
+        "options": q.supplier_options(items, today),
+        "measured": q.measured_lead_times(items),
+        "policy": q.policies(items),
     }
 
 
-def _lead_offer(offers: list):
-    """The offer whose lead time plans the item: the preferred one, else the best scored, else
-    the first."""
-    if not offers:
-        return None
-    return sorted(
-        offers,
-        key=lambda o: (
-            not o.preferred,
-            -(o.score if o.score is not None else -1),
-            o.supplier_item_id,
-        ),
-    )[0]
+def _milli(values: pd.Series) -> np.ndarray:
+    """Quantities (Decimal, 3 places; None counts 0) as whole thousandths."""
+    number = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    return np.rint(np.nan_to_num(number) * rc.QTY_SCALE).astype(np.int64)
 
 
-def lead_time(item_id: int, warehouse_id: int, state: dict) -> tuple[float, float] | None:
-    """(mean, sd) in days: the policy's lead time if set; else the lead-planning offer's, as
-    measured from its receipts when there are enough, else as the offer says (sd as measured
-    from two receipts on, else 0). None when nothing gives one."""
-    policy = state["policy"].get((item_id, warehouse_id))
-    offer = _lead_offer(state["offers"].get(item_id, []))
-    measured = state["measured"].get((offer.supplier_id, item_id)) if offer else None
-    sd = float(measured[2]) if measured and measured[0] >= 2 else 0.0
-    if policy is not None and policy.lead_time_days is not None:
-        return float(policy.lead_time_days), sd
-    if offer is None:
-        return None
-    if measured and measured[0] >= MEASURED_LEAD_MIN_RECEIPTS:
-        return float(measured[1]), sd
-    return float(offer.lead_time_days), sd
+def _lead_offers(options: pd.DataFrame) -> pd.DataFrame:
+    """Per item, the offer whose lead time plans it: the preferred one, else the best scored,
+    else the first (by supplier item id). ``[item_id, supplier_id, offer_lead_days]``."""
+    if options.empty:
+        return pd.DataFrame(columns=["item_id", "supplier_id", "offer_lead_days"])
+    ranked = options.assign(
+        _not_preferred=~options["preferred"].astype(bool),
+        _neg_score=-pd.to_numeric(options["score"], errors="coerce").astype(float).fillna(-1.0),
+    ).sort_values(["item_id", "_not_preferred", "_neg_score", "supplier_item_id"], kind="stable")
+    first = ranked.drop_duplicates("item_id")
+    return pd.DataFrame(
+        {
+            "item_id": first["item_id"].to_numpy(),
+            "supplier_id": first["supplier_id"].to_numpy(),
+            "offer_lead_days": first["lead_time_days"].astype(float).to_numpy(),
+        }
+    )
 
 
-def service_level(item_id: int, warehouse_id: int, abc_class: str, state: dict, params: dict):
-    policy = state["policy"].get((item_id, warehouse_id))
-    if policy is not None and policy.service_level is not None:
-        return Decimal(policy.service_level)
-    return Decimal(params["settings"][f"service_level_{abc_class.lower()}"])
+def _plan(pairs, abc: dict, fc_series: pd.DataFrame, state: dict, params: dict) -> pd.DataFrame:
+    """One row per item-warehouse of the chunk, in ``pairs`` order: its forecast, policy
+    overrides, lead time (mean, sd in days; NaN when nothing gives one), service level and
+    review period, as ``lead_time``, ``service_level`` and ``review_days`` say, set-based."""
+    settings = params["settings"]
+    plan = pd.DataFrame(pairs, columns=["item_id", "warehouse_id"])
+    plan["abc_class"] = [abc[key] for key in pairs]
+    plan["sid"] = plan["item_id"].astype(str) + "@" + plan["warehouse_id"].astype(str)
+    fc = fc_series.rename(columns={"item_id": "sid"})
+    plan = plan.merge(fc, on="sid", how="left")
+    plan["has_fc"] = plan["sid"].isin(fc["sid"])
+    policy = state["policy"].rename(
+        columns={
+            "service_level": "policy_service_level",
+            "review_period_days": "policy_review_days",
+            "lead_time_days": "policy_lead_days",
+        }
+    )
+    policy = policy.assign(has_policy=True)
+    plan = plan.merge(policy, on=["item_id", "warehouse_id"], how="left")
+    plan["has_policy"] = plan["has_policy"].eq(True)
+    plan = plan.merge(_lead_offers(state["options"]), on="item_id", how="left")
+    measured = state["measured"][["supplier_id", "item_id", "receipts", "lead_mean_days",
+                                  "lead_sd_days"]]  # fmt: skip
+    plan = plan.merge(measured, on=["supplier_id", "item_id"], how="left")
+    receipts = pd.to_numeric(plan["receipts"], errors="coerce").fillna(0).to_numpy()
+    sd = np.where(receipts >= 2, plan["lead_sd_days"].astype(float).fillna(0.0), 0.0)
+    policy_lead = pd.to_numeric(plan["policy_lead_days"], errors="coerce").astype(float)
+    offer_lead = plan["offer_lead_days"].astype(float)
+    measured_lead = plan["lead_mean_days"].astype(float)
+    from_offer = np.where(receipts >= MEASURED_LEAD_MIN_RECEIPTS, measured_lead, offer_lead)
+    plan["lead_mean"] = np.where(policy_lead.notna(), policy_lead, from_offer)
+    plan["lead_sd"] = np.where(plan["lead_mean"].notna(), sd, np.nan)
+    default_level = plan["abc_class"].map(lambda c: Decimal(settings[f"service_level_{c.lower()}"]))
+    own_level = plan["policy_service_level"].map(
+        lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else Decimal(v)
+    )
+    plan["service_level"] = own_level.where(own_level.notna(), default_level)
+    review = pd.to_numeric(plan["policy_review_days"], errors="coerce")
+    plan["review_days"] = review.fillna(int(settings["review_period_days"])).astype(int)
+    return plan
 
 
-def review_days(item_id: int, warehouse_id: int, state: dict, params: dict) -> int:
-    policy = state["policy"].get((item_id, warehouse_id))
-    if policy is not None and policy.review_period_days is not None:
-        return int(policy.review_period_days)
-    return int(params["settings"]["review_period_days"])
-
-
-def _levels(fc_series: pd.DataFrame, state: dict, params: dict, abc: dict) -> dict:
-    """Reorder point and order-up-to per series id, for every series with a lead time and a
-    valid service level: two vectorised calls over the chunk."""
-    if fc_series.empty:
-        return {}
+def _levels(plan: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Reorder point and order-up-to (``rop``, ``out``; whole units, NaN where none) per row
+    with a forecast, a lead time and a valid service level: two vectorised calls over the
+    chunk."""
+    plan = plan.assign(rop=np.nan, out=np.nan)
+    if not plan["has_fc"].any():
+        return plan
     per = DAYS_PER_PERIOD[params["freq"]]
-    split = [c for c in ("noise_variance", "level_variance") if c in fc_series.columns]
-    frame = fc_series[["item_id", "mean", "variance", *split]].copy()
-    ids = frame["item_id"].str.split("@", expand=True).astype(int)
-    lead, sd, review, level = [], [], [], []
-    for i, w in zip(ids[0], ids[1], strict=True):
-        lt = lead_time(i, w, state)
-        lead.append(np.nan if lt is None else lt[0] / per)
-        sd.append(np.nan if lt is None else lt[1] / per)
-        review.append(review_days(i, w, state, params) / per)
-        sl = service_level(i, w, abc.get((i, w), "C"), state, params)
-        level.append(float(sl) if 0 < sl < 1 else np.nan)
-    frame["lead_periods"], frame["lead_periods_sd"] = lead, sd
-    frame["review_periods"], frame["service_level"] = review, level
-    frame["mean"] = frame["mean"].astype(float).clip(lower=0).fillna(0)
-    frame["variance"] = frame["variance"].astype(float).fillna(frame["mean"]).clip(lower=0)
+    level = plan["service_level"].astype(float)
+    split = [c for c in ("noise_variance", "level_variance") if c in plan.columns]
+    frame = pd.DataFrame(
+        {
+            "item_id": plan["sid"],
+            "mean": plan["mean"].astype(float).clip(lower=0).fillna(0),
+            "lead_periods": plan["lead_mean"] / per,
+            "lead_periods_sd": plan["lead_sd"] / per,
+            "review_periods": plan["review_days"] / per,
+            "service_level": level.where((level > 0) & (level < 1)),
+        }
+    )
+    frame["variance"] = plan["variance"].astype(float).fillna(frame["mean"]).clip(lower=0)
     if len(split) == 2:  # the lead-time split of the variance (forecasting.policy docstring)
-        noise = frame["noise_variance"].astype(float)
+        noise = plan["noise_variance"].astype(float)
         frame["noise_variance"] = noise.fillna(frame["variance"]).clip(lower=0)
-        frame["level_variance"] = frame["level_variance"].astype(float).fillna(0).clip(lower=0)
-    usable = frame.dropna(subset=["lead_periods", "service_level"])
+        frame["level_variance"] = plan["level_variance"].astype(float).fillna(0).clip(lower=0)
+    usable = frame[plan["has_fc"].to_numpy()].dropna(subset=["lead_periods", "service_level"])
     if usable.empty:
-        return {}
+        return plan
     rop = lead_time_demand(usable, {"reorder_point": "service_level"})
     cover = usable.assign(lead_periods=usable["lead_periods"] + usable["review_periods"])
     out = lead_time_demand(cover, {"order_up_to": "service_level"})
-    return {
-        sid: (Decimal(int(math.ceil(r))), Decimal(int(math.ceil(max(u, r)))))
-        for sid, r, u in zip(rop["item_id"], rop["reorder_point"], out["order_up_to"], strict=True)
-    }
+    r = np.ceil(rop["reorder_point"].to_numpy(dtype=float))
+    u = np.ceil(np.fmax(out["order_up_to"].to_numpy(dtype=float), r))
+    plan.loc[usable.index, "rop"] = r
+    plan.loc[usable.index, "out"] = u
+    return plan
 
 
-def _decide(key: tuple[int, int], fc: dict | None, levels, state, today, params, abc):
-    item_id, warehouse_id = key
-    fc = fc or {}
-    freq = params["freq"]
-    policy = state["policy"].get(key)
-    chosen = None
-    has_min_max = policy is not None and None not in (policy.min_quantity, policy.max_quantity)
-    if has_min_max and (fc.get("demand_class", "new") == "new" or levels is None):
-        # too little history to forecast from: the item's own min/max settings
-        chosen = reorder.Levels(policy.min_quantity, policy.max_quantity, "settings")
-    if chosen is None and levels is not None:
-        chosen = reorder.Levels(levels[0], levels[1], "forecast")
-    lt = lead_time(item_id, warehouse_id, state)
-    if lt is None:
-        raise reorder.MissingLeadTime(
-            f"No lead time for item {item_id} in warehouse {warehouse_id}: no active offer of "
-            "an active supplier and no lead_time_days in its reorder policy."
-        )
-    mean = float(_num(fc.get("mean")) or 0.0)
-    context = {
-        "demand_class": fc.get("demand_class", "new"),
-        "abc_class": abc[key],
-        "model": fc.get("model", ""),
-        "backtest_mase": _num(fc.get("backtest_mase")),
-        "backtest_rmsse": _num(fc.get("backtest_rmsse")),
-        "forecast_mean_per_period": _num(fc.get("mean")),
-        "forecast_variance_per_period": _num(fc.get("variance")),
-        "freq": freq,
-        "review_period_days": review_days(item_id, warehouse_id, state, params),
-    }
-    return reorder.decide(
-        on_hand=state["on_hand"].get(key, Decimal(0)),
-        open_receipts=state["receipts"].get(key, []),
-        requested=state["requested"].get(key, Decimal(0)),
-        levels=chosen,
-        mean_per_day=Decimal(str(round(max(mean, 0.0) / DAYS_PER_PERIOD[freq], 6))),
-        lead_time=reorder.LeadTime(Decimal(str(round(lt[0], 3))), Decimal(str(round(lt[1], 3)))),
-        service_level=service_level(item_id, warehouse_id, abc[key], state, params),
-        options=[_offer(o) for o in state["offers"].get(item_id, [])],
-        today=today,
-        context=context,
+def _receipts(plan: pd.DataFrame, orders: pd.DataFrame, today: date):
+    """The chunk's open order lines as columns (``reorder_columns.Receipts``), grouped by row in
+    order, with the frame they came from (same order) and each row's first entry."""
+    row_of = pd.Series(np.arange(len(plan)), index=pd.MultiIndex.from_frame(
+        plan[["item_id", "warehouse_id"]]))  # fmt: skip
+    if orders.empty:
+        lines = orders.assign(row=pd.Series(dtype=np.int64))
+    else:
+        keys = pd.MultiIndex.from_frame(orders[["item_id", "warehouse_id"]])
+        lines = orders.assign(row=row_of.reindex(keys).to_numpy())
+        lines = lines[lines["row"].notna()].astype({"row": np.int64})
+        lines = lines.sort_values("row", kind="stable").reset_index(drop=True)
+    promised = pd.to_datetime(lines["promised_date"])
+    days = ((promised - pd.Timestamp(today)) // pd.Timedelta(days=1)).fillna(0)
+    columns = rc.Receipts(
+        row=lines["row"].to_numpy(np.int64),
+        quantity=_milli(lines["open_quantity"]),
+        promised=days.to_numpy(np.int64),
+        dated=promised.notna().to_numpy(),
     )
+    first = np.searchsorted(columns.row, np.arange(len(plan)))
+    return columns, lines, first
+
+
+def _quantities(plan: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
+    """``frame``'s ``column`` per plan row (Decimal; 0 where the row has none)."""
+    got = plan[["item_id", "warehouse_id"]].merge(
+        frame[["item_id", "warehouse_id", column]], on=["item_id", "warehouse_id"], how="left"
+    )[column]
+    return got.where(got.notna(), Decimal(0))
+
+
+def _chosen_levels(plan: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows plan from their min/max settings (a ``new`` item or one without forecast
+    levels, when its policy has both) and which from the forecast's levels."""
+    klass = plan["demand_class"].where(plan["has_fc"], "new").fillna("new")
+    has_min_max = plan["has_policy"] & plan["min_quantity"].notna() & plan["max_quantity"].notna()
+    settings = (has_min_max & ((klass == "new") | plan["rop"].isna())).to_numpy()
+    return settings, ~settings & plan["rop"].notna().to_numpy()
+
+
+def _decide(plan: pd.DataFrame, state: dict, today: date, params: dict, rows: Rows) -> None:
+    """Every row's decision at once (``reorder_columns.decide``); then, only for the rows with a
+    suggestion or an exception, the supplier choice and the words (``reorder.decision_at``)."""
+    per = DAYS_PER_PERIOD[params["freq"]]
+    on_hand = _quantities(plan, state["stock"], "on_hand")
+    requested = _quantities(plan, state["requested"], "requested")
+    from_settings, from_forecast = _chosen_levels(plan)
+    setting_m = {c: np.where(from_settings, _milli(plan[c]), 0) for c in ("min_quantity",
+                 "max_quantity")}  # fmt: skip
+    forecast_m = {c: np.nan_to_num(plan[c].to_numpy(float)) * rc.QTY_SCALE for c in ("rop", "out")}
+    lead3 = np.round(plan["lead_mean"].to_numpy(float), 3)
+    mean = np.fmax(pd.to_numeric(plan["mean"], errors="coerce").fillna(0.0).to_numpy(float), 0)
+    per_day = np.round(mean / per, 6)
+    receipts, lines, first = _receipts(plan, state["orders"], today)
+    d = rc.decide(
+        on_hand=_milli(on_hand),
+        requested=_milli(requested),
+        has_levels=from_settings | from_forecast,
+        reorder_point=np.where(from_settings, setting_m["min_quantity"], forecast_m["rop"]),
+        order_up_to=np.where(from_settings, setting_m["max_quantity"], forecast_m["out"]),
+        per_day=np.rint(per_day * rc.RATE_SCALE).astype(np.int64),
+        lead_days=np.ceil(np.nan_to_num(lead3)).astype(np.int64),
+        receipts=receipts,
+    )
+    refused = _refusals(plan, lead3, _milli(requested))
+    late_rows = np.zeros(len(plan), bool)
+    np.logical_or.at(late_rows, receipts.row, d.late)
+    speaks = refused.isna().to_numpy() & (d.suggest | d.overstock | (d.expedite >= 0) | late_rows)
+
+    fc = _forecast_figures(plan)
+    series = fc.assign(
+        item_id=plan["item_id"], warehouse_id=plan["warehouse_id"],
+        abc_class=plan["abc_class"], error="",
+    )[["item_id", "warehouse_id", "demand_class", "abc_class", "model", "mean", "variance",
+       "backtest_mase", "backtest_rmsse", "error"]].to_dict("records")  # fmt: skip
+    rows.series.extend(series)
+    for i in np.flatnonzero(refused.notna().to_numpy()):
+        _fail(rows.series[i], refused.iat[i])
+
+    # The few Python objects the words need, built once per chunk.
+    offers_of: dict[int, list] = {}
+    for option in state["options"].itertuples(index=False):
+        offers_of.setdefault(option.item_id, []).append(_offer(option))
+    open_receipts = [
+        reorder.OpenReceipt(quantity, promised, line)
+        for quantity, promised, line in zip(
+            lines["open_quantity"], lines["promised_date"], lines["po_line_id"], strict=True
+        )
+    ]
+    orders = state["orders"]
+    order_supplier = dict(zip(orders["po_line_id"], orders["supplier_id"], strict=True))
+    counts = np.bincount(receipts.row, minlength=len(plan))
+    sd3 = np.round(plan["lead_sd"].to_numpy(float), 3)
+    levels = _levels_objects(plan, from_settings, from_forecast, speaks)
+    service, review = plan["service_level"].tolist(), plan["review_days"].tolist()
+    for i in np.flatnonzero(speaks):
+        figures = series[i]
+        key = (figures["item_id"], figures["warehouse_id"])
+        context = {
+            **{k: figures[k] for k in ("demand_class", "abc_class", "model", "backtest_mase",
+                                       "backtest_rmsse")},
+            "forecast_mean_per_period": figures["mean"],
+            "forecast_variance_per_period": figures["variance"],
+            "freq": params["freq"],
+            "review_period_days": int(review[i]),
+        }  # fmt: skip
+        try:
+            decision = reorder.decision_at(
+                d, i, first_receipt=int(first[i]),
+                receipts=open_receipts[first[i] : first[i] + counts[i]],
+                on_hand=on_hand.iat[i], requested=requested.iat[i], levels=levels[i],
+                mean_per_day=Decimal(str(per_day[i])),
+                lead_time=reorder.LeadTime(Decimal(str(lead3[i])), Decimal(str(sd3[i]))),
+                service_level=service[i], options=offers_of.get(key[0], []),
+                today=today, context=context,
+            )  # fmt: skip
+        except Exception as exc:  # one item's refusal is that item's error, never the run's
+            _fail(rows.series[i], exc)
+            continue
+        if decision.suggestion is not None:
+            rows.suggestions.append(_suggestion_row(key, decision, context))
+        rows.exceptions += [
+            {
+                "item_id": key[0],
+                "warehouse_id": key[1],
+                "kind": str(found.kind),
+                "supplier_id": order_supplier.get(found.order_line_id),
+                "po_line_id": found.order_line_id,
+                "message": found.detail,
+                "detail": {
+                    "quantity": None if found.quantity is None else str(found.quantity),
+                    "on": None if found.on is None else found.on.isoformat(),
+                },
+            }
+            for found in decision.exceptions
+        ]
+
+
+def _forecast_figures(plan: pd.DataFrame) -> pd.DataFrame:
+    """Per row: demand class (``new`` without a forecast), ABC class, model ("" without one) and
+    the forecast figures (None where missing), as the series rows and explanations hold them."""
+    cols = ["mean", "variance", "backtest_mase", "backtest_rmsse"]
+    figures = plan.reindex(columns=cols).astype(float).astype(object)
+    figures = figures.where(figures.notna().to_numpy(), None)
+    figures["demand_class"] = plan["demand_class"].where(plan["has_fc"], "new").fillna("new")
+    figures["abc_class"] = plan["abc_class"]
+    model = plan.reindex(columns=["model"])["model"]
+    figures["model"] = model.where(plan["has_fc"] & model.notna(), "")
+    return figures
+
+
+def _levels_objects(plan, from_settings, from_forecast, wanted) -> dict:
+    """``reorder.Levels`` of the ``wanted`` rows (their words quote them as given)."""
+    out = {}
+    for i in np.flatnonzero(wanted & (from_settings | from_forecast)):
+        if from_settings[i]:
+            low, high = plan["min_quantity"].iat[i], plan["max_quantity"].iat[i]
+            out[i] = reorder.Levels(low, high, "settings")
+        else:
+            rop, top = (Decimal(int(plan[c].iat[i])) for c in ("rop", "out"))
+            out[i] = reorder.Levels(rop, top, "forecast")
+    return {i: out.get(i) for i in np.flatnonzero(wanted)}
+
+
+def _fail(row: dict, exc: Exception) -> None:
+    """A series row as its item's error: no figures, the error's code and words."""
+    row.update(mean=None, variance=None, backtest_mase=None, backtest_rmsse=None)
+    row["error"] = _message(exc)[:2000]
+
+
+def _refusals(plan: pd.DataFrame, lead3: np.ndarray, requested_m: np.ndarray) -> pd.Series:
+    """Per row, the error ``reorder.decide`` refuses it with (None for most rows): no lead time,
+    a service level outside (0, 1), a negative requested quantity."""
+    level = plan["service_level"].astype(float).to_numpy()
+    out = pd.Series([None] * len(plan), dtype=object)
+    for i in np.flatnonzero(np.isnan(lead3) | ~((level > 0) & (level < 1)) | (requested_m < 0)):
+        item_id, warehouse_id = int(plan["item_id"].iat[i]), int(plan["warehouse_id"].iat[i])
+        if np.isnan(lead3[i]):
+            out.iat[i] = reorder.MissingLeadTime(
+                f"No lead time for item {item_id} in warehouse {warehouse_id}: no active offer "
+                "of an active supplier and no lead_time_days in its reorder policy."
+            )
+            continue
+        try:
+            reorder.check(
+                lead_time=reorder.LeadTime(Decimal(int(np.ceil(lead3[i])))),
+                service_level=plan["service_level"].iat[i],
+                mean_per_day=Decimal(0),
+            )
+            reorder.inventory_position(Decimal(0), Decimal(0),
+                                       Decimal(int(requested_m[i])).scaleb(-3))  # fmt: skip
+        except Exception as exc:
+            out.iat[i] = exc
+    return out
 
 
 def _offer(row):
@@ -340,23 +471,7 @@ def _offer(row):
     )
 
 
-def _series_row(key: tuple[int, int], abc: dict, fc: dict | None) -> dict:
-    fc = fc or {}
-    return {
-        "item_id": key[0],
-        "warehouse_id": key[1],
-        "demand_class": fc.get("demand_class", "new"),
-        "abc_class": abc[key],
-        "model": fc.get("model", "") or "",
-        "mean": _num(fc.get("mean")),
-        "variance": _num(fc.get("variance")),
-        "backtest_mase": _num(fc.get("backtest_mase")),
-        "backtest_rmsse": _num(fc.get("backtest_rmsse")),
-        "error": "",
-    }
-
-
-def _suggestion_row(key, decision, abc: dict, fc: dict | None) -> dict:
+def _suggestion_row(key, decision, context: dict) -> dict:
     s = decision.suggestion
     choice = s.supplier
     base_price = None
@@ -372,9 +487,9 @@ def _suggestion_row(key, decision, abc: dict, fc: dict | None) -> dict:
         "order_by": s.order_by,
         "need_by": s.need_by,
         "urgency": str(s.urgency),
-        "demand_class": (fc or {}).get("demand_class", "new"),
-        "abc_class": abc[key],
-        "model": (fc or {}).get("model", "") or "",
+        "demand_class": context["demand_class"],
+        "abc_class": context["abc_class"],
+        "model": context["model"],
         "explanation": decision.explanation,
         "status": "open",
         "dismiss_reason": "",
@@ -386,11 +501,13 @@ def _forecast_rows(frame: pd.DataFrame) -> pd.DataFrame | list[dict]:
     it in one block on PostgreSQL)."""
     if frame.empty:
         return []
-    ids = frame["item_id"].astype(str).str.split("@", expand=True).astype(int)
+    # Each series id repeats horizon times: split the distinct ones only.
+    codes, uniques = pd.factorize(frame["item_id"].astype(str))
+    ids = pd.Series(uniques).str.split("@", expand=True).astype(int).to_numpy()
     out = pd.DataFrame(
         {
-            "item_id": ids[0].to_numpy(),
-            "warehouse_id": ids[1].to_numpy(),
+            "item_id": ids[codes, 0],
+            "warehouse_id": ids[codes, 1],
             "period": pd.to_datetime(frame["period"]).dt.date.to_numpy(),
             "mean": frame["mean"].astype(float).to_numpy(),
         }

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from forecasting.quantiles import _count_cdf, _count_ppf, quantiles
+from forecasting.quantiles import _count_cdf, _count_ppf, cdf, quantiles
 
 
 def scipy_ppf(q, m, v, over):
@@ -42,3 +42,20 @@ def test_quantiles_of_a_poisson_by_hand():
     # Poisson(2): P(0)=.1353, P(<=1)=.4060, P(<=2)=.6767, P(<=4)=.9473, P(<=5)=.9834
     got = quantiles(np.array([2.0]), np.array([2.0]), [0.1, 0.5, 0.95, 0.975], np.array([True]))
     np.testing.assert_array_equal(got, [[0.0, 2.0, 5.0, 5.0]])
+
+
+def test_repeated_rows_give_what_each_row_gives_alone():
+    # A flat mean path repeats its row every period; each distinct row is computed once.
+    rng = np.random.default_rng(3)
+    base_m = np.concatenate([rng.uniform(0, 20, 40), [0.0, np.nan, 2.0, 2.0]])
+    base_v = np.concatenate([base_m[:40] * rng.uniform(0.5, 6, 40), [0.0, 1.0, np.nan, 2.0]])
+    base_c = np.arange(len(base_m)) % 3 != 0  # some gamma rows among the counts
+    m, v, c = (np.repeat(a, 26) for a in (base_m, base_v, base_c))
+    probs = [0.025, 0.5, 0.9, 0.99]
+    alone = np.vstack([quantiles(m[i : i + 1], v[i : i + 1], probs, c[i : i + 1])
+                       for i in range(len(m))])  # fmt: skip
+    np.testing.assert_array_equal(quantiles(m, v, probs, c), alone)
+    x = np.repeat(rng.integers(-1, 30, len(base_m)).astype(float), 26)
+    alone_cdf = np.concatenate([cdf(x[i : i + 1], m[i : i + 1], v[i : i + 1], c[i : i + 1])
+                                for i in range(len(m))])  # fmt: skip
+    np.testing.assert_array_equal(cdf(x, m, v, c), alone_cdf)
