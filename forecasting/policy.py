@@ -128,6 +128,46 @@ def _check(series: pd.DataFrame, probs: Mapping[str, float | str]) -> None:
             raise ValueError(f"The probability for {name} must lie strictly between 0 and 1.")
 
 
+def path_mean(path: pd.DataFrame, item_ids, periods) -> np.ndarray:
+    """Per series, the forecast's mean demand per period over its first ``periods`` periods.
+
+    ``path``: the forecast's rows ``[item_id, period, mean]`` (``ForecastResult.forecasts``).
+    ``item_ids`` and ``periods`` (fractions allowed) are aligned arrays, one entry per wanted
+    series. A seasonal forecast's coming peak or trough belongs in the demand over the lead time;
+    the horizon's average would spread it over the whole horizon. A fractional last period counts
+    pro rata; past the horizon, the horizon's average per period carries on; zero periods give the
+    first period's mean. NaN for a series the path does not hold. Negative means count as zero.
+    """
+    wanted = pd.Index(pd.Series(item_ids, dtype=object).astype(str))
+    horizon_t = np.asarray(periods, dtype=float)
+    if path.empty:
+        return np.full(len(wanted), np.nan)
+    ordered = path.assign(item_id=path["item_id"].astype(str)).sort_values(
+        ["item_id", "period"], kind="stable"
+    )
+    step = ordered.groupby("item_id", sort=False).cumcount()
+    matrix = (
+        ordered.assign(step=step.to_numpy())
+        .pivot(index="item_id", columns="step", values="mean")
+        .astype(float)
+        .clip(lower=0)
+    )
+    rows = matrix.index.get_indexer(wanted)
+    means = np.nan_to_num(matrix.to_numpy())
+    lengths = matrix.notna().sum(axis=1).to_numpy()
+    cum = np.concatenate([np.zeros((len(means), 1)), np.cumsum(means, axis=1)], axis=1)
+    out = np.full(len(wanted), np.nan)
+    known = rows >= 0
+    r, t = rows[known], np.maximum(horizon_t[known], 0.0)
+    h = lengths[r]
+    whole = np.minimum(np.floor(t), h).astype(int)
+    frac = np.where(t < h, t - np.floor(t), 0.0)
+    at_whole = means[r, np.minimum(whole, means.shape[1] - 1)]
+    total = cum[r, whole] + frac * at_whole + np.maximum(t - h, 0.0) * cum[r, h] / np.maximum(h, 1)
+    out[known] = np.where(t > 0, total / np.where(t > 0, t, 1.0), means[r, 0])
+    return out
+
+
 def lead_time_demand(
     series: pd.DataFrame,
     probs: Mapping[str, float | str],

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import forecasting
-from forecasting.policy import lead_time_demand
+from forecasting.policy import lead_time_demand, path_mean
 from inventory.db import demand_queries
 from inventory.db import replenishment_queries as q
 from inventory.db import replenishment_writes as writes
@@ -126,7 +126,7 @@ def compute(pairs: list[tuple[int, int]], abc: dict, params: dict, n_jobs: int =
 
     state = _state(items, today)
     plan = _plan(pairs, abc, fc_series, state, params)
-    plan = _levels(plan, params)
+    plan = _levels(plan, params, fc_rows)
     rows = Rows([], _forecast_rows(fc_rows), [], [])
     _decide(plan, state, today, params, rows)
     return rows
@@ -219,10 +219,12 @@ def _plan(pairs, abc: dict, fc_series: pd.DataFrame, state: dict, params: dict) 
     return plan
 
 
-def _levels(plan: pd.DataFrame, params: dict) -> pd.DataFrame:
+def _levels(plan: pd.DataFrame, params: dict, path: pd.DataFrame | None = None) -> pd.DataFrame:
     """Reorder point and order-up-to (``rop``, ``out``; whole units, NaN where none) per row
     with a forecast, a lead time and a valid service level: two vectorised calls over the
-    chunk."""
+    chunk. With the forecast ``path`` (``[item_id, period, mean]`` by series id), each level
+    takes the path's mean over its own periods (lead time; lead time plus review), so a coming
+    seasonal peak counts where it falls; without it, the horizon's mean per period."""
     plan = plan.assign(rop=np.nan, out=np.nan)
     if not plan["has_fc"].any():
         return plan
@@ -247,14 +249,26 @@ def _levels(plan: pd.DataFrame, params: dict) -> pd.DataFrame:
     usable = frame[plan["has_fc"].to_numpy()].dropna(subset=["lead_periods", "service_level"])
     if usable.empty:
         return plan
-    rop = lead_time_demand(usable, {"reorder_point": "service_level"})
     cover = usable.assign(lead_periods=usable["lead_periods"] + usable["review_periods"])
+    if path is not None and not path.empty:
+        usable, cover = (
+            f.assign(mean=_over_path(path, f, f["lead_periods"]).fillna(f["mean"]))
+            for f in (usable, cover)
+        )
+    rop = lead_time_demand(usable, {"reorder_point": "service_level"})
     out = lead_time_demand(cover, {"order_up_to": "service_level"})
     r = np.ceil(rop["reorder_point"].to_numpy(dtype=float))
     u = np.ceil(np.fmax(out["order_up_to"].to_numpy(dtype=float), r))
     plan.loc[usable.index, "rop"] = r
     plan.loc[usable.index, "out"] = u
     return plan
+
+
+def _over_path(path: pd.DataFrame, frame: pd.DataFrame, periods: pd.Series) -> pd.Series:
+    return pd.Series(
+        path_mean(path[["item_id", "period", "mean"]], frame["item_id"], periods),
+        index=frame.index,
+    )
 
 
 def _receipts(plan: pd.DataFrame, orders: pd.DataFrame, today: date):

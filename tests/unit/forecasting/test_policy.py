@@ -296,3 +296,41 @@ def test_noise_and_level_variance_columns_replace_independent_periods():
 def test_negative_noise_or_level_variance_is_refused():
     with pytest.raises(ValueError, match="level_variance"):
         policy.lead_time_demand(_series(noise_variance=1.0, level_variance=-1.0), {})
+
+
+# --- the forecast path over the lead time ---------------------------------------------------
+
+_PATH = pd.DataFrame(
+    {
+        "item_id": ["peak"] * 4 + ["flat"] * 4,
+        "period": list(pd.period_range("2027-01", periods=4, freq="M").to_timestamp()) * 2,
+        "mean": [10.0, 20.0, 30.0, 40.0, 5.0, 5.0, 5.0, 5.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("series", "periods", "expected"),
+    [
+        ("peak", 1, 10.0),  # the first period alone
+        ("peak", 2, 15.0),  # (10 + 20) / 2
+        ("peak", 2.5, 18.0),  # (10 + 20 + 0.5 * 30) / 2.5
+        ("peak", 4, 25.0),  # the whole horizon: its average
+        ("peak", 6, 25.0),  # (100 + 2 * 25) / 6: past the horizon its average carries on
+        ("peak", 0, 10.0),  # no periods: the first period's mean
+        ("flat", 3, 5.0),
+    ],
+)
+def test_path_mean_over_the_first_periods(series, periods, expected):
+    assert policy.path_mean(_PATH, [series], [periods])[0] == pytest.approx(expected)
+
+
+def test_path_mean_is_nan_for_an_unknown_series_and_reads_negatives_as_zero():
+    path = _PATH.assign(mean=[-4.0, 8.0, 8.0, 8.0, 1.0, 1.0, 1.0, 1.0])
+    out = policy.path_mean(path, ["peak", "missing", "flat"], [2, 2, 2])
+    assert out[0] == pytest.approx(4.0)  # (0 + 8) / 2
+    assert np.isnan(out[1]) and out[2] == pytest.approx(1.0)
+
+
+def test_path_mean_of_an_empty_path_is_nan():
+    assert np.isnan(policy.path_mean(_PATH.iloc[:0], ["peak"], [2])).all()
