@@ -9,11 +9,13 @@ cost_centre_id, reference, quantity, value, budget_left, detail``:
 - ``cancellation``: a stock document cancelled in the range; a posted one was reversed through
   the ledger (value = the value it took back), a draft one never reached it (value 0).
 - ``over_budget``: a purchase request decided in the range that was over budget and approved
-  all the same (its budget flags rather than refuses); value = its estimated total; actor = its
-  requester. And each time in the range a direct purchase order was let through over a budget
-  that flags, on creation or when sent (``purchase_order_budget_flag``): value = the order's
-  amount in base currency, ``budget_left`` = what the budget had left just before it (budget −
-  committed without the order), actor = who created or sent it, warehouse = the order's.
+  all the same (its budget flags rather than refuses); value = its estimated total,
+  ``budget_left`` = what its budget had left at that approval (budget − committed without it;
+  null for requests flagged before migration 0011b); actor = its requester. And each time in
+  the range a direct purchase order was let through over a budget that flags, on creation or
+  when sent (``purchase_order_budget_flag``): value = the order's amount in base currency,
+  ``budget_left`` = what the budget had left just before it (budget − committed without the
+  order), actor = who created or sent it, warehouse = the order's.
 
 With ``cost_centre_id`` only rows charged to that centre remain: over-budget requests and orders
 of the centre and cancellations of issues charged to it (the other kinds belong to no centre).
@@ -144,26 +146,33 @@ def _requests_over_budget(p, wh) -> list[dict]:
     if wh is not None:
         return []  # requests belong to cost centres, not warehouses
     sql = f"""
-    SELECT r.id, r.decided_at, r.requester_id, r.cost_centre_id, r.total, r.status
+    SELECT r.id, r.decided_at, r.requester_id, r.cost_centre_id, r.total, r.budget_left,
+           r.status
     FROM purchase_request r
     WHERE r.over_budget AND r.status IN ('approved', 'ordered', 'closed')
       AND r.decided_at >= :since AND r.decided_at < :until {_centre("r", p)}
     """
-    return [
-        _row(
-            "over_budget",
-            r["decided_at"],
-            r["requester_id"],
-            None,
-            None,
-            f"purchase_request:{r['id']}",
-            None,
-            _scaled(r["total"], 2),
-            f"approved over budget (now {r['status']})",
-            cost_centre_id=r["cost_centre_id"],
+    out = []
+    for r in _rows(sql, p):
+        total, left = _scaled(r["total"], 2), _scaled(r["budget_left"], 2)
+        # NULL: flagged before 0011b_control_centres, which did not keep the figure.
+        figures = "" if left is None else f": {left} left, over by {total - left}"
+        out.append(
+            _row(
+                "over_budget",
+                r["decided_at"],
+                r["requester_id"],
+                None,
+                None,
+                f"purchase_request:{r['id']}",
+                None,
+                total,
+                f"approved over budget{figures} (now {r['status']})",
+                cost_centre_id=r["cost_centre_id"],
+                budget_left=left,
+            )
         )
-        for r in _rows(sql, p)
-    ]
+    return out
 
 
 _STAGE = {"create": "created", "send": "sent"}
