@@ -5,7 +5,8 @@ Exception kinds (``KINDS``), each row ``kind, at, actor_id, warehouse_id, item_i
 cost_centre_id, reference, quantity, value, budget_left, detail``:
 
 - ``stocktake_variance``: a counted line of a stocktake posted in the range whose count differs
-  from its book; quantity = counted − book, value = that × the book unit cost.
+  from its book; quantity = counted − book, value = that × the book unit cost; cost centre =
+  the stocktake's (where its write-offs are charged), if it has one.
 - ``cancellation``: a stock document cancelled in the range; a posted one was reversed through
   the ledger (value = the value it took back), a draft one never reached it (value 0).
 - ``over_budget``: a purchase request decided in the range that was over budget and approved
@@ -17,8 +18,9 @@ cost_centre_id, reference, quantity, value, budget_left, detail``:
   ``budget_left`` = what the budget had left just before it (budget − committed without the
   order), actor = who created or sent it, warehouse = the order's.
 
-With ``cost_centre_id`` only rows charged to that centre remain: over-budget requests and orders
-of the centre and cancellations of issues charged to it (the other kinds belong to no centre).
+With ``cost_centre_id`` only rows charged to that centre remain: variances of stocktakes,
+over-budget requests and orders of the centre and cancellations of documents charged to it (the
+other kinds belong to no centre).
 - ``price_variance``: a receipt posted in the range whose unit cost is more than
   ``price_threshold_pct`` % away from the average cost on hand just before it (receipts into an
   empty balance have nothing to compare with); value = (unit cost − previous average) × qty.
@@ -72,16 +74,17 @@ def _centre(alias: str, params: dict) -> str:
 
 
 # The kinds a cost centre filter keeps: the others belong to no centre.
-_CENTRED = ("cancellation", "over_budget")
+_CENTRED = ("stocktake_variance", "cancellation", "over_budget")
 
 
 def _stocktake_variances(p, wh) -> list[dict]:
     sql = f"""
-    SELECT t.id, t.posted_at, t.posted_by, t.warehouse_id, s.item_id,
+    SELECT t.id, t.posted_at, t.posted_by, t.warehouse_id, t.cost_centre_id, s.item_id,
            s.counted_quantity - s.book_quantity AS diff, s.book_unit_cost
     FROM stocktake t JOIN stocktake_line s ON s.stocktake_id = t.id
     WHERE t.status = 'posted' AND t.posted_at >= :since AND t.posted_at < :until
-      AND s.counted_quantity IS NOT NULL AND s.counted_quantity <> s.book_quantity {_wh("t", wh)}
+      AND s.counted_quantity IS NOT NULL AND s.counted_quantity <> s.book_quantity
+      {_wh("t", wh)}{_centre("t", p)}
     """
     out = []
     for r in _rows(sql, p):
@@ -98,6 +101,7 @@ def _stocktake_variances(p, wh) -> list[dict]:
                 qty,
                 (qty * cost).quantize(CENT, ROUND_HALF_EVEN),
                 "counted differs from book",
+                cost_centre_id=r["cost_centre_id"],
             )
         )
     return out
