@@ -135,11 +135,26 @@ def one_size(name: str, rate: float, items: int, repeat: int) -> list[dict]:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
+def chart(lines: list[dict]) -> str:
+    """The as-of lines as grouped bars per size (delivery/charts.py): the report over HTTP
+    beside the SQL sum from the first row, in ms."""
+    from delivery.charts import monthly_bars_svg
+
+    bars = [
+        {"month": f"{line['rows'] / 1e6:.1f}M rows", "report ms": line["http_ms"],
+         "SQL sum ms": line["sql_ms"]}
+        for line in lines if line["label"] != "now"
+    ]  # fmt: skip
+    title = "Valuation as of a year ago: report (HTTP) vs SQL sum from the first row"
+    return monthly_bars_svg(title, bars, ["report ms", "SQL sum ms"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(SIZES), help="of " + ", ".join(SIZES))
     parser.add_argument("--items", type=int, default=ITEMS)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--svg", help="also write the as-of curve as an SVG chart here")
     args = parser.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",")]
     if unknown := [s for s in sizes if s not in SIZES]:
@@ -160,6 +175,8 @@ def main() -> int:
         print(f"{line['rows']:>12,} {line['label']:<18} {line['http_ms']:8.0f} "
               f"{line['sql_ms']:18.0f} {ratio:6.1f}x  "
               f"{'yes' if line['agrees'] else 'NO'}{mark}")  # fmt: skip
+    if args.svg:
+        Path(args.svg).write_text(chart(lines), encoding="utf-8")
     return 0 if all(line["agrees"] for line in lines) else 1
 
 
