@@ -94,7 +94,7 @@ seed-large: $(STAMP)
 bench-reports: $(STAMP)
 	$(BIN)/python bench/reports.py
 
-# Valuation now and as of a year ago at ~1M, 3M and 10M ledger rows (10M needs ~15 GB of disk
+# Valuation now and as of a year ago at ~1M, 3M and 10M ledger rows (10M needs several GB of disk
 # while it runs), beside a plain SQL sum from the first row; SIZES=1M,3M picks fewer.
 bench-valuation-curve: $(STAMP)
 	nice $(BIN)/python bench/valuation_curve.py $(if $(SIZES),--sizes $(SIZES))
