@@ -12,7 +12,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from delivery.access import roles
 from delivery.schemas.stocktakes import CountLineInSchema, StocktakeInSchema
-from inventory.db import desk_queries, queries, stocktake_queries
+from inventory.db import desk_queries, queries, request_queries, stocktake_queries
 from inventory.domain.actors import Role
 from inventory.domain.stocktake import CountIn, CountState
 from inventory.errors import Conflict, PermissionDenied, ValidationFailed
@@ -29,6 +29,7 @@ SHEET_PAGE = 25
 REVIEW_PAGE = 100
 LIST_PAGE = 50
 MAX_WAREHOUSES = 500
+MAX_CENTRES = 500
 ID = "<int(max=2147483647):stocktake_id>"
 
 menu_entry("Counting", "counting", SUPERVISORS, 20)
@@ -52,11 +53,13 @@ def _render_list(form: dict, errors: dict, message: str = ""):
     rows, total = queries.page(stocktake_queries.stocktakes(status="open"), page_no, LIST_PAGE)
     warehouses = queries.first_rows(queries.warehouses(active=True), MAX_WAREHOUSES)
     codes = {w["id"]: w["code"] for w in warehouses}
+    centres = queries.first_rows(request_queries.cost_centres(active=True), MAX_CENTRES)
     return render_template(
         "web/counting/list.html",
         stocktakes=rows,
         codes=codes,
         warehouses=warehouses,
+        centres=centres,
         form=form,
         errors=errors,
         message=message,
@@ -69,7 +72,9 @@ def _render_list(form: dict, errors: dict, message: str = ""):
 @pages.get("/counting")
 @roles(*SUPERVISORS)
 def counting():
-    return _render_list({"warehouse_id": request.args.get("warehouse_id", ""), "category": ""}, {})
+    blank = {"warehouse_id": request.args.get("warehouse_id", ""), "category": "",
+             "cost_centre_id": ""}  # fmt: skip
+    return _render_list(blank, {})
 
 
 @pages.post("/counting")
@@ -78,8 +83,13 @@ def counting_open():
     form = {
         "warehouse_id": request.form.get("warehouse_id", ""),
         "category": request.form.get("category", "").strip(),
+        "cost_centre_id": request.form.get("cost_centre_id", ""),
     }
-    values = {"warehouse_id": form_id(form["warehouse_id"]), "category": form["category"] or None}
+    values = {
+        "warehouse_id": form_id(form["warehouse_id"]),
+        "category": form["category"] or None,
+        "cost_centre_id": form_id(form["cost_centre_id"]) if form["cost_centre_id"] else None,
+    }
     data, errors = load(StocktakeInSchema(), values)
     if errors:
         return _render_list(form, errors, "The stocktake was not opened; see below."), 422

@@ -123,6 +123,7 @@ class OrderReturns(MethodView):
                 data["quantity"],
                 data["reason"],
                 warehouse_id=data["warehouse_id"],
+                cost_centre_id=data["cost_centre_id"],
             )
             return 201, ReturnSchema().dump(receipt_queries.get_return(return_id))
 

@@ -162,8 +162,9 @@ class ExceptionRowSchema(ma.Schema):
         signed=True,
         allow_none=True,
         metadata={
-            "description": "over_budget direct orders: what the budget had left just before "
-            "the order (negative when already overspent)."
+            "description": "over_budget rows: what the budget had left just before the "
+            "direct order, or at the request's approval (negative when already overspent; "
+            "null on requests flagged before migration 0011b)."
         },
     )
     detail = ma.fields.String()

@@ -132,6 +132,14 @@ class ReturnInSchema(ma.Schema):
     warehouse_id = Id(
         load_default=None, allow_none=True, metadata={"description": "Default: the order's."}
     )
+    cost_centre_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The cost centre the returned goods are charged to (must exist and "
+            "be active); the cost of goods issued report shows the return under it."
+        },
+    )
 
 
 class ReturnSchema(ma.Schema):
@@ -141,6 +149,7 @@ class ReturnSchema(ma.Schema):
     quantity = Amount()
     reason = ma.fields.String()
     stock_document_id = Id()
+    cost_centre_id = Id(allow_none=True)
     created_by = Id()
     created_at = When()
 

@@ -17,6 +17,7 @@ class StocktakeInSchema(ma.Schema):
             "quantity_tolerance_pct": "2",
             "value_tolerance": "50",
             "note": "Year-end count",
+            "cost_centre_id": 1,
         }
 
     warehouse_id = Id(required=True)
@@ -37,6 +38,15 @@ class StocktakeInSchema(ma.Schema):
         metadata={"description": "…or beyond this variance value."},
     )
     note = Text(2000, load_default="")
+    cost_centre_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The cost centre its write-offs are charged to (must exist and be "
+            "active, also when it is posted); the cost of goods issued report shows its "
+            "shortages under it."
+        },
+    )
 
 
 class CountLineInSchema(ma.Schema):
@@ -69,6 +79,7 @@ class StocktakeSummarySchema(ma.Schema):
     quantity_tolerance_pct = Amount()
     value_tolerance = Amount()
     note = ma.fields.String()
+    cost_centre_id = Id(allow_none=True)
     created_by = Id()
     created_at = When()
     approved_by = Id(allow_none=True)

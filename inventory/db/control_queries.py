@@ -5,18 +5,22 @@ Exception kinds (``KINDS``), each row ``kind, at, actor_id, warehouse_id, item_i
 cost_centre_id, reference, quantity, value, budget_left, detail``:
 
 - ``stocktake_variance``: a counted line of a stocktake posted in the range whose count differs
-  from its book; quantity = counted − book, value = that × the book unit cost.
+  from its book; quantity = counted − book, value = that × the book unit cost; cost centre =
+  the stocktake's (where its write-offs are charged), if it has one.
 - ``cancellation``: a stock document cancelled in the range; a posted one was reversed through
   the ledger (value = the value it took back), a draft one never reached it (value 0).
 - ``over_budget``: a purchase request decided in the range that was over budget and approved
-  all the same (its budget flags rather than refuses); value = its estimated total; actor = its
-  requester. And each time in the range a direct purchase order was let through over a budget
-  that flags, on creation or when sent (``purchase_order_budget_flag``): value = the order's
-  amount in base currency, ``budget_left`` = what the budget had left just before it (budget −
-  committed without the order), actor = who created or sent it, warehouse = the order's.
+  all the same (its budget flags rather than refuses); value = its estimated total,
+  ``budget_left`` = what its budget had left at that approval (budget − committed without it;
+  null for requests flagged before migration 0011b); actor = its requester. And each time in
+  the range a direct purchase order was let through over a budget that flags, on creation or
+  when sent (``purchase_order_budget_flag``): value = the order's amount in base currency,
+  ``budget_left`` = what the budget had left just before it (budget − committed without the
+  order), actor = who created or sent it, warehouse = the order's.
 
-With ``cost_centre_id`` only rows charged to that centre remain: over-budget requests and orders
-of the centre and cancellations of issues charged to it (the other kinds belong to no centre).
+With ``cost_centre_id`` only rows charged to that centre remain: variances of stocktakes,
+over-budget requests and orders of the centre and cancellations of documents charged to it (the
+other kinds belong to no centre).
 - ``price_variance``: a receipt posted in the range whose unit cost is more than
   ``price_threshold_pct`` % away from the average cost on hand just before it (receipts into an
   empty balance have nothing to compare with); value = (unit cost − previous average) × qty.
@@ -70,16 +74,17 @@ def _centre(alias: str, params: dict) -> str:
 
 
 # The kinds a cost centre filter keeps: the others belong to no centre.
-_CENTRED = ("cancellation", "over_budget")
+_CENTRED = ("stocktake_variance", "cancellation", "over_budget")
 
 
 def _stocktake_variances(p, wh) -> list[dict]:
     sql = f"""
-    SELECT t.id, t.posted_at, t.posted_by, t.warehouse_id, s.item_id,
+    SELECT t.id, t.posted_at, t.posted_by, t.warehouse_id, t.cost_centre_id, s.item_id,
            s.counted_quantity - s.book_quantity AS diff, s.book_unit_cost
     FROM stocktake t JOIN stocktake_line s ON s.stocktake_id = t.id
     WHERE t.status = 'posted' AND t.posted_at >= :since AND t.posted_at < :until
-      AND s.counted_quantity IS NOT NULL AND s.counted_quantity <> s.book_quantity {_wh("t", wh)}
+      AND s.counted_quantity IS NOT NULL AND s.counted_quantity <> s.book_quantity
+      {_wh("t", wh)}{_centre("t", p)}
     """
     out = []
     for r in _rows(sql, p):
@@ -96,6 +101,7 @@ def _stocktake_variances(p, wh) -> list[dict]:
                 qty,
                 (qty * cost).quantize(CENT, ROUND_HALF_EVEN),
                 "counted differs from book",
+                cost_centre_id=r["cost_centre_id"],
             )
         )
     return out
@@ -144,26 +150,33 @@ def _requests_over_budget(p, wh) -> list[dict]:
     if wh is not None:
         return []  # requests belong to cost centres, not warehouses
     sql = f"""
-    SELECT r.id, r.decided_at, r.requester_id, r.cost_centre_id, r.total, r.status
+    SELECT r.id, r.decided_at, r.requester_id, r.cost_centre_id, r.total, r.budget_left,
+           r.status
     FROM purchase_request r
     WHERE r.over_budget AND r.status IN ('approved', 'ordered', 'closed')
       AND r.decided_at >= :since AND r.decided_at < :until {_centre("r", p)}
     """
-    return [
-        _row(
-            "over_budget",
-            r["decided_at"],
-            r["requester_id"],
-            None,
-            None,
-            f"purchase_request:{r['id']}",
-            None,
-            _scaled(r["total"], 2),
-            f"approved over budget (now {r['status']})",
-            cost_centre_id=r["cost_centre_id"],
+    out = []
+    for r in _rows(sql, p):
+        total, left = _scaled(r["total"], 2), _scaled(r["budget_left"], 2)
+        # NULL: flagged before 0011b_control_centres, which did not keep the figure.
+        figures = "" if left is None else f": {left} left, over by {total - left}"
+        out.append(
+            _row(
+                "over_budget",
+                r["decided_at"],
+                r["requester_id"],
+                None,
+                None,
+                f"purchase_request:{r['id']}",
+                None,
+                total,
+                f"approved over budget{figures} (now {r['status']})",
+                cost_centre_id=r["cost_centre_id"],
+                budget_left=left,
+            )
         )
-        for r in _rows(sql, p)
-    ]
+    return out
 
 
 _STAGE = {"create": "created", "send": "sent"}

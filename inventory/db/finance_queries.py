@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from inventory.db.base import db
 from inventory.db.models import Item, StockDocument, StockLedger
@@ -28,6 +28,7 @@ from inventory.db.report_sql import (
     round_div,
     wide,
 )
+from inventory.domain.documents import STOCKTAKE_SOURCE
 
 L, D, PO, OL = StockLedger, StockDocument, PurchaseOrder, PurchaseOrderLine
 RATE_ONE = 1_000_000  # an exchange rate of 1 at 6 places: the base currency
@@ -157,15 +158,26 @@ def _from_receipt_rows(query, months: list[Month]):
 def _reason_case():
     return case(
         (D.source.like("supplier_return:%"), "supplier_return"),
-        (D.source.like("stocktake:%"), "stocktake"),
+        (D.source.like(f"{STOCKTAKE_SOURCE}%"), "stocktake"),
         else_="issue",
     )
 
 
+def _stocktake_write_offs():
+    # A stocktake's adjustment holds stock missing and stock found; only what it took out is a
+    # cost of goods (its reversal, should the document be cancelled, nets that out again).
+    taken_out = or_(
+        and_(raw(L.quantity) < 0, L.reversal.is_(False)),
+        and_(raw(L.quantity) > 0, L.reversal.is_(True)),
+    )
+    return and_(D.type == "adjustment", D.source.like(f"{STOCKTAKE_SOURCE}%"), taken_out)
+
+
 def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
-    """Per group: the quantity and value issued (−Σ of the ledger rows of issue documents posted
-    in the window; a cancelled issue's reversal nets out in the month it was cancelled, under
-    the same cost centre: the reversal's rows belong to the same document)."""
+    """Per group: the quantity and value issued (−Σ of the ledger rows of issue documents, and
+    of the shortage rows of stocktake adjustments, posted in the window; a cancelled document's
+    reversal nets out in the month it was cancelled, under the same cost centre: the reversal's
+    rows belong to the same document)."""
     reason = _reason_case()
     chosen = {
         "month": month_of(L.posted_at, months).label("month"),
@@ -184,7 +196,7 @@ def cogs(months: list[Month], group_by: Sequence[str], filters: dict) -> list[di
         .select_from(L)
         .join(D, D.id == L.document_id)
         .join(Item, Item.id == L.item_id)
-        .where(D.type == "issue", in_window(L.posted_at, months))
+        .where(or_(D.type == "issue", _stocktake_write_offs()), in_window(L.posted_at, months))
     )
     if filters.get("warehouse_id") is not None:
         query = query.where(L.warehouse_id == filters["warehouse_id"])

@@ -234,6 +234,8 @@ class Stocktake(db.Model):
     posted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     posted_at: Mapped[datetime | None] = utc_column(nullable=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("stock_document.id"), nullable=True)
+    # Where its write-offs are charged (its adjustment documents take it); optional.
+    cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"), nullable=True)
 
 
 class StocktakeLine(db.Model):

@@ -136,6 +136,8 @@ class PurchaseRequest(db.Model):
     next_step: Mapped[int] = mapped_column(Integer, default=0)  # index into steps
     waiting_role: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     over_budget: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Flagged through over budget: budget − committed at that approval (NULL before 0011b).
+    budget_left = mapped_column(Money(), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = utc_column()
     updated_at: Mapped[datetime] = utc_column()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from inventory.db.base import db
-from inventory.db.models import Warehouse
+from inventory.db.models import StockDocument, Warehouse
 from inventory.db.procurement_models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -41,8 +41,11 @@ def get_receipt(receipt_id: int) -> dict:
 
 
 def get_return(return_id: int) -> dict:
+    """The return with the cost centre its issue document is charged to (or None)."""
     row = db.session.execute(
-        select(*SupplierReturn.__table__.c).where(SupplierReturn.id == return_id)
+        select(*SupplierReturn.__table__.c, StockDocument.cost_centre_id)
+        .join(StockDocument, StockDocument.id == SupplierReturn.stock_document_id)
+        .where(SupplierReturn.id == return_id)
     ).first()
     if row is None:
         raise NotFound(f"No supplier return with id {return_id}.")

@@ -45,18 +45,30 @@ class LineIn:
     unit_cost: Decimal | None = None
 
 
+STOCKTAKE_SOURCE = "stocktake:"  # prefix of a stocktake's adjustment documents' source
+
+
+def charges_a_centre(doc_type: DocumentType, source: str) -> bool:
+    """Whether a document of this kind may name a cost centre. Goods are charged to a centre as
+    they leave for use (an issue, a return to the supplier among them) or are written off by a
+    stocktake (as ERPNext's stock reconciliation carries a cost center); a receipt, transfer or
+    hand-made adjustment is no cost of anyone's."""
+    if doc_type is DocumentType.ISSUE:
+        return True
+    return doc_type is DocumentType.ADJUSTMENT and source.startswith(STOCKTAKE_SOURCE)
+
+
 def validate_document(
     doc_type: DocumentType,
     warehouse_id: int,
     to_warehouse_id: int | None,
     lines: list[LineIn],
     cost_centre_id: int | None = None,
+    source: str = "",
 ) -> None:
     """Raise ``ValidationFailed`` with field errors for anything a document may not hold."""
     errors: dict[str, list[str] | dict] = {}
-    if cost_centre_id is not None and doc_type is not DocumentType.ISSUE:
-        # Goods are charged to a cost centre as they leave for use; a receipt, transfer or
-        # adjustment is no cost of anyone's.
+    if cost_centre_id is not None and not charges_a_centre(doc_type, source):
         errors["cost_centre_id"] = ["Only an issue is charged to a cost centre."]
     if not lines:
         errors["lines"] = ["A document needs at least one line."]

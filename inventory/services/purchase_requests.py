@@ -24,6 +24,7 @@ from inventory.db.procurement_models import (
 )
 from inventory.db.status_writes import record_status_change
 from inventory.domain import approvals as ap
+from inventory.domain import numbers as n
 from inventory.domain import requests as rr
 from inventory.domain.actors import Actor, Role
 from inventory.domain.requests import RequestLineIn, RequestStatus
@@ -282,6 +283,8 @@ def _final_approval(session, req: PurchaseRequest, actor: Actor, reason: str) ->
     what = f"purchase request {req.id} against budget {budget.period} (id {budget.id})"
     req.over_budget = ap.check_budget(figures, budget.over_budget_action, what)
     if req.over_budget:
+        # Kept for the exceptions report: later approvals change what the budget has left.
+        req.budget_left = n.value(figures.budget - figures.committed)
         flag = f"over budget by {figures.as_dict()['over_by']} (flagged)"
         reason = f"{reason}; {flag}" if reason else flag
     req.waiting_role = None

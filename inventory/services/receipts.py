@@ -377,9 +377,11 @@ def return_to_supplier(
     reason: str,
     *,
     warehouse_id: int | None = None,
+    cost_centre_id: int | None = None,
 ) -> int:
-    """Return accepted goods: issue them from stock at the current average cost and take them
-    off the order's received quantity."""
+    """Return accepted goods: issue them from stock at the current average cost (charged to
+    ``cost_centre_id`` when given, an active cost centre) and take them off the order's
+    received quantity."""
     if not reason.strip():
         raise ValidationFailed(
             "Say why the goods go back.", errors={"reason": ["Required for a return."]}
@@ -403,6 +405,7 @@ def return_to_supplier(
                 warehouse_id=warehouse_id,
                 lines=[LineIn(line.item_id, quantity)],
                 reference=f"PO {order.id} return to supplier",
+                cost_centre_id=cost_centre_id,
             ),
         )
         returned = SupplierReturn(
@@ -432,6 +435,7 @@ def return_to_supplier(
                 "quantity": quantity,
                 "reason": reason,
                 "stock_document_id": document_id,
+                "cost_centre_id": cost_centre_id,
                 "order_status": {"from": previous, "to": order.status} if previous else None,
             },
         )

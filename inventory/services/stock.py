@@ -28,7 +28,8 @@ class NewDocument:
     reference: str = ""
     draft: bool = False
     source: str = ""
-    # Issues only: the cost centre the goods are charged to (exists and is active).
+    # Issues and stocktake adjustments only (``d.charges_a_centre``): the cost centre the goods
+    # are charged to (exists and is active).
     cost_centre_id: int | None = None
 
 
@@ -57,7 +58,7 @@ def create_and_show(actor: Actor, new: NewDocument) -> dict:
 def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
     """Write the document; return its id, its columns and its lines' ids."""
     d.validate_document(
-        new.type, new.warehouse_id, new.to_warehouse_id, new.lines, new.cost_centre_id
+        new.type, new.warehouse_id, new.to_warehouse_id, new.lines, new.cost_centre_id, new.source
     )
     intents = []
     if not new.draft:

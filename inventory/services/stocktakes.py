@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, literal, select, update
 from inventory import clock
 from inventory.db import stocktake_queries as stq
 from inventory.db.models import Item, StockBalance, Stocktake, StocktakeLine, Warehouse
+from inventory.db.procurement_models import CostCentre
 from inventory.domain import documents as d
 from inventory.domain import stocktake as st
 from inventory.domain.actors import Actor
@@ -35,11 +36,14 @@ def create(
     quantity_tolerance_pct: Decimal = DEFAULT_QTY_PCT,
     value_tolerance: Decimal = DEFAULT_VALUE_TOLERANCE,
     note: str = "",
+    cost_centre_id: int | None = None,
 ) -> int:
     """Open a count of every active item (or of one ``category``, or of the active ones among
-    ``item_ids`` — a cycle count) in a warehouse."""
+    ``item_ids`` — a cycle count) in a warehouse; its write-offs are charged to
+    ``cost_centre_id`` when given (an active cost centre)."""
     st.validate_tolerances(quantity_tolerance_pct, value_tolerance)
     with transaction() as session:
+        _check_cost_centre(session, cost_centre_id)
         # The warehouse lock serializes creators, so two open counts can never share an item:
         # the second to post would adjust against a book the first had already corrected.
         warehouse = session.get(Warehouse, warehouse_id, with_for_update=True)
@@ -81,6 +85,7 @@ def create(
             quantity_tolerance_pct=quantity_tolerance_pct,
             value_tolerance=value_tolerance,
             note=note,
+            cost_centre_id=cost_centre_id,
             created_by=actor.id,
             created_at=clock.now(),
         )
@@ -111,10 +116,23 @@ def create(
                 "status": take.status,
                 "quantity_tolerance_pct": quantity_tolerance_pct,
                 "value_tolerance": value_tolerance,
+                "cost_centre_id": cost_centre_id,
                 "lines": inserted,
             },
         )
         return take.id
+
+
+def _check_cost_centre(session, cost_centre_id: int | None) -> None:
+    if cost_centre_id is None:
+        return
+    centre = session.get(CostCentre, cost_centre_id)
+    if centre is None or not centre.active:
+        state = "No cost centre with id" if centre is None else "Inactive cost centre"
+        raise ValidationFailed(
+            "The stocktake refers to an unknown or inactive cost centre.",
+            errors={"cost_centre_id": [f"{state} {cost_centre_id}."]},
+        )
 
 
 @retrying
@@ -262,7 +280,9 @@ def post(actor: Actor, stocktake_id: int) -> int:
                     warehouse_id=take.warehouse_id,
                     lines=adjustments[start : start + d.MAX_LINES],
                     reference=f"Stocktake {take.id}",
-                    source=f"stocktake:{take.id}",
+                    source=f"{d.STOCKTAKE_SOURCE}{take.id}",
+                    # checked again here, as an issue's when a draft is posted
+                    cost_centre_id=take.cost_centre_id,
                 ),
             )
             for start in range(0, len(adjustments), d.MAX_LINES)

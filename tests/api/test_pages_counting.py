@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from inventory.db import queries
-from inventory.services import stocktakes
+from inventory.services import budgets, stocktakes
 from tests.page_helpers import signed_in
 
 BOOK = "4242"  # a book quantity no other figure on the pages happens to show
@@ -89,6 +89,28 @@ def test_opening_without_a_warehouse_or_with_an_empty_category_says_why(client, 
     assert nothing.status_code == 422
     assert 'id="category-error">No active items to count.' in nothing.get_data(as_text=True)
     assert "No stocktake is open." in client.get("/counting").get_data(as_text=True)
+
+
+def test_opening_a_stocktake_charged_to_a_cost_centre_from_the_page(client, make):
+    w = make.warehouse("EAST")
+    make.item("A-1")
+    centre = budgets.create_centre(make.admin, code="MAINT", name="Maintenance")["id"]
+    off = budgets.create_centre(make.admin, code="OLD", name="Old", active=False)["id"]
+    _, csrf = signed_in(client, make, "warehouse")
+    page = client.get("/counting").get_data(as_text=True)
+    assert f'<option value="{centre}">MAINT' in page and "OLD" not in page  # active ones only
+    form = {"csrf_token": csrf, "idempotency_key": "c-1", "warehouse_id": str(w)}
+    refused = client.post("/counting", data={**form, "cost_centre_id": str(off)})
+    assert refused.status_code == 422
+    assert f'id="cost_centre_id-error">Inactive cost centre {off}.' in refused.get_data(
+        as_text=True
+    )
+    opened = client.post(
+        "/counting", data={**form, "idempotency_key": "c-2", "cost_centre_id": str(centre)}
+    )
+    assert opened.status_code == 302
+    take = int(opened.headers["Location"].rsplit("/", 1)[1])
+    assert stocktakes.get(take)["cost_centre_id"] == centre
 
 
 def test_the_sheet_is_blind_and_asks_for_a_recount_when_out_of_tolerance(client, make, counted):
