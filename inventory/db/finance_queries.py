@@ -125,8 +125,9 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
     reversal counts, negative, in the month it was cancelled), exact to the cent.
 
     Starts from the receipts the window touches and reaches their ledger rows through each
-    receipt line's document line (the ledger's window hashed against those receipt lines);
-    the item is joined only for the category, and for the cost centre the receipt's order
+    receipt line's document line (the ledger's window hashed against those receipt lines,
+    read from its ``posted_at`` index on PostgreSQL); the item is joined only for the
+    category, and for the cost centre the receipt's order
     (a receipt is of one order, whose lines alone it may receive) and, for the order lines
     made from requests, their request's centre — not every receipt line's order line by an
     index probe each."""
@@ -143,7 +144,8 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
         .where(_receipts_touched(months), in_window(L.posted_at, months))
     )
     if _needs(group_by, filters, "category", "category"):
-        query = query.join(Item, Item.id == L.item_id)
+        # the receipt line's item is its ledger row's: the ledger is read for the value alone
+        query = query.join(Item, Item.id == grl.item_id)
     if requested is not None:
         query = query.join(PO, PO.id == GoodsReceipt.order_id).outerjoin(
             requested, requested.c.po_line_id == grl.po_line_id
