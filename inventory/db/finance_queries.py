@@ -85,10 +85,11 @@ def _spend_filters(query: Select, supplier, filters: dict, centre=None) -> Selec
     return query
 
 
-def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
-    """Per group and exchange rate: Σ (ordered − cancelled quantity) × order price as the raw
-    integer at 7 places (``amount_raw``) and the rate's raw integer at 6 places (``rate_raw``).
-    Orders count in the month they were sent; cancelled orders do not count.
+def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[tuple]:
+    """Per group and exchange rate, a tuple: the chosen dimensions' values (in
+    ``SPEND_DIMENSIONS`` order), the rate's raw integer at 6 places (``rate_raw``), and Σ
+    (ordered − cancelled quantity) × order price as the raw integer at 7 places
+    (``amount_raw``). Orders count in the month they were sent; cancelled orders do not count.
 
     Only the tables a chosen dimension or filter reads are joined (the item for its category,
     the request for the cost centre): every order line has its order and its item, so the
@@ -108,7 +109,7 @@ def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -
         query = _with_request(query)
     query = _spend_filters(query, PO.supplier_id, filters)
     query = query.group_by(*[d.element for d in dims], rate.element)
-    return [dict(r._mapping) for r in db.session.execute(query)]
+    return [tuple(r) for r in db.session.execute(query)]
 
 
 def _receipts_touched(months: list[Month]):
@@ -120,9 +121,10 @@ def _receipts_touched(months: list[Month]):
     )
 
 
-def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
-    """Per group: Σ ledger value of goods receipts posted in the window (a cancelled receipt's
-    reversal counts, negative, in the month it was cancelled), exact to the cent.
+def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[tuple]:
+    """Per group, a tuple: the chosen dimensions' values (in ``SPEND_DIMENSIONS`` order) and Σ
+    ledger value of goods receipts posted in the window (a cancelled receipt's reversal counts,
+    negative, in the month it was cancelled), exact to the cent.
 
     Starts from the receipts the window touches and reaches their ledger rows through each
     receipt line's document line (the ledger's window hashed against those receipt lines,
@@ -152,7 +154,7 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
         )
     query = _spend_filters(query, GoodsReceipt.supplier_id, filters, centre)
     query = query.group_by(*[d.element for d in dims])
-    return [dict(r._mapping) for r in db.session.execute(query)]
+    return [tuple(r) for r in db.session.execute(query)]
 
 
 def _from_receipt_rows(query, months: list[Month]):
