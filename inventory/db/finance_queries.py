@@ -37,9 +37,10 @@ COGS_DIMENSIONS = ("month", "reason", "cost_centre", "warehouse", "category")
 COGS_REASONS = ("issue", "supplier_return", "stocktake")
 
 
-def _centre():
+def _centre(request_centre=None):
     # Lines from requests carry their request's centre; direct orders carry their own.
-    return func.coalesce(PurchaseRequest.cost_centre_id, PO.cost_centre_id)
+    first = PurchaseRequest.cost_centre_id if request_centre is None else request_centre
+    return func.coalesce(first, PO.cost_centre_id)
 
 
 def _with_request(query: Select) -> Select:
@@ -52,30 +53,44 @@ def _needs(group_by: Sequence[str], filters: dict, dimension: str, key: str) -> 
     return dimension in group_by or filters.get(key) is not None
 
 
-def _spend_columns(group_by: Sequence[str], when, months: list[Month], supplier) -> list:
+def _request_centres():
+    """Order line id → its request's cost centre, for the order lines made from requests only
+    (an inner join, so few rows where most orders are direct)."""
+    return (
+        select(OL.id.label("po_line_id"), PurchaseRequest.cost_centre_id)
+        .join(PurchaseRequestLine, PurchaseRequestLine.id == OL.request_line_id)
+        .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.request_id)
+        .subquery()
+    )
+
+
+def _spend_columns(
+    group_by: Sequence[str], when, months: list[Month], supplier, centre=None
+) -> list:
     chosen = {
         "month": lambda: month_of(when, months).label("month"),
         "supplier": lambda: supplier.label("supplier_id"),
         "category": lambda: Item.category.label("category"),
-        "cost_centre": lambda: _centre().label("cost_centre_id"),
+        "cost_centre": lambda: _centre(centre).label("cost_centre_id"),
     }
     return [chosen[d]() for d in SPEND_DIMENSIONS if d in group_by]
 
 
-def _spend_filters(query: Select, supplier, filters: dict) -> Select:
+def _spend_filters(query: Select, supplier, filters: dict, centre=None) -> Select:
     if filters.get("supplier_id") is not None:
         query = query.where(supplier == filters["supplier_id"])
     if filters.get("category") is not None:
         query = query.where(Item.category == filters["category"])
     if filters.get("cost_centre_id") is not None:
-        query = query.where(_centre() == filters["cost_centre_id"])
+        query = query.where(_centre(centre) == filters["cost_centre_id"])
     return query
 
 
-def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
-    """Per group and exchange rate: Σ (ordered − cancelled quantity) × order price as the raw
-    integer at 7 places (``amount_raw``) and the rate's raw integer at 6 places (``rate_raw``).
-    Orders count in the month they were sent; cancelled orders do not count.
+def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -> list[tuple]:
+    """Per group and exchange rate, a tuple: the chosen dimensions' values (in
+    ``SPEND_DIMENSIONS`` order), the rate's raw integer at 6 places (``rate_raw``), and Σ
+    (ordered − cancelled quantity) × order price as the raw integer at 7 places
+    (``amount_raw``). Orders count in the month they were sent; cancelled orders do not count.
 
     Only the tables a chosen dimension or filter reads are joined (the item for its category,
     the request for the cost centre): every order line has its order and its item, so the
@@ -95,7 +110,7 @@ def spend_ordered(months: list[Month], group_by: Sequence[str], filters: dict) -
         query = _with_request(query)
     query = _spend_filters(query, PO.supplier_id, filters)
     query = query.group_by(*[d.element for d in dims], rate.element)
-    return [dict(r._mapping) for r in db.session.execute(query)]
+    return [tuple(r) for r in db.session.execute(query)]
 
 
 def _receipts_touched(months: list[Month]):
@@ -107,16 +122,23 @@ def _receipts_touched(months: list[Month]):
     )
 
 
-def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[dict]:
-    """Per group: Σ ledger value of goods receipts posted in the window (a cancelled receipt's
-    reversal counts, negative, in the month it was cancelled), exact to the cent.
+def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) -> list[tuple]:
+    """Per group, a tuple: the chosen dimensions' values (in ``SPEND_DIMENSIONS`` order) and Σ
+    ledger value of goods receipts posted in the window (a cancelled receipt's reversal counts,
+    negative, in the month it was cancelled), exact to the cent.
 
     Starts from the receipts the window touches and reaches their ledger rows through each
-    receipt line's document line (an index on the ledger's ``line_id``, migration 0011), so
-    the ledger's other rows in the window (issues, transfers) are never read; the order line,
-    order, request and item are joined only when the cost centre or category is asked for."""
+    receipt line's document line (the ledger's window hashed against those receipt lines,
+    read from its ``posted_at`` index on PostgreSQL); the item is joined only for the
+    category, and for the cost centre the receipt's order
+    (a receipt is of one order, whose lines alone it may receive) and, for the order lines
+    made from requests, their request's centre — not every receipt line's order line by an
+    index probe each."""
     grl = GoodsReceiptLine
-    dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id)
+    wants_centre = _needs(group_by, filters, "cost_centre", "cost_centre_id")
+    requested = _request_centres() if wants_centre else None
+    centre = None if requested is None else requested.c.cost_centre_id
+    dims = _spend_columns(group_by, L.posted_at, months, GoodsReceipt.supplier_id, centre)
     query = (
         select(*dims, func.sum(L.value).label("received"))
         .select_from(GoodsReceipt)
@@ -125,14 +147,15 @@ def spend_received(months: list[Month], group_by: Sequence[str], filters: dict) 
         .where(_receipts_touched(months), in_window(L.posted_at, months))
     )
     if _needs(group_by, filters, "category", "category"):
-        query = query.join(Item, Item.id == L.item_id)
-    if _needs(group_by, filters, "cost_centre", "cost_centre_id"):
-        query = _with_request(
-            query.join(OL, OL.id == grl.po_line_id).join(PO, PO.id == OL.order_id)
+        # the receipt line's item is its ledger row's: the ledger is read for the value alone
+        query = query.join(Item, Item.id == grl.item_id)
+    if requested is not None:
+        query = query.join(PO, PO.id == GoodsReceipt.order_id).outerjoin(
+            requested, requested.c.po_line_id == grl.po_line_id
         )
-    query = _spend_filters(query, GoodsReceipt.supplier_id, filters)
+    query = _spend_filters(query, GoodsReceipt.supplier_id, filters, centre)
     query = query.group_by(*[d.element for d in dims])
-    return [dict(r._mapping) for r in db.session.execute(query)]
+    return [tuple(r) for r in db.session.execute(query)]
 
 
 def _from_receipt_rows(query, months: list[Month]):

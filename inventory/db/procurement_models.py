@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -263,6 +264,15 @@ class PurchaseOrderLine(db.Model):
     received_quantity = mapped_column(Quantity(), nullable=False, default=0)  # accepted, net
     cancelled_quantity = mapped_column(Quantity(), nullable=False, default=0)
     suggestion_reason: Mapped[str] = mapped_column(Text, default="")
+    # The KPIs' OTIF read looks only at lines with a promise (migration 0011).
+    __table_args__ = (
+        Index(
+            "ix_purchase_order_line_promised",
+            "id",
+            postgresql_where=text("promised_date IS NOT NULL"),
+            sqlite_where=text("promised_date IS NOT NULL"),
+        ),
+    )
 
 
 class GoodsReceipt(db.Model):
@@ -306,6 +316,16 @@ class GoodsReceiptLine(db.Model):
         BigId,
         ForeignKey("stock_document_line.id", name="fk_goods_receipt_line_stock_document_line_id"),
         nullable=True,
+    )
+    # The KPIs' OTIF read looks only at lines with a promise (migration 0011).
+    __table_args__ = (
+        Index(
+            "ix_goods_receipt_line_promised",
+            "receipt_id",
+            "po_line_id",
+            postgresql_where=text("promised_date IS NOT NULL"),
+            sqlite_where=text("promised_date IS NOT NULL"),
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011b_control_centres"
-down_revision = "0010_report_speed"
+down_revision = "0011_finance_speed"
 branch_labels = None
 depends_on = None
 

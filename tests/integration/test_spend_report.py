@@ -4,7 +4,8 @@
 in Python over the order lines and the receipts' ledger rows gives — in Asia/Tokyo, with orders
 and receipts a few minutes either side of a month's first instant there (the previous day in
 UTC), a cancelled order, an order at a rate of 1.1, a direct order's cost centre, two categories,
-two suppliers and a receipt cancelled in the following month."""
+two suppliers and a receipt cancelled in the following month; and order lines made from a request,
+which count under the request's cost centre, not their order's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from inventory.db.procurement_models import (
     GoodsReceiptLine,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseRequest,
+    PurchaseRequestLine,
 )
 from inventory.domain import numbers as n
 from inventory.domain.receiving import ReceiptLineIn
@@ -84,7 +87,7 @@ def book(backend, make, app):
     with clock.pinned(_at("2026-08-01", 0, 1)):  # after the window
         receipts.receive(admin, june.id, [_accept(june.lines[1], "7")])
     win = finance_reports.window(date(2026, 5, 1), date(2026, 7, 31), TOKYO)
-    return {"win": win, "supplier": other, "centre": centre}
+    return {"win": win, "supplier": other, "centre": centre, "may": may, "june": june}
 
 
 def _month(moment: datetime) -> str | None:
@@ -92,6 +95,14 @@ def _month(moment: datetime) -> str | None:
     return (
         local.strftime("%Y-%m") if date(2026, 5, 1) <= local.date() <= date(2026, 7, 31) else None
     )
+
+
+def _centre(ol: PurchaseOrderLine, po: PurchaseOrder) -> int | None:
+    if ol.request_line_id is None:
+        return po.cost_centre_id
+    request_line = db.session.get(PurchaseRequestLine, ol.request_line_id)
+    centre = db.session.get(PurchaseRequest, request_line.request_id).cost_centre_id
+    return po.cost_centre_id if centre is None else centre
 
 
 def _facts() -> list[dict]:
@@ -110,16 +121,17 @@ def _facts() -> list[dict]:
                 "month": _month(po.sent_at),
                 "supplier": po.supplier_id,
                 "category": category,
-                "cost_centre": po.cost_centre_id,
+                "cost_centre": _centre(ol, po),
                 "ordered": amount,
                 "received": Decimal(0),
             }
         )
-    for ledger, receipt, po, category in db.session.execute(
-        select(StockLedger, GoodsReceipt, PurchaseOrder, Item.category)
+    for ledger, receipt, ol, po, category in db.session.execute(
+        select(StockLedger, GoodsReceipt, PurchaseOrderLine, PurchaseOrder, Item.category)
         .join(GoodsReceiptLine, GoodsReceiptLine.stock_document_line_id == StockLedger.line_id)
         .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.receipt_id)
-        .join(PurchaseOrder, PurchaseOrder.id == GoodsReceipt.order_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
         .join(Item, Item.id == StockLedger.item_id)
     ):
         if _month(ledger.posted_at) is None:
@@ -129,7 +141,7 @@ def _facts() -> list[dict]:
                 "month": _month(ledger.posted_at),
                 "supplier": receipt.supplier_id,
                 "category": category,
-                "cost_centre": po.cost_centre_id,
+                "cost_centre": _centre(ol, po),
                 "ordered": Decimal(0),
                 "received": ledger.value,
             }
@@ -166,6 +178,56 @@ def test_every_grouping_and_filter_equals_a_sum_by_hand(book):
                 for r in report["rows"]
             }
             assert found == _expected(facts, group_by, keep), (group_by, chosen)
+
+
+def _from_request(make, po_line_ids: list[int], centre: int) -> None:
+    """Ties ``po_line_ids`` to the lines of one approved request charged to ``centre``, as
+    ordering from requests leaves them."""
+    now = clock.now()
+    request = PurchaseRequest(
+        requester_id=make.admin.id, cost_centre_id=centre, status="ordered",
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    db.session.add(request)
+    db.session.flush()
+    for n_, po_line_id in enumerate(po_line_ids, start=1):
+        ol = db.session.get(PurchaseOrderLine, po_line_id)
+        line = PurchaseRequestLine(
+            request_id=request.id, line_no=n_, item_id=ol.item_id, quantity=ol.quantity,
+            estimated_price=ol.unit_price,
+        )  # fmt: skip
+        db.session.add(line)
+        db.session.flush()
+        ol.request_line_id = line.id
+    db.session.commit()
+
+
+def test_lines_made_from_a_request_count_under_its_cost_centre(book, make):
+    """One line of the order charged to CC1 and one of an order without a centre come from a
+    request charged to CC2: ordered and received, with every grouping and the centre filter,
+    they count under CC2 and the order's other lines keep their order's centre."""
+    requested = budgets.create_centre(make.admin, code="CC2", name="Centre 2")["id"]
+    _from_request(make, [book["june"].lines[0], book["may"].lines[1]], requested)
+    facts = _facts()
+    assert {f["cost_centre"] for f in facts} == {None, book["centre"], requested}
+    for chosen, keep in (
+        ({}, lambda f: True),
+        ({"cost_centre_id": requested}, lambda f: f["cost_centre"] == requested),
+        ({"cost_centre_id": book["centre"]}, lambda f: f["cost_centre"] == book["centre"]),
+    ):
+        for group_by in GROUPINGS:
+            report = finance_reports.spend(book["win"], list(group_by), chosen)
+            found = {
+                tuple(r[NAMES[d]] for d in group_by): (r["ordered"], r["received"])
+                for r in report["rows"]
+            }
+            assert found == _expected(facts, group_by, keep), (group_by, chosen)
+    by_centre = {
+        r["cost_centre_id"]: (r["ordered"], r["received"])
+        for r in finance_reports.spend(book["win"], ["cost_centre"], {})["rows"]
+    }
+    # CC2: 1.1 × 4 × 3.10 + 3 × 1.25 ordered; 4 × 3.41 + 3 × 1.25 received.
+    assert by_centre[requested] == (Decimal("17.39"), Decimal("17.39"))
 
 
 def test_month_edges_in_the_service_zone(book):
