@@ -10,7 +10,7 @@ before this migration keep NULL: the figure was never stored, and nothing here g
 the cost of goods issued shows their shortages under that centre.
 
 Revision ID: 0011b_control_centres
-Revises: 0010_report_speed
+Revises: 0011_finance_speed
 Create Date: 2026-12-07 06:00:00
 
 """
