@@ -152,13 +152,7 @@ class StockLedger(db.Model):
     __table_args__ = (
         # id last: the stock-out KPI's next-row probe breaks posted_at ties by it, index-only.
         Index("ix_stock_ledger_item_wh_posted", "item_id", "warehouse_id", "posted_at", "id"),
-        # Carries what the reports read of a window of the ledger (migration 0011): the KPIs'
-        # opening value and consumption, received spend, the stock value trend.
-        Index(
-            "ix_stock_ledger_posted_at",
-            "posted_at",
-            postgresql_include=["value", "quantity", "document_id", "line_id"],
-        ),
+        Index("ix_stock_ledger_posted_at", "posted_at"),
         # Ageing walks each pair's inbound rows newest first (db/health_queries.py).
         Index(
             "ix_stock_ledger_inbound",
