@@ -105,11 +105,18 @@ def sign_in(page, server: LiveServer, username: str, password: str = PASSWORD) -
     page.wait_for_url(re.compile(r"^(?!.*sign-in).*$"))
 
 
-def screenshot(page, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
-    """Save the whole page (or what the viewport shows); also under ``$SCREENSHOT_DIR`` when
-    set, for people to look at."""
+def screenshot(page, tmp_path: Path, name: str, *, max_height: int | None = None) -> Path:
+    """Save the whole page, or its top ``max_height`` pixels when it is taller; also under
+    ``$SCREENSHOT_DIR`` when set, for people to look at."""
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    clip = None
+    if max_height is not None:
+        width, height = page.evaluate(
+            "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+        )
+        if height > max_height:
+            clip = {"x": 0, "y": 0, "width": width, "height": max_height}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(SCREENSHOTS) / path.name)
