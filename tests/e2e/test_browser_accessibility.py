@@ -9,9 +9,11 @@ xdist worker so they are made once."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal as D
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -32,6 +34,7 @@ from inventory.domain.actors import Actor
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.domain.stocktake import CountIn
 from inventory.services import demo, stock, stocktakes
+from tests.conftest import PG_ADMIN_URL, PG_REACHABLE, _migrated_app, _pg_url
 from tests.e2e.accessibility import axe_violations, blocking, keyboard_problems
 from tests.e2e.browser import PASSWORD, SCREENSHOTS, screenshot, serving, sign_in
 
@@ -142,10 +145,26 @@ def seed_everything(database_url: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def site(pg_database, tmp_path_factory):
+def own_database():
+    """A database of this module's own: the worker's shared one is emptied by any other browser
+    test that xdist runs on the same worker while this module's server is still up."""
+    if not PG_REACHABLE:
+        pytest.skip("PostgreSQL is not reachable")
+    name = f"qm_a11y_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    _migrated_app(url)
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def site(own_database, tmp_path_factory):
     ids = {}
     folder = tmp_path_factory.mktemp("accessibility-server")
-    with serving(pg_database, folder, lambda url: ids.update(seed_everything(url))) as server:
+    with serving(own_database, folder, lambda url: ids.update(seed_everything(url))) as server:
         yield server, ids
 
 
