@@ -3,9 +3,10 @@ serious or critical violation, and Tab from the top reaches every visible contro
 positive tabindex or a trap. With ``SCREENSHOT_DIR`` set, the main pages are photographed at
 both widths (``make screenshots`` keeps them in docs/screenshots/).
 
-One server on one database seeded once (the demo data set, a reorder run, an open count, a
-receipt today), and one browser context per role, shared by every page; the module runs on one
-xdist worker so they are made once."""
+One server on a database of the module's own, seeded once per worker (the demo data set, a
+reorder run, an open count, a receipt today), and one browser context per role, shared by every
+page. The xdist group asks for one worker; where xdist splits it anyway, each worker seeds its
+own copy."""
 
 from __future__ import annotations
 
