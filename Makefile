@@ -15,7 +15,7 @@ $(error make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.
 endif
 endif
 
-.PHONY: run worker demo test browser lint format openapi bench-ledger bench-procurement bench-policy \
+.PHONY: run worker demo test screenshots browser lint format openapi bench-ledger bench-procurement bench-policy \
 	seed-large bench-reports bench-valuation-curve bench-pages bench-forecast bench-forecast-accuracy bench-forecast-speed install migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -54,6 +54,13 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# docs/screenshots/: the main pages at desktop and phone width, taken by the accessibility
+# browser test (PostgreSQL) on the demo data set; the old pictures go first so none is stale.
+screenshots: $(STAMP) browser
+	rm -f docs/screenshots/*.png
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q \
+	  tests/e2e/test_browser_accessibility.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -58,11 +58,16 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
     known = [(label, explanation[k]) for k, label in EXPLAINED if explanation.get(k) is not None]
     seen = {k for k, _ in EXPLAINED} | HIDDEN
     rest = [
-        (k.replace("_", " ").capitalize(), v)
+        (k.replace("_", " ").capitalize(), _readable(v))
         for k, v in sorted(explanation.items())
         if k not in seen and v is not None and not isinstance(v, dict | list)
     ]
     return known + rest
+
+
+def _readable(value: object) -> object:
+    """A float (a backtest error, a forecast's mean) to three decimals, not sixteen digits."""
+    return f"{value:.3f}" if isinstance(value, float) else value
 
 
 def since_first_demand(history: list[dict]) -> list[dict]:

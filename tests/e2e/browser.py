@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,22 +69,32 @@ def seed_users(database_url: str) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture
-def live_server(pg_database, tmp_path):
-    """gunicorn on a fresh PostgreSQL database holding one user per role."""
+@contextmanager
+def serving(database_url: str, folder: Path, seed=None):
+    """gunicorn on ``database_url`` emptied and holding one user per role, then whatever
+    ``seed(database_url)`` adds, until the block ends."""
     if not (BIN / "gunicorn").exists():
         pytest.skip("gunicorn is not installed in .venv")
-    _empty_pg(pg_database)
-    seed_users(pg_database)
+    _empty_pg(database_url)
+    seed_users(database_url)
+    if seed is not None:
+        seed(database_url)
     env = {
         **os.environ,
-        "DATABASE_URL": pg_database,
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "browser-e2e-secret",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("FLASK_APP", None)
-    with gunicorn_on(env, _free_port(), tmp_path) as (base, err_path):
-        yield LiveServer(base, pg_database, err_path)
+    with gunicorn_on(env, _free_port(), folder) as (base, err_path):
+        yield LiveServer(base, database_url, err_path)
+
+
+@pytest.fixture
+def live_server(pg_database, tmp_path):
+    """gunicorn on a fresh PostgreSQL database holding one user per role."""
+    with serving(pg_database, tmp_path) as server:
+        yield server
 
 
 def sign_in(page, server: LiveServer, username: str, password: str = PASSWORD) -> None:
@@ -94,10 +105,18 @@ def sign_in(page, server: LiveServer, username: str, password: str = PASSWORD) -
     page.wait_for_url(re.compile(r"^(?!.*sign-in).*$"))
 
 
-def screenshot(page, tmp_path: Path, name: str) -> Path:
-    """Save the whole page; also under ``$SCREENSHOT_DIR`` when set, for people to look at."""
+def screenshot(page, tmp_path: Path, name: str, *, max_height: int | None = None) -> Path:
+    """Save the whole page, or its top ``max_height`` pixels when it is taller; also under
+    ``$SCREENSHOT_DIR`` when set, for people to look at."""
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    clip = None
+    if max_height is not None:
+        width, height = page.evaluate(
+            "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+        )
+        if height > max_height:
+            clip = {"x": 0, "y": 0, "width": width, "height": max_height}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(SCREENSHOTS) / path.name)
