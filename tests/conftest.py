@@ -39,6 +39,22 @@ if os.environ.get("CI") == "true" and not PG_REACHABLE:
     raise RuntimeError(f"CI=true but PostgreSQL is unreachable at {PG_ADMIN_URL}")
 
 
+def pytest_configure(config):
+    """Refuse ``--dist loadgroup`` under a pytest that would split every ``xdist_group``.
+
+    pytest-xdist 3.8 keeps a group on one worker by suffixing the node id, which pytest 9.2 no
+    longer lets it do: the groups were silently spread over both workers, and tests sharing a
+    server or a broker queue ran beside each other. requirements-dev.txt pins the last pytest
+    that works; this says so at once if an upgrade brings the split back.
+    """
+    major, minor = (int(part) for part in pytest.__version__.split(".")[:2])
+    if config.getoption("dist", "no") == "loadgroup" and (major, minor) >= (9, 2):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} lets pytest-xdist's loadgroup split xdist_group "
+            "tests across workers; install the pytest that requirements-dev.txt pins"
+        )
+
+
 def _pg_url(dbname: str) -> str:
     base, _, _ = PG_ADMIN_URL.rpartition("/")
     return f"{base}/{dbname}"

@@ -5,8 +5,8 @@ both widths (``make screenshots`` keeps them in docs/screenshots/).
 
 One server on a database of the module's own, seeded once per worker (the demo data set, a
 reorder run, an open count, a receipt today), and one browser context per role, shared by every
-page. The xdist group asks for one worker; where xdist splits it anyway, each worker seeds its
-own copy."""
+page. The xdist group keeps the module on one worker; the database is its own all the same, so no
+other browser test can empty it underneath."""
 
 from __future__ import annotations
 
