@@ -31,6 +31,15 @@ class CookieSessions(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
+    def open_session(self, app, request):
+        # Flask opens a session for every request, and builds its signing serializer (which
+        # serializes a probe value) and parses the Cookie header (walking every header) before
+        # it looks for the cookie: about 100 Python calls on each API call, which sends no
+        # cookies at all. Without a Cookie header the answer is the same empty session.
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def csrf_token() -> str:
     token = session.get("csrf")
