@@ -7,6 +7,7 @@ here, migrated once and emptied before each test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -76,18 +77,27 @@ def sqlite_template(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="session")
-def pg_database():
+@contextlib.contextmanager
+def migrated_pg_database(prefix: str = "qm_test"):
+    """A new PostgreSQL database, migrated; dropped afterwards (skips without PostgreSQL)."""
     if not PG_REACHABLE:
         pytest.skip("PostgreSQL is not reachable")
-    name = f"qm_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = _pg_url(name)
-    _migrated_app(url)
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        _migrated_app(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    with migrated_pg_database() as url:
+        yield url
 
 
 def _empty_pg(url: str) -> None:

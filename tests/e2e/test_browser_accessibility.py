@@ -10,11 +10,9 @@ other browser test can empty it underneath."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal as D
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -35,7 +33,7 @@ from inventory.domain.actors import Actor
 from inventory.domain.documents import DocumentType, LineIn
 from inventory.domain.stocktake import CountIn
 from inventory.services import demo, stock, stocktakes
-from tests.conftest import PG_ADMIN_URL, PG_REACHABLE, _migrated_app, _pg_url
+from tests.conftest import migrated_pg_database
 from tests.e2e.accessibility import axe_violations, blocking, keyboard_problems
 from tests.e2e.browser import PASSWORD, SCREENSHOTS, screenshot, serving, sign_in
 
@@ -149,16 +147,8 @@ def seed_everything(database_url: str) -> dict:
 def own_database():
     """A database of this module's own: the worker's shared one is emptied by any other browser
     test that xdist runs on the same worker while this module's server is still up."""
-    if not PG_REACHABLE:
-        pytest.skip("PostgreSQL is not reachable")
-    name = f"qm_a11y_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _pg_url(name)
-    _migrated_app(url)
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with migrated_pg_database("qm_a11y") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

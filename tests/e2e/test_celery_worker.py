@@ -179,6 +179,7 @@ def celery_workers(app, tmp_path: Path, settings: dict, env: dict, tag: str):
         finally:
             for worker in workers:
                 worker.stop()
+            _close_connections(celery)
             celery.close()
             db.session.remove()
             db.engine.dispose()
@@ -189,6 +190,22 @@ def celery_workers(app, tmp_path: Path, settings: dict, env: dict, tag: str):
                     client.delete(*keys)
             finally:
                 client.close()
+
+
+def _close_connections(celery) -> None:
+    """Close the Redis sockets this process opened through Celery. ``Celery.close`` only forgets
+    its broker pool, and the result backend keeps its own client and pub/sub: left to the
+    garbage collector, their sockets raise ResourceWarning in whichever test runs next on this
+    worker, which ``filterwarnings = error`` turns into that test's error."""
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+    backend = celery.backend
+    consumer = getattr(backend, "result_consumer", None)
+    if consumer is not None and hasattr(consumer, "stop"):
+        consumer.stop()
+    client = backend.__dict__.get("client")  # a cached_property: only if it was ever made
+    if client is not None:
+        client.connection_pool.disconnect()
 
 
 def _succeeded_runs(name: str) -> list[JobRun]:
