@@ -39,8 +39,19 @@ EXPLAINED = (
     ("order_by", "Order by"),
     ("need_by", "Needed by"),
     ("supplier_reason", "Why this supplier"),
+    ("unit_price", "Unit price"),
+    ("supplier_on_time", "Arrives by the need date"),
+    ("review_period_days", "Review period (days)"),
+    ("forecast_mean_per_period", "Forecast mean per period"),
+    ("forecast_variance_per_period", "Forecast variance per period"),
+    ("backtest_rmsse", "Backtest RMSSE"),
 )
-HIDDEN = {"rule", "supplier_id", "supplier_item_id", "urgency"}
+# Shown by the page elsewhere (heading, demand class and model lines) or ids nobody reads.
+HIDDEN = {
+    "rule", "supplier_id", "supplier_item_id", "urgency",
+    "demand_class", "abc_class", "model", "backtest_mase",
+}  # fmt: skip
+PERIOD_WORDS = {"D": "day", "W": "week", "M": "month"}
 
 
 @pages.get("/items")
@@ -55,8 +66,13 @@ def items():
 def explained(explanation: dict | None) -> list[tuple[str, object]]:
     """The explanation's figures as (label, value), the known ones first in reading order."""
     explanation = explanation or {}
-    known = [(label, explanation[k]) for k, label in EXPLAINED if explanation.get(k) is not None]
-    seen = {k for k, _ in EXPLAINED} | HIDDEN
+    per = PERIOD_WORDS.get(explanation.get("freq"))
+    known = [
+        (label.replace("per period", f"per {per}") if per else label, _readable(explanation[k]))
+        for k, label in EXPLAINED
+        if explanation.get(k) is not None
+    ]
+    seen = {k for k, _ in EXPLAINED} | HIDDEN | {"freq"}
     rest = [
         (k.replace("_", " ").capitalize(), _readable(v))
         for k, v in sorted(explanation.items())
@@ -66,7 +82,10 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
 
 
 def _readable(value: object) -> object:
-    """A float (a backtest error, a forecast's mean) to three decimals, not sixteen digits."""
+    """A float (a backtest error, a forecast's mean) to three decimals, not sixteen digits; a
+    yes/no figure in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return f"{value:.3f}" if isinstance(value, float) else value
 
 

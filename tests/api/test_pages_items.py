@@ -111,6 +111,16 @@ def test_the_forecast_chart_has_its_band_and_the_suggestion_explains_itself(clie
             "order_up_to": "40",
             "needed": "25",
             "rule": "Position 15 is at or below the reorder point 18: order up to 40.",
+            # What the scheduler passes through beside the figures (reorder_chunk's context).
+            "freq": "W",
+            "model": "AutoETS",
+            "demand_class": "smooth",
+            "abc_class": "A",
+            "backtest_mase": 0.84,
+            "backtest_rmsse": 0.912345678,
+            "forecast_mean_per_period": 4.0,
+            "supplier_on_time": True,
+            "review_period_days": 7,
         },
     )
     signed_in(client, make, "viewer")
@@ -127,5 +137,12 @@ def test_the_forecast_chart_has_its_band_and_the_suggestion_explains_itself(clie
     assert "<html" in alone and '<polygon class="band"' in alone
     assert "Position 15 is at or below the reorder point 18: order up to 40." in html
     assert "<dt>Reorder point</dt><dd>18</dd>" in html
+    # Every figure under its words, once: no raw keys, no repeated demand class or model.
+    assert "<dt>Forecast mean per week</dt><dd>4.000</dd>" in html
+    assert "<dt>Backtest RMSSE</dt><dd>0.912</dd>" in html
+    assert "<dt>Arrives by the need date</dt><dd>yes</dd>" in html
+    assert "<dt>Review period (days)</dt><dd>7</dd>" in html
+    assert html.count("<dt>Demand class</dt>") == 1 and html.count("<dt>Model</dt>") == 1
+    assert "Freq" not in html and "Abc class" not in html and "True" not in html
     # A viewer may not review: no link to the review page.
     assert 'href="/reorder' not in html
