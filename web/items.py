@@ -4,6 +4,8 @@ reorder suggestion with the figures that explain it. Everyone who may read items
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import render_template, request
 
 from delivery import charts
@@ -38,7 +40,6 @@ EXPLAINED = (
     ("stockout_on", "Stock runs out on"),
     ("order_by", "Order by"),
     ("need_by", "Needed by"),
-    ("supplier_reason", "Why this supplier"),
     ("unit_price", "Unit price"),
     ("supplier_on_time", "Arrives by the need date"),
     ("review_period_days", "Review period (days)"),
@@ -46,11 +47,14 @@ EXPLAINED = (
     ("forecast_variance_per_period", "Forecast variance per period"),
     ("backtest_rmsse", "Backtest RMSSE"),
 )
-# Shown by the page elsewhere (heading, demand class and model lines) or ids nobody reads.
+# Shown by the page elsewhere (heading, rule, supplier's reason, demand class and model lines)
+# or ids nobody reads.
 HIDDEN = {
-    "rule", "supplier_id", "supplier_item_id", "urgency",
+    "rule", "supplier_reason", "supplier_id", "supplier_item_id", "urgency",
     "demand_class", "abc_class", "model", "backtest_mase",
 }  # fmt: skip
+# Figures worked out to more places than a reader needs.
+ROUNDED = {"mean_demand_per_day": 3}
 PERIOD_WORDS = {"D": "day", "W": "week", "M": "month"}
 
 
@@ -68,7 +72,7 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
     explanation = explanation or {}
     per = PERIOD_WORDS.get(explanation.get("freq"))
     known = [
-        (label.replace("per period", f"per {per}") if per else label, _readable(explanation[k]))
+        (label.replace("per period", f"per {per}") if per else label, _shown(k, explanation[k]))
         for k, label in EXPLAINED
         if explanation.get(k) is not None
     ]
@@ -79,6 +83,14 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
         if k not in seen and v is not None and not isinstance(v, dict | list)
     ]
     return known + rest
+
+
+def _shown(key: str, value: object) -> object:
+    if key == "service_level":
+        return f"{(Decimal(str(value)) * 100).normalize():f} %"
+    if key in ROUNDED:
+        return f"{Decimal(str(value)):.{ROUNDED[key]}f}"
+    return _readable(value)
 
 
 def _readable(value: object) -> object:

@@ -121,6 +121,9 @@ def test_the_forecast_chart_has_its_band_and_the_suggestion_explains_itself(clie
             "forecast_mean_per_period": 4.0,
             "supplier_on_time": True,
             "review_period_days": 7,
+            "service_level": "0.975",
+            "mean_demand_per_day": "16.269231",
+            "supplier_reason": "VOLTA: the only supplier with a comparable offer.",
         },
     )
     signed_in(client, make, "viewer")
@@ -143,6 +146,9 @@ def test_the_forecast_chart_has_its_band_and_the_suggestion_explains_itself(clie
     assert "<dt>Arrives by the need date</dt><dd>yes</dd>" in html
     assert "<dt>Review period (days)</dt><dd>7</dd>" in html
     assert html.count("<dt>Demand class</dt>") == 1 and html.count("<dt>Model</dt>") == 1
+    assert "<dt>Service level</dt><dd>97.5 %</dd>" in html
+    assert "<dt>Mean demand per day</dt><dd>16.269</dd>" in html
+    assert "Why this supplier:</strong> VOLTA: the only supplier with a comparable offer." in html
     assert "Freq" not in html and "Abc class" not in html and "True" not in html
     # A viewer may not review: no link to the review page.
     assert 'href="/reorder' not in html
