@@ -100,18 +100,43 @@ def pg_database():
         yield url
 
 
+_PG_CONTENTS: dict[str, tuple[list[str], list[str]]] = {}
+
+
 def _empty_pg(url: str) -> None:
+    """Every table emptied and every sequence back at 1, in one round trip.
+
+    DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE of some 60 tables gives each a
+    new file (about 0.4 s a test, paid by every PostgreSQL test). With the session's replication
+    role at ``replica`` neither the foreign keys nor the append-only triggers fire: only a test
+    reset may step around them."""
+    if url not in _PG_CONTENTS:
+        with psycopg.connect(url, autocommit=True) as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ]
+            sequences = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
+                    "ORDER BY sequencename"
+                )
+            ]
+        _PG_CONTENTS[url] = tables, sequences
+    tables, sequences = _PG_CONTENTS[url]
+    restart = ", ".join(f"setval('public.\"{name}\"', 1, false)" for name in sequences)
+    script = "SET session_replication_role = replica; " + "".join(
+        f'DELETE FROM public."{table}"; ' for table in tables
+    )
+    if restart:
+        script += f"SELECT {restart}; "
+    script += "SET session_replication_role = DEFAULT;"
     with psycopg.connect(url, autocommit=True) as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            )
-        ]
-        # The append-only triggers refuse TRUNCATE; only a test reset may step around them.
-        conn.execute("SET session_replication_role = replica")
-        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        conn.execute(script)
 
 
 def build_app(backend: str, request, tmp_path):
