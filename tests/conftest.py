@@ -133,8 +133,7 @@ def _empty_pg(url: str) -> None:
         f'DELETE FROM public."{table}"; ' for table in tables
     )
     if restart:
-        script += f"SELECT {restart}; "
-    script += "SET session_replication_role = DEFAULT;"
+        script += f"SELECT {restart};"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(script)
 

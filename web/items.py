@@ -47,14 +47,12 @@ EXPLAINED = (
     ("forecast_variance_per_period", "Forecast variance per period"),
     ("backtest_rmsse", "Backtest RMSSE"),
 )
-# Shown by the page elsewhere (heading, rule, supplier's reason, demand class and model lines)
-# or ids nobody reads.
+# Shown by the page elsewhere (heading, rule, supplier's reason, demand class and model lines,
+# the period in the labels) or ids nobody reads.
 HIDDEN = {
     "rule", "supplier_reason", "supplier_id", "supplier_item_id", "urgency",
-    "demand_class", "abc_class", "model", "backtest_mase",
+    "demand_class", "abc_class", "model", "backtest_mase", "freq",
 }  # fmt: skip
-# Figures worked out to more places than a reader needs.
-ROUNDED = {"mean_demand_per_day": 3}
 PERIOD_WORDS = {"D": "day", "W": "week", "M": "month"}
 
 
@@ -76,7 +74,7 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
         for k, label in EXPLAINED
         if explanation.get(k) is not None
     ]
-    seen = {k for k, _ in EXPLAINED} | HIDDEN | {"freq"}
+    seen = {k for k, _ in EXPLAINED} | HIDDEN
     rest = [
         (k.replace("_", " ").capitalize(), _readable(v))
         for k, v in sorted(explanation.items())
@@ -88,8 +86,8 @@ def explained(explanation: dict | None) -> list[tuple[str, object]]:
 def _shown(key: str, value: object) -> object:
     if key == "service_level":
         return f"{(Decimal(str(value)) * 100).normalize():f} %"
-    if key in ROUNDED:
-        return f"{Decimal(str(value)):.{ROUNDED[key]}f}"
+    if key == "mean_demand_per_day":  # worked out to more places than a reader needs
+        return f"{Decimal(str(value)):.3f}"
     return _readable(value)
 
 

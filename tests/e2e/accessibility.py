@@ -80,14 +80,19 @@ def blocking(violations: list[dict]) -> str:
     )
 
 
+def to_top(page) -> None:
+    """No control focused and the page scrolled to its top, as a visitor first sees it."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
 def keyboard_problems(page) -> list[str]:
     """What keeps a keyboard user from a visible control: a positive tabindex, a control that
     Tab never reaches from the top of the page, or a focus that never comes round again."""
     marked = page.evaluate(_MARK_CONTROLS)
     controls: dict[str, str] = marked["controls"]
     problems = [f"positive tabindex on {what}" for what in marked["positive"]]
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    page.evaluate("() => window.scrollTo(0, 0)")
+    to_top(page)
     page.evaluate(_LISTEN)
     # Tab goes through the controls, leaves the page, then comes back to the first control it
     # reached. (An autofocused field is where Chromium starts, so the walk may begin mid-page.)

@@ -34,7 +34,7 @@ from inventory.domain.documents import DocumentType, LineIn
 from inventory.domain.stocktake import CountIn
 from inventory.services import demo, stock, stocktakes
 from tests.conftest import migrated_pg_database
-from tests.e2e.accessibility import axe_violations, blocking, keyboard_problems
+from tests.e2e.accessibility import axe_violations, blocking, keyboard_problems, to_top
 from tests.e2e.browser import PASSWORD, SCREENSHOTS, screenshot, serving, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.xdist_group("accessibility")]
@@ -197,6 +197,5 @@ def test_the_page_passes_axe_and_every_control_is_reached_by_keyboard(
     problems = keyboard_problems(page)
     assert not problems, f"keyboard on {where}:\n  " + "\n  ".join(problems)
     if shown.shot:
-        page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-        page.evaluate("() => window.scrollTo(0, 0)")
+        to_top(page)
         screenshot(page, tmp_path, f"{shown.name}-{width}", max_height=SHOT_HEIGHT[width])
