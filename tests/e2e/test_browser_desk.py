@@ -121,6 +121,27 @@ def test_a_receipt_and_an_issue_from_the_desk_with_a_scanned_sku(live_server, pa
     assert _on_hand(live_server.database_url, ids["SCAN-1"], ids["MAIN"]) == D(2)
 
 
+def test_post_clicked_while_a_scan_is_looked_up_posts_once_the_line_is_in(
+    live_server, page, tmp_path
+):
+    ids = _seed(live_server.database_url, ["MAIN"], [("SLOW-1", "1.00")])
+    sign_in(page, live_server, "warehouse")
+    page.goto(live_server.url(f"/desk?type=receipt&warehouse_id={ids['MAIN']}"))
+    held = []  # the scan's lookup, held until we let it go
+    page.route("**/desk/lookup?*", lambda route: held.append(route))
+    _scan(page, "SLOW-1")
+    for _ in range(200):  # until the held lookup reaches us (events come while we wait)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    page.get_by_role("button", name="Post receipt").click()
+    assert page.locator(".flash[role=status]").count() == 0
+    held[0].continue_()
+    expect(page.locator(".flash[role=status]")).to_contain_text("posted with 1 line")
+    assert _on_hand(live_server.database_url, ids["SLOW-1"], ids["MAIN"]) == D(1)
+
+
 def test_a_blind_count_with_a_recount_and_the_supervisors_posting(live_server, page, tmp_path):
     ids = _seed(
         live_server.database_url,

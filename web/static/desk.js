@@ -91,7 +91,12 @@
     scan.focus();
   });
   form.addEventListener("submit", (event) => {
-    if (pending.size) event.preventDefault(); // a scan is still being looked up
+    if (!pending.size) return;
+    // A scan still being looked up: post once its line is in. Dropping the click instead left
+    // the person looking at a form that did nothing.
+    event.preventDefault();
+    const button = event.submitter;
+    Promise.allSettled([...pending.values()]).then(() => form.requestSubmit(button));
   });
 })();
 
