@@ -160,7 +160,8 @@ def actor_for_token(token: str) -> Actor | None:
         rows = uq.actor_rows_for_token(db.session, token_hash, now)
     if not rows:
         return None
-    return Actor(rows[0].id, rows[0].username, frozenset(r.role for r in rows))
+    (user_id, username, _), roles = rows[0], frozenset(role for *_, role in rows)
+    return Actor(user_id, username, roles)
 
 
 def revoke_token(actor: Actor, token: str) -> None:
