@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from inventory import clock
 from inventory.db import user_queries as uq
@@ -18,6 +18,7 @@ from inventory.db.models import User
 from inventory.domain import accounts
 from inventory.domain.actors import Actor
 from inventory.errors import NotFound, ValidationFailed
+from inventory.passwords import hash_password
 from inventory.services import audit, users
 from inventory.services.tx import transaction
 
@@ -78,7 +79,7 @@ def reset_password(actor: Actor | None, user_id: int, password: str) -> int:
     _check_password("password", password)
     with transaction() as session:
         user = _locked(session, user_id)
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = hash_password(password)
         revoked = uq.revoke_tokens(session, user_id, clock.now())
         audit.record(
             actor,
@@ -112,7 +113,7 @@ def change_own_password(
         )
     with transaction() as session:
         user = _locked(session, actor.id)
-        user.password_hash = generate_password_hash(new_password)
+        user.password_hash = hash_password(new_password)
         revoked = uq.revoke_tokens(
             session, actor.id, clock.now(), keep_hash=users.token_digest(current_token)
         )

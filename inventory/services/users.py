@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from inventory import clock
 from inventory.db import user_queries as uq
@@ -18,6 +18,7 @@ from inventory.db.models import ApiToken, User, UserRole
 from inventory.domain import login_throttle as throttle
 from inventory.domain.actors import ALL_ROLES, Actor
 from inventory.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
+from inventory.passwords import hash_password
 from inventory.services import audit
 from inventory.services.tx import transaction
 
@@ -66,7 +67,7 @@ def create_user(
             raise Conflict(f"The username {username!r} is taken; pick another.")
         user = User(
             username=username,
-            password_hash=generate_password_hash(password),
+            password_hash=hash_password(password),
             full_name=full_name,
             email=email,
             active=True,
@@ -107,7 +108,7 @@ def issue_token(user_id: int, ttl: timedelta) -> IssuedToken:
 @functools.cache
 def _unknown_user_hash() -> str:
     """A hash of a random password, made once per process, checked for unknown usernames."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def login(username: str, password: str, address: str, policy: LoginPolicy) -> IssuedToken:
