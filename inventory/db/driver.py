@@ -31,6 +31,19 @@ def execute(session: Session, sql: str, params: dict | None = None) -> psycopg.C
         raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
 
 
+def execute_first(session: Session, sql: str, params: dict | None = None) -> psycopg.Cursor:
+    """``execute`` for a transaction's first statement: psycopg's ``BEGIN`` goes to the server
+    in the same round trip as ``sql`` (pipeline mode), not in one of its own."""
+    session.flush()
+    connection = session.connection().connection.driver_connection
+    try:
+        with connection.pipeline():
+            cursor = connection.execute(sql, params)
+        return cursor
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+
+
 def rows(
     session: Session, sql: str, params: dict, columns: tuple[Callable | None, ...]
 ) -> list[tuple]:
