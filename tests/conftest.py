@@ -37,8 +37,9 @@ def _pg_reachable() -> bool:
 
 
 # The suite hashes about 4,000 passwords (every test's users); at full strength, 0.1 s each, that
-# was a third of the suite's time (10 min 36 s -> 7 min 14 s on one machine in one hour). Servers the tests start in their own processes keep the full strength,
-# and tests/unit/test_passwords.py checks that it is what the service uses.
+# was a third of the suite's time (10 min 36 s -> 7 min 14 s on one machine in one hour). Servers
+# the tests start in processes of their own keep the full strength, and tests/unit/
+# test_passwords.py checks that it is what the service uses.
 passwords.METHOD = "scrypt:1024:8:1"
 
 PG_REACHABLE = _pg_reachable()
