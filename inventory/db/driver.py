@@ -21,25 +21,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
-def execute(session: Session, sql: str, params: dict | None = None) -> psycopg.Cursor:
-    """Run ``sql`` (``%(name)s`` placeholders) in ``session``'s transaction; return the cursor."""
+def execute(
+    session: Session, sql: str, params: dict | None = None, *, first: bool = False
+) -> psycopg.Cursor:
+    """Run ``sql`` (``%(name)s`` placeholders) in ``session``'s transaction; return the cursor.
+
+    ``first``: the transaction's first statement. psycopg would send its ``BEGIN`` alone and wait
+    for the answer; in pipeline mode the two travel in one round trip."""
     session.flush()  # what autoflush does before any statement the session runs itself
     connection = session.connection().connection.driver_connection
     try:
-        return connection.execute(sql, params)
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
-
-
-def execute_first(session: Session, sql: str, params: dict | None = None) -> psycopg.Cursor:
-    """``execute`` for a transaction's first statement: psycopg's ``BEGIN`` goes to the server
-    in the same round trip as ``sql`` (pipeline mode), not in one of its own."""
-    session.flush()
-    connection = session.connection().connection.driver_connection
-    try:
+        if not first:
+            return connection.execute(sql, params)
         with connection.pipeline():
-            cursor = connection.execute(sql, params)
-        return cursor
+            return connection.execute(sql, params)
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
 

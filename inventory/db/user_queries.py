@@ -160,7 +160,7 @@ def actor_rows_for_token(session: Session, token_hash: str, now: datetime) -> li
     params = {"token_hash": token_hash, "now": now}
     if is_postgresql(session):
         try:
-            return driver.execute_first(session, _ACTOR_FOR_TOKEN_SQL, params).fetchall()
+            return driver.execute(session, _ACTOR_FOR_TOKEN_SQL, params, first=True).fetchall()
         except DBAPIError as exc:
             if not is_unreachable(exc):
                 raise

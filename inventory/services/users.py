@@ -161,8 +161,8 @@ def actor_for_token(token: str) -> Actor | None:
         rows = uq.actor_rows_for_token(db.session, token_hash, now)
     if not rows:
         return None
-    (user_id, username, _), roles = rows[0], frozenset(role for *_, role in rows)
-    return Actor(user_id, username, roles)
+    user_id, username, _ = rows[0]
+    return Actor(user_id, username, frozenset(role for _, _, role in rows))
 
 
 def revoke_token(actor: Actor, token: str) -> None:

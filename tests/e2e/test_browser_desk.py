@@ -121,9 +121,7 @@ def test_a_receipt_and_an_issue_from_the_desk_with_a_scanned_sku(live_server, pa
     assert _on_hand(live_server.database_url, ids["SCAN-1"], ids["MAIN"]) == D(2)
 
 
-def test_post_clicked_while_a_scan_is_looked_up_posts_once_the_line_is_in(
-    live_server, page, tmp_path
-):
+def test_post_clicked_while_a_scan_is_looked_up_posts_once_the_line_is_in(live_server, page):
     ids = _seed(live_server.database_url, ["MAIN"], [("SLOW-1", "1.00")])
     sign_in(page, live_server, "warehouse")
     page.goto(live_server.url(f"/desk?type=receipt&warehouse_id={ids['MAIN']}"))
