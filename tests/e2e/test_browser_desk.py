@@ -70,6 +70,7 @@ def _on_hand(database_url: str, item_id: int, warehouse_id: int) -> D:
 
 def _scan(page, sku: str) -> None:
     """What a keyboard-wedge scanner does: type the code quickly, then Enter."""
+    page.wait_for_load_state()  # desk.js (deferred) must hold Enter, or Enter posts the form
     page.locator("#sku").press_sequentially(sku, delay=5)
     page.locator("#sku").press("Enter")
 
