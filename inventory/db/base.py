@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextvars import ContextVar
 
 import psycopg
@@ -110,6 +111,7 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name == "postgresql":
         event.listen(engine, "handle_error", _invalidate_ended_sessions)
+        event.listen(engine, "do_connect", _prepare_only_the_hot_path)
         return
     if engine.dialect.name != "sqlite":
         return
@@ -127,6 +129,22 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - driver hook
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+# The hot path's keyed statements (inventory/db/driver.py) are prepared on each connection and
+# run with their one generic plan. Under PostgreSQL's default ("auto") it planned them afresh on
+# every execution: the plan is the same, but planning the posting's statements cost about a third
+# of PostgreSQL's CPU per stock document (docs/performance.md). Forcing generic plans would harm
+# a report filtered by a date range, so nothing else is prepared: psycopg's automatic preparing
+# (after 5 runs of the same text) never comes, and every other statement is planned for its
+# values. (A threshold of None would refuse even the statements asked for with prepare=True.)
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
+
+
+def _prepare_only_the_hot_path(dialect, connection_record, cargs, cparams) -> None:
+    options = cparams.get("options")
+    cparams["options"] = f"{options} {GENERIC_PLANS}" if options else GENERIC_PLANS
+    cparams["prepare_threshold"] = sys.maxsize
 
 
 def _invalidate_ended_sessions(context) -> None:

@@ -197,7 +197,7 @@ def _fetch_postgresql(freq, kinds, bounds, zone, item_ids, warehouse_ids) -> pd.
     )
     sql = sql.replace(":start", "%(start)s").replace(":stop", "%(stop)s")
     sql = sql.replace("p.qty, p.balance,", "p.qty::float8, p.balance::float8,")
-    found = driver.execute(db.session, sql, params).fetchall()
+    found = driver.execute(db.session, sql, params, prepare=False).fetchall()
     return pd.DataFrame.from_records(found, columns=_FETCHED)
 
 

@@ -22,19 +22,28 @@ from sqlalchemy.orm import Session
 
 
 def execute(
-    session: Session, sql: str, params: dict | None = None, *, first: bool = False
+    session: Session,
+    sql: str,
+    params: dict | None = None,
+    *,
+    first: bool = False,
+    prepare: bool = True,
 ) -> psycopg.Cursor:
     """Run ``sql`` (``%(name)s`` placeholders) in ``session``'s transaction; return the cursor.
 
     ``first``: the transaction's first statement. psycopg would send its ``BEGIN`` alone and wait
-    for the answer; in pipeline mode the two travel in one round trip."""
+    for the answer; in pipeline mode the two travel in one round trip.
+
+    ``prepare``: a keyed statement of fixed text, prepared on the connection and run with its
+    generic plan (``base.GENERIC_PLANS``). False for a statement whose best plan depends on its
+    values (a date range, a scope that may be everything): it is planned on every run."""
     session.flush()  # what autoflush does before any statement the session runs itself
     connection = session.connection().connection.driver_connection
     try:
         if not first:
-            return connection.execute(sql, params)
+            return connection.execute(sql, params, prepare=prepare)
         with connection.pipeline():
-            return connection.execute(sql, params)
+            return connection.execute(sql, params, prepare=prepare)
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
 
