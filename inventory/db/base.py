@@ -133,7 +133,7 @@ def configure_engine(engine: Engine) -> None:
 
 # The hot path's keyed statements (inventory/db/driver.py) are prepared on each connection and
 # run with their one generic plan. Under PostgreSQL's default ("auto") it planned them afresh on
-# every execution: the plan is the same, but planning the posting's statements cost about a third
+# every execution: the plan is the same, but planning the posting's statements cost about a quarter
 # of PostgreSQL's CPU per stock document (docs/performance.md). Forcing generic plans would harm
 # a report filtered by a date range, so nothing else is prepared: psycopg's automatic preparing
 # (after 5 runs of the same text) never comes, and every other statement is planned for its
