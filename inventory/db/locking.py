@@ -83,6 +83,12 @@ def lock_balances(
         rows = driver.rows(session, _LOCK[True], params, _TYPES)
     else:
         rows = session.execute(_LOCK[False], {"keys": keys})
+    return locked_balances(rows)
+
+
+def locked_balances(rows) -> tuple[dict[Key, Balance], set[Key]]:
+    """``lock_balances``' answer from its rows ``(item_id, warehouse_id, quantity, value,
+    valuation_method)``, however they were locked (``posting_reads.references`` locks them too)."""
     balances: dict[Key, Balance] = {}
     fifo: set[Key] = set()
     for item, wh, quantity, value, method in rows:

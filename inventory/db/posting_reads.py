@@ -2,12 +2,19 @@
 shortage message names, and, before it locks (``references``), its items and warehouses and which
 of its balance rows exist, in one round trip.
 
-``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost)``: kind
-``item``, ``warehouse``, ``cost_centre`` (the one the document is charged to, when it exists) or
-``balance`` (a balance row's ``id`` is its item's), and one row
-``closed`` whose ``sku`` is the last closed period (``YYYY-MM``; None). On PostgreSQL the
-lists go as array literals to one statement of fixed text (``inventory.db.driver``); SQLite
-expands its ``IN`` lists.
+``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost, quantity,
+value)``: kind ``item``, ``warehouse``, ``cost_centre`` (the one the document is charged to, when
+it exists) or ``balance`` (a balance row's ``id`` is its item's), and one row ``closed`` whose
+``sku`` is the last closed period (``YYYY-MM``; None). On PostgreSQL the lists go as array
+literals to one statement of fixed text (``inventory.db.driver``); SQLite expands its ``IN``
+lists.
+
+On PostgreSQL, when every balance row of ``keys`` exists (a posting's steady state), the same
+statement also locks them as ``locking.lock_balances`` would, in the keys' order, and returns
+them as rows ``locked`` (``sku`` the item's valuation method, with ``quantity`` and ``value``):
+the posting then needs no round trip of its own for the lock. When one is missing it locks
+nothing: creating it first and then locking all of them in order is ``lock_balances``' job, as
+the fixed lock order requires. (SQLite's writer holds the database's lock already.)
 """
 
 from __future__ import annotations
@@ -44,16 +51,17 @@ _item, _wh, _balance = Item.__table__.c, Warehouse.__table__.c, StockBalance.__t
 _centre = CostCentre.__table__.c
 
 _POSTGRESQL = """
-    SELECT 'item', id, CAST(NULL AS int), active, sku, valuation_cost
+    SELECT 'item', id, CAST(NULL AS int), active, sku, valuation_cost,
+           CAST(NULL AS bigint), CAST(NULL AS bigint)
     FROM item WHERE id = ANY(CAST(%(item_ids)s AS int[]))
     UNION ALL
-    SELECT 'warehouse', id, NULL, active, NULL, NULL
+    SELECT 'warehouse', id, NULL, active, NULL, NULL, NULL, NULL
     FROM warehouse WHERE id = ANY(CAST(%(warehouse_ids)s AS int[]))
     UNION ALL
-    SELECT 'cost_centre', id, NULL, active, NULL, NULL
+    SELECT 'cost_centre', id, NULL, active, NULL, NULL, NULL, NULL
     FROM cost_centre WHERE id = CAST(%(cost_centre_id)s AS int)
     UNION ALL
-    SELECT 'balance', k.item_id, k.warehouse_id, NULL, NULL, NULL
+    SELECT 'balance', k.item_id, k.warehouse_id, NULL, NULL, NULL, NULL, NULL
     FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
              AS k(item_id, warehouse_id)
     -- one index lookup per key (see ``locking``)
@@ -62,8 +70,40 @@ _POSTGRESQL = """
         WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id LIMIT 1
     ) b
     UNION ALL
-    SELECT 'closed', NULL, NULL, NULL, max(period), NULL FROM accounting_period"""
-_TYPES = (None, None, None, None, None, *driver.converters(_item.valuation_cost))
+    SELECT 'closed', NULL, NULL, NULL, max(period), NULL, NULL, NULL FROM accounting_period
+    UNION ALL
+    -- Last, so what the branches above read is read before any lock is waited for, as when the
+    -- lock was a statement of its own. ``locking._LOCK[True]``'s lateral lookups, in the keys'
+    -- (sorted) order, behind a one-time filter: all of them exist, or nothing is locked.
+    SELECT 'locked', b.item_id, b.warehouse_id, NULL, m.valuation_method, NULL,
+           b.quantity, b.value
+    FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
+             AS k(item_id, warehouse_id)
+    CROSS JOIN LATERAL (
+        SELECT * FROM stock_balance s
+        WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
+        LIMIT 1 FOR UPDATE
+    ) b
+    CROSS JOIN LATERAL (
+        SELECT i.valuation_method FROM item i WHERE i.id = k.item_id FOR KEY SHARE
+    ) m
+    WHERE NOT EXISTS (
+        SELECT 1
+        FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
+                 AS n(item_id, warehouse_id)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM stock_balance s
+            WHERE s.item_id = n.item_id AND s.warehouse_id = n.warehouse_id
+        )
+    )"""
+_TYPES = (
+    None,
+    None,
+    None,
+    None,
+    None,
+    *driver.converters(_item.valuation_cost, _balance.quantity, _balance.value),
+)
 _SQLITE = union_all(
     select(
         literal_column("'item'"),
@@ -109,7 +149,8 @@ def references(
         "keys": keys,
         "cost_centre_id": cost_centre_id,
     }
-    return [tuple(row) for row in session.execute(_SQLITE, params)]
+    # SQLite locks nothing row by row, so its rows end at valuation_cost: no quantity, no value
+    return [(*row, None, None) for row in session.execute(_SQLITE, params)]
 
 
 def locked_document(session: Session, document_id: int) -> StockDocument | None:

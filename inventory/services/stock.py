@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from inventory import clock
 from inventory.db import fifo_layers, period_queries, posting, posting_reads
-from inventory.db.locking import lock_balances
+from inventory.db.locking import lock_balances, locked_balances
 from inventory.db.models import StockDocument
 from inventory.domain import documents as d
 from inventory.domain import numbers as n
@@ -65,11 +65,14 @@ def _create(actor: Actor, new: NewDocument) -> tuple[int, dict, list[int]]:
         intents = d.intents_for(new.type, new.warehouse_id, new.to_warehouse_id, new.lines)
     keys = d.keys_of(intents)
     with transaction() as session:
-        items, existing, closed_through = _check_references(session, new, keys)
+        items, existing, closed_through, locked = _check_references(session, new, keys)
         entries: list[d.Entry] = []
         balances: dict[Key, Balance] = {}
         if keys:
-            balances, fifo_keys = lock_balances(session, keys, existing)
+            if len(locked) == len(keys):  # the reference check locked them all already
+                balances, fifo_keys = locked_balances(locked)
+            else:
+                balances, fifo_keys = lock_balances(session, keys, existing)
         # The moment is read once the balances are locked: a period close waits for every
         # posting holding them, so nothing it missed can be dated inside the period it closes.
         now = clock.now()
@@ -142,7 +145,7 @@ def post_document(actor: Actor, document_id: int) -> int:
             cost_centre_id=doc.cost_centre_id,
         )
         # A draft's cost centre, like its items, must still be active when it is posted.
-        items, _, _ = _check_references(session, new)
+        items, _, _, _ = _check_references(session, new)
         _post(session, actor, doc, lines, [r.id for r in rows], items)
         audit.record(
             actor,
@@ -187,11 +190,12 @@ def _locked_document(session, document_id: int) -> StockDocument:
 
 def _check_references(
     session, new: NewDocument, keys: list[Key] = ()
-) -> tuple[dict[int, tuple[str, Decimal]], set[Key], str | None]:
+) -> tuple[dict[int, tuple[str, Decimal]], set[Key], str | None, list[tuple]]:
     """Refuse unknown or inactive items, warehouses and cost centre; return
     ``{item_id: (sku, cost)}``,
-    which balance rows of ``keys`` exist already (rows are never deleted, so that stays true)
-    and the last closed period."""
+    which balance rows of ``keys`` exist already (rows are never deleted, so that stays true),
+    the last closed period, and the balance rows the check locked (``posting_reads.references``:
+    all of ``keys`` or none, as ``locking.locked_balances`` reads them)."""
     errors: dict = {}
     wanted_wh = {new.warehouse_id} | ({new.to_warehouse_id} if new.to_warehouse_id else set())
     item_ids = {line.item_id for line in new.lines}
@@ -199,11 +203,14 @@ def _check_references(
     found: dict[int, tuple[bool, str, Decimal]] = {}  # item id: active, sku, cost
     existing: set[Key] = set()
     closed_through = None
+    locked: list[tuple] = []
     centre_active = None  # None: no such cost centre (or none asked for)
-    for kind, id_, warehouse_id, active, sku, cost in posting_reads.references(
+    for kind, id_, warehouse_id, active, sku, cost, quantity, value in posting_reads.references(
         session, item_ids, wanted_wh, keys, new.cost_centre_id
     ):
-        if kind == "closed":
+        if kind == "locked":
+            locked.append((id_, warehouse_id, quantity, value, sku))
+        elif kind == "closed":
             closed_through = sku
         elif kind == "cost_centre":
             centre_active = bool(active)
@@ -234,7 +241,8 @@ def _check_references(
         errors["lines"] = line_errors
     if errors:
         raise ValidationFailed("The document refers to unknown or inactive records.", errors=errors)
-    return {i: (sku, cost) for i, (_, sku, cost) in found.items()}, existing, closed_through
+    items = {i: (sku, cost) for i, (_, sku, cost) in found.items()}
+    return items, existing, closed_through, locked
 
 
 def _labels(session, keys: list[Key], items: dict[int, tuple[str, Decimal]]) -> dict[Key, str]:
