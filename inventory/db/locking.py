@@ -26,16 +26,15 @@ _ENSURE = {  # keyed by "is this PostgreSQL?"
 }
 _COLUMNS = (_balances.c.item_id, _balances.c.warehouse_id, _balances.c.quantity, _balances.c.value)
 _items = Item.__table__
-_LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database lock already
-    # One index lookup per key, locked in the keys' order: a join to an IN list would let the
-    # planner hash a small table's every row instead (measured: 4x the time at 2,000 rows).
-    # The item's valuation method is read under a KEY SHARE lock of its row, after the balance
-    # row's: a method change (``valuation_writes.lock_item_stock``) holds the item FOR UPDATE
-    # while it checks the item has no stock, so a posting waiting here reads the method it set.
-    # (Every ledger insert takes this same lock for its foreign key anyway.)
-    True: """
-        SELECT b.item_id, b.warehouse_id, b.quantity, b.value, m.valuation_method
-        FROM unnest(CAST(%(items)s AS int[]), CAST(%(warehouses)s AS int[]))
+# One index lookup per key, locked in the keys' order: a join to an IN list would let the
+# planner hash a small table's every row instead (measured: 4x the time at 2,000 rows).
+# The item's valuation method is read under a KEY SHARE lock of its row, after the balance
+# row's: a method change (``valuation_writes.lock_item_stock``) holds the item FOR UPDATE
+# while it checks the item has no stock, so a posting waiting here reads the method it set.
+# (Every ledger insert takes this same lock for its foreign key anyway.)
+# ``posting_reads.references`` takes the same locks with it; rows ``b`` (the balance) and ``m``.
+LOCKED_KEYS = """
+        FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
                  AS k(item_id, warehouse_id)
         CROSS JOIN LATERAL (
             SELECT * FROM stock_balance s
@@ -44,7 +43,10 @@ _LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database 
         ) b
         CROSS JOIN LATERAL (
             SELECT i.valuation_method FROM item i WHERE i.id = k.item_id FOR KEY SHARE
-        ) m""",
+        ) m"""
+_LOCK = {  # keyed by "is this PostgreSQL?"; SQLite's writer holds the database lock already
+    True: "SELECT b.item_id, b.warehouse_id, b.quantity, b.value, m.valuation_method"
+    + LOCKED_KEYS,
     False: select(*_COLUMNS, _items.c.valuation_method)
     .join(_items, _items.c.id == _balances.c.item_id)
     .where(tuple_(_balances.c.item_id, _balances.c.warehouse_id).in_(
@@ -79,7 +81,7 @@ def lock_balances(
         )
     if postgresql:
         items, warehouses = driver.key_arrays(sorted(keys))
-        params = {"items": items, "warehouses": warehouses}
+        params = {"key_items": items, "key_warehouses": warehouses}
         rows = driver.rows(session, _LOCK[True], params, _TYPES)
     else:
         rows = session.execute(_LOCK[False], {"keys": keys})

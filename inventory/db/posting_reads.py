@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from inventory.db import driver
 from inventory.db.base import is_postgresql
+from inventory.db.locking import LOCKED_KEYS
 from inventory.db.models import (
     Item,
     StockBalance,
@@ -50,7 +51,8 @@ from inventory.db.valuation_models import AccountingPeriod
 _item, _wh, _balance = Item.__table__.c, Warehouse.__table__.c, StockBalance.__table__.c
 _centre = CostCentre.__table__.c
 
-_POSTGRESQL = """
+_POSTGRESQL = (
+    """
     SELECT 'item', id, CAST(NULL AS int), active, sku, valuation_cost,
            CAST(NULL AS bigint), CAST(NULL AS bigint)
     FROM item WHERE id = ANY(CAST(%(item_ids)s AS int[]))
@@ -73,20 +75,12 @@ _POSTGRESQL = """
     SELECT 'closed', NULL, NULL, NULL, max(period), NULL, NULL, NULL FROM accounting_period
     UNION ALL
     -- Last, so what the branches above read is read before any lock is waited for, as when the
-    -- lock was a statement of its own. ``locking._LOCK[True]``'s lateral lookups, in the keys'
-    -- (sorted) order, behind a one-time filter: all of them exist, or nothing is locked.
+    -- lock was a statement of its own. ``lock_balances``' locks, in the keys' (sorted) order,
+    -- behind a one-time filter: all of them exist, or nothing is locked.
     SELECT 'locked', b.item_id, b.warehouse_id, NULL, m.valuation_method, NULL,
-           b.quantity, b.value
-    FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
-             AS k(item_id, warehouse_id)
-    CROSS JOIN LATERAL (
-        SELECT * FROM stock_balance s
-        WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
-        LIMIT 1 FOR UPDATE
-    ) b
-    CROSS JOIN LATERAL (
-        SELECT i.valuation_method FROM item i WHERE i.id = k.item_id FOR KEY SHARE
-    ) m
+           b.quantity, b.value"""
+    + LOCKED_KEYS
+    + """
     WHERE NOT EXISTS (
         SELECT 1
         FROM unnest(CAST(%(key_items)s AS int[]), CAST(%(key_warehouses)s AS int[]))
@@ -96,6 +90,7 @@ _POSTGRESQL = """
             WHERE s.item_id = n.item_id AND s.warehouse_id = n.warehouse_id
         )
     )"""
+)
 _TYPES = (
     None,
     None,
