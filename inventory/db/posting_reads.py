@@ -1,5 +1,5 @@
 """What a posting reads: the document (locked) and its lines or ledger entries, the labels a
-shortage message names, and, before it locks (``references``), its items and warehouses and which
+shortage message names, and, first of all (``references``), its items and warehouses and which
 of its balance rows exist, in one round trip.
 
 ``references``' rows are ``(kind, id, warehouse_id, active, sku, valuation_cost, quantity,
