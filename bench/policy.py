@@ -115,15 +115,22 @@ def daily_demand(year: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return np.vstack(parts).astype(float)
 
 
-def lead_times(n_series: int, n_days: int, rng: np.random.Generator):
-    """Per series nominal mean and sd (days), and the actual lead time of an order on each day."""
+def lead_times(n_series: int, n_days: int, rng: np.random.Generator, cv_spread: float = 0.0):
+    """Per series nominal mean and sd (days), and the actual lead time of an order on each day.
+
+    ``cv_spread`` > 0 (a sensitivity, not the bench's replay): each series' supplier gets its own
+    coefficient of variation, ``LEAD_CV`` × a log-normal of that sigma (0.05 to 1.0), instead of
+    one ``LEAD_CV`` for all. At 0 the draws are exactly the bench's."""
     nominal = np.clip(
         rng.lognormal(np.log(LEAD_MEDIAN_DAYS), 0.6, n_series), LEAD_MIN_DAYS, LEAD_MAX_DAYS
     )
-    shape = 1 / LEAD_CV**2
+    cv = np.full(n_series, LEAD_CV)
+    if cv_spread > 0:
+        cv = np.clip(LEAD_CV * rng.lognormal(0.0, cv_spread, n_series), 0.05, 1.0)
+    shape = 1 / cv**2
     actual = rng.gamma(shape, nominal / shape, size=(n_days, n_series))
     actual = np.maximum(np.rint(actual), 1).astype(int)
-    return nominal, nominal * LEAD_CV, actual
+    return nominal, nominal * cv, actual
 
 
 def simulate(demand, month_of_day, low, high, actual_lead, start, *, per_series=False):
@@ -280,14 +287,14 @@ def match_minmax(matrix, year_start, demand, month_of_day, lead_mean, actual, fi
     return hi_k, minmax(hi_k)
 
 
-def run_set(name, path, series_fn, rng_seed, every=1, cache=None):
+def run_set(name, path, series_fn, rng_seed, every=1, cache=None, cv_spread=0.0):
     rng = np.random.default_rng(rng_seed)
     matrix = load(path)
     year_start = len(matrix) - REPLAY_MONTHS
     year = matrix.iloc[year_start:]
     demand = daily_demand(year, rng)
     month_of_day = np.repeat(np.arange(REPLAY_MONTHS), [p.days_in_month for p in year.index])
-    lead_mean, lead_sd, actual = lead_times(matrix.shape[1], len(demand), rng)
+    lead_mean, lead_sd, actual = lead_times(matrix.shape[1], len(demand), rng, cv_spread)
     year_demand = demand.sum(axis=0)
 
     started = time.perf_counter()
@@ -394,10 +401,20 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--cache", type=Path, help="folder to keep the monthly forecasts in (reused when found)"
     )
+    parser.add_argument(
+        "--lead-cv-spread",
+        type=float,
+        default=0.0,
+        help="sensitivity: sigma of a log-normal spread of each supplier's lead-time CV around "
+        f"{LEAD_CV} (default 0: one CV for every series, the bench's replay)",
+    )
     args = parser.parse_args(argv)
     data = _data_dir(args.data_dir)
     print(f"bench-policy: {REPLAY_MONTHS} months replayed day by day, review {REVIEW_DAYS} days,")
-    print(f"lead times median {LEAD_MEDIAN_DAYS:g} d (cv {LEAD_CV}), seed {SEED}")
+    spread = ""
+    if args.lead_cv_spread:
+        spread = f", spread across suppliers sigma {args.lead_cv_spread:g}"
+    print(f"lead times median {LEAD_MEDIAN_DAYS:g} d (cv {LEAD_CV}{spread}), seed {SEED}")
     started = time.perf_counter()
     ok = True
     for i, name in enumerate(SETS):
@@ -405,7 +422,9 @@ def main(argv=None) -> int:
         if args.only and args.only != set_name:
             continue
         every = args.forecast_every or FORECAST_EVERY[set_name]
-        res = run_set(set_name, data / name, _core_series, SEED + i, every, args.cache)
+        res = run_set(
+            set_name, data / name, _core_series, SEED + i, every, args.cache, args.lead_cv_spread
+        )
         ok &= report(res)
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; aim (fill within 2 points of target, "
