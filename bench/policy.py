@@ -35,6 +35,7 @@ What it does, per data set (car parts: intermittent; hospital: smooth, some seas
 
 Figures and what they say: docs/performance.md, "Reorder policy". ``--cache DIR`` keeps each
 forecast keyed by its history, so a re-run after a policy change refits nothing; ``--only SET``.
+``--lead-cv-spread SIGMA`` is a sensitivity, not the bench: suppliers of differing reliability.
 """
 
 from __future__ import annotations
