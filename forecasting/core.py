@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import models as M
 from .calibrate import aggregation_scales, calibrated, chosen_backtest
-from .classify import MIN_PERIODS, classify_filled
+from .classify import classify_filled
 from .frames import PANDAS_FREQ, SEASON_LENGTH, check_freq, fill, from_tick
 from .quantiles import path_variance
 from .select import choose, pick
@@ -64,42 +64,74 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def backtest_tiers(
+    periods: pd.Series, horizon: int, season: int
+) -> list[tuple[int, int, pd.Index]]:
+    """[(backtest horizon, step, series)]: each series backtested at the longest horizon its
+    history allows. The first tier forecasts min(horizon, season) periods from BACKTEST_WINDOWS
+    origins half that apart; a series too short for it takes half the horizon, and so on down to
+    one period, so a young series is still chosen on its own errors (not handed a fixed model)
+    and its class still gets the rows its calibration needs. Every origin fits on at least
+    max(h, M.MIN_FIT) periods. Series shorter than the one-period backtest are left out."""
+    tiers = []
+    left = periods
+    h = max(1, min(horizon, season))
+    while len(left):
+        step = max(1, h // 2)
+        need = h + step * (BACKTEST_WINDOWS - 1) + max(h, M.MIN_FIT)
+        fit = left.index[left >= need]
+        if len(fit):
+            tiers.append((h, step, fit))
+            left = left.drop(fit)
+        if h == 1:
+            break
+        h = max(1, h // 2)
+    return tiers
+
+
+def _backtest_tier(tdf, refit, forward, h_bt, step, horizon, freq, n_jobs, carry):
+    """(backtest, final forecasts of the costly models run forward or None) for one tier."""
+    if carry and forward:
+        cv = M.backtest(tdf, refit, [], h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
+        fwd_cv, fwd_fc = M.fit_forward(
+            tdf, forward, h_bt, BACKTEST_WINDOWS, step, horizon, freq, n_jobs
+        )
+        cv = cv.merge(fwd_cv, on=["unique_id", "ds", "cutoff"])
+        cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+        return cv, fwd_fc
+    return M.backtest(tdf, refit, forward, h_bt, BACKTEST_WINDOWS, step, freq, n_jobs), None
+
+
 def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     """Backtest, choose and forecast one model group. Returns (labels and backtest figures, mean
     path, the chosen labels' backtest forecasts)."""
     names = M.names(refit) + M.names(forward)
+    cheap = M.names(refit)
     ids = pd.Index(sorted(df["unique_id"].unique()))
-    h_bt = max(1, min(horizon, season))
-    step = max(1, h_bt // 2)
-    test = h_bt + step * (BACKTEST_WINDOWS - 1)
     periods = df.groupby("unique_id", sort=True).size()
-    testable = periods.index[periods >= test + max(h_bt, MIN_PERIODS["M"])]
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)
-    chosen = None
     # Weekly (a season ETS cannot model): the costly models' final forecast runs their backtest
     # fit forward instead of refitting it on the whole history (M.fit_forward).
     carry = season > M.ETS_MAX_SEASON
-    fwd_fc = None
-    if len(testable):
-        tdf = df[df["unique_id"].isin(testable)]
-        if carry and forward:
-            cv = M.backtest(tdf, refit, [], h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
-            fwd_cv, fwd_fc = M.fit_forward(
-                tdf, forward, h_bt, BACKTEST_WINDOWS, step, horizon, freq, n_jobs
-            )
-            cv = cv.merge(fwd_cv, on=["unique_id", "ds", "cutoff"])
-            cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
-        else:
-            cv = M.backtest(tdf, refit, forward, h_bt, BACKTEST_WINDOWS, step, freq, n_jobs)
-        default = {}
-        for klass, members in cls.reindex(testable).groupby(cls.reindex(testable)).groups.items():
-            part = cv[cv["unique_id"].isin(members)]
-            choice = choose(part, names, scales["naive_mse"].where(lambda s: s > 0, 1.0))
+    fwd_parts, chosen, default = [], [], {}
+    scale = scales["naive_mse"].where(lambda s: s > 0, 1.0)
+    for h_bt, step, tested in backtest_tiers(periods, horizon, season):
+        tdf = df[df["unique_id"].isin(tested)]
+        cv, fwd_fc = _backtest_tier(tdf, refit, forward, h_bt, step, horizon, freq, n_jobs, carry)
+        if fwd_fc is not None:
+            fwd_parts.append(fwd_fc)
+        # Each tier chooses on its own: errors over different horizons are not one scale.
+        klass = cls.reindex(tested)
+        for k, members in klass.groupby(klass).groups.items():
+            choice = choose(cv[cv["unique_id"].isin(members)], names, scale)
             table.loc[choice.table.index] = choice.table
-            default[klass] = choice.order[0]
-        chosen = chosen_backtest(cv, table.loc[testable, "label"])
-    else:
-        default = {}
+            # For the series too short for any backtest: the class's best model that fits them.
+            default.setdefault(k, next(m for m in choice.order if m in cheap))
+        chosen.append(chosen_backtest(cv, table.loc[tested, "label"]))
+    fwd_fc = None
+    if fwd_parts:  # in unique_id order, as the final forecast's rows
+        fwd_fc = pd.concat(fwd_parts, ignore_index=True)
+        fwd_fc = fwd_fc.sort_values("unique_id", kind="stable").reset_index(drop=True)
     untested = table["label"].isna()
     table.loc[untested, "label"] = [default.get(c, names[0]) for c in cls.reindex(ids[untested])]
     # The costly models are fitted again only on the series whose choice uses them.
@@ -116,7 +148,7 @@ def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
         if len(users):
             part = M.predict(df[df["unique_id"].isin(users)], [model], horizon, freq, n_jobs)
             fc.loc[fc["unique_id"].isin(users), name] = part[name].to_numpy()
-    return table, pick(fc, table["label"], horizon), chosen
+    return table, pick(fc, table["label"], horizon), (pd.concat(chosen) if chosen else None)
 
 
 def forecast(

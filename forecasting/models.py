@@ -29,6 +29,9 @@ from statsforecast.models import (  # noqa: E402
 
 # AutoETS refuses seasons longer than this (statsforecast's limit for seasonal ETS).
 ETS_MAX_SEASON = 24
+# AutoETS refuses fewer points than this ("tiny datasets"): the shortest history a backtest
+# origin may fit on. The refitted pools' models (Croston family, ADIDA, IMAPA, TSB) fit any length.
+MIN_FIT = 7
 
 
 def intermittent_pool() -> list:
