@@ -75,3 +75,22 @@ def test_fit_forward_backtest_is_statsforecasts_refit_false_and_final_runs_the_f
     )
     expect = fitted.forward(y=frame[frame.unique_id == "s0"]["y"].to_numpy(), h=8)["mean"]
     np.testing.assert_allclose(fc.loc[fc.unique_id == "s0", "AutoETS"], expect, rtol=1e-9)
+
+
+def test_weekly_tiers_carry_each_series_its_own_forward_fit():
+    # Horizon 26: the full backtest needs 78 weeks, so "a" (50 weeks) is backtested at 13 and
+    # "b" (130) at 26, each tier's costly fits run forward. The tiers' final forecasts are put
+    # back in series order: each mean path is what the series gets forecast alone. (Seed 6:
+    # both choose AutoETS, so both tiers' forward fits are used.)
+    history = weekly(2, weeks=130, seed=6).replace({"item_id": {"s0": "b", "s1": "a"}})
+    history = history[(history["item_id"] == "b") | (history["period"] >= "2024-07-15")]
+    assert history.groupby("item_id").size().to_dict() == {"a": 50, "b": 130}
+    both = forecast(history, 26, "W")
+    series = both.series.set_index("item_id")
+    assert np.isfinite(series["backtest_rmsse"]).all()
+    for item in ("a", "b"):
+        alone = forecast(history[history["item_id"] == item], 26, "W").forecasts
+        together = both.forecasts[both.forecasts["item_id"] == item]
+        np.testing.assert_allclose(together["mean"].to_numpy(), alone["mean"].to_numpy())
+        assert alone["model"].iloc[0] == together["model"].iloc[0]
+        assert "AutoETS" in alone["model"].iloc[0]
