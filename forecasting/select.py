@@ -82,7 +82,10 @@ def choose(cv: pd.DataFrame, models: list[str], scale: pd.Series, shrink: float 
     mse, _, _ = _errors(cv, models)
     s = scale.reindex(mse.index).to_numpy()[:, None]
     rel = np.sqrt(mse / s)
-    order = list(rel.mean().sort_values(kind="stable").index)
+    # Models that cannot forecast every series of the class (seasonal naive on series younger
+    # than a season) rank after those that can, so no combination is built on a gap.
+    ranks = pd.DataFrame({"gap": rel.isna().any(), "mean": rel.mean()})
+    order = list(ranks.sort_values(["gap", "mean"], kind="stable").index)
     cols = models + add_combinations(cv, order, s)
     mse, mae, mean = _errors(cv, cols)
     rel = np.sqrt(mse / s)

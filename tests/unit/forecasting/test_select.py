@@ -91,3 +91,19 @@ def test_a_series_shorter_than_the_full_backtest_is_chosen_on_its_own_errors():
     assert series.loc["short", "demand_class"] == "smooth"
     assert np.isfinite(series.loc["short", "backtest_rmsse"])
     assert np.isfinite(series.loc["long", "backtest_rmsse"])
+
+
+def test_a_model_that_cannot_forecast_every_series_ranks_last_and_is_no_candidate_where_it_cannot():
+    # S (seasonal naive, say) is exact on "s" but has no forecast for the young "t": it ranks
+    # after A and B, however good, and "t" chooses among what forecasts it.
+    cv = pd.concat(
+        [
+            _cv({"A": 12.0, "B": 9.0, "S": 10.0}).assign(unique_id="s"),
+            _cv({"A": 12.0, "B": 9.0, "S": np.nan}).assign(unique_id="t"),
+        ],
+        ignore_index=True,
+    )
+    choice = choose(cv, ["A", "B", "S"], pd.Series({"s": 1.0, "t": 1.0}))
+    assert choice.order == ["B", "A", "S"]
+    assert choice.table.loc["s", "label"] == "S"
+    assert "S" not in choice.table.loc["t", "label"].split("+")
