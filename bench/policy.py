@@ -36,6 +36,7 @@ What it does, per data set (car parts: intermittent; hospital: smooth, some seas
 Figures and what they say: docs/performance.md, "Reorder policy". ``--cache DIR`` keeps each
 forecast keyed by its history, so a re-run after a policy change refits nothing; ``--only SET``.
 ``--lead-cv-spread SIGMA`` is a sensitivity, not the bench: suppliers of differing reliability.
+``--back K`` replays the year ending K months earlier: the same policy judged on another year.
 """
 
 from __future__ import annotations
@@ -288,9 +289,10 @@ def match_minmax(matrix, year_start, demand, month_of_day, lead_mean, actual, fi
     return hi_k, minmax(hi_k)
 
 
-def run_set(name, path, series_fn, rng_seed, every=1, cache=None, cv_spread=0.0):
+def run_set(name, path, series_fn, rng_seed, every=1, cache=None, cv_spread=0.0, back=0):
     rng = np.random.default_rng(rng_seed)
     matrix = load(path)
+    matrix = matrix.iloc[: len(matrix) - back]  # --back: an earlier year replayed
     year_start = len(matrix) - REPLAY_MONTHS
     year = matrix.iloc[year_start:]
     demand = daily_demand(year, rng)
@@ -409,6 +411,12 @@ def main(argv=None) -> int:
         help="sensitivity: sigma of a log-normal spread of each supplier's lead-time CV around "
         f"{LEAD_CV} (default 0: one CV for every series, the bench's replay)",
     )
+    parser.add_argument(
+        "--back",
+        type=int,
+        default=0,
+        help="replay the year that ends this many months before the data's end (default 0)",
+    )
     args = parser.parse_args(argv)
     data = _data_dir(args.data_dir)
     print(f"bench-policy: {REPLAY_MONTHS} months replayed day by day, review {REVIEW_DAYS} days,")
@@ -416,6 +424,8 @@ def main(argv=None) -> int:
     if args.lead_cv_spread:
         spread = f", spread across suppliers sigma {args.lead_cv_spread:g}"
     print(f"lead times median {LEAD_MEDIAN_DAYS:g} d (cv {LEAD_CV}{spread}), seed {SEED}")
+    if args.back:
+        print(f"the year replayed ends {args.back} months before the data's end")
     started = time.perf_counter()
     ok = True
     for i, name in enumerate(SETS):
@@ -424,8 +434,9 @@ def main(argv=None) -> int:
             continue
         every = args.forecast_every or FORECAST_EVERY[set_name]
         res = run_set(
-            set_name, data / name, _core_series, SEED + i, every, args.cache, args.lead_cv_spread
-        )
+            set_name, data / name, _core_series, SEED + i, every, args.cache,
+            args.lead_cv_spread, args.back,
+        )  # fmt: skip
         ok &= report(res)
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; aim (fill within 2 points of target, "

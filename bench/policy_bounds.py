@@ -19,8 +19,9 @@ Per set it prints:
   in-sample choices; a forecast's do not beat them by much either where the lead-time spread
   makes up most of the variance (an approximate bound, not a proof).
 
-``--cache DIR`` as for bench/policy.py (the same files); ``--only SET``. Figures and what they
-say: docs/performance.md, "Reorder policy", "Why hospital holds what min/max holds".
+``--cache DIR`` as for bench/policy.py (the same files); ``--only SET``; ``--back K`` as there.
+Figures and what they say: docs/performance.md, "Reorder policy", "Why hospital holds what
+min/max holds".
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ K_GRID = np.geomspace(0.25, 256, 281)  # 2.5% steps; hospital's k is near 1.4, c
 class Replay:
     """One set's replayed year, drawn exactly as bench/policy.py draws it."""
 
-    def __init__(self, index: int, cache: Path | None):
+    def __init__(self, index: int, cache: Path | None, back: int = 0):
         name = bench.SETS[index]
         self.name = name.split("-")[0]
         rng = np.random.default_rng(bench.SEED + index)
         self.matrix = bench.load(bench._data_dir(None) / name)
+        self.matrix = self.matrix.iloc[: len(self.matrix) - back]
         self.start = len(self.matrix) - bench.REPLAY_MONTHS
         self.year = self.matrix.iloc[self.start :]
         self.demand = bench.daily_demand(self.year, rng)
@@ -173,11 +175,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("carparts", "hospital"), help="run one set")
     parser.add_argument("--cache", type=Path, help="bench/policy.py's forecast cache folder")
+    parser.add_argument("--back", type=int, default=0, help="as bench/policy.py's --back")
     args = parser.parse_args(argv)
     for index, name in enumerate(bench.SETS):
         if args.only and not name.startswith(args.only):
             continue
-        report(Replay(index, args.cache))
+        report(Replay(index, args.cache, args.back))
     return 0
 
 
