@@ -56,7 +56,9 @@ def _scales(full: pd.DataFrame) -> pd.DataFrame:
         {
             "naive_mse": (diff**2).groupby(g, sort=True).mean(),
             "naive_mae": diff.abs().groupby(g, sort=True).mean(),
-            "count": (full["y"] % 1 == 0).groupby(g, sort=True).all(),
+            # Counted from what was sold: a stocked-out period's censored reading (a mean) is an
+            # estimate, not a fraction of a unit, and must not turn a count series continuous.
+            "count": ((full["y"] % 1 == 0) | full["stocked_out"]).groupby(g, sort=True).all(),
             "hist_mean": full["y"].groupby(g, sort=True).mean(),
             "hist_var": full["y"].groupby(g, sort=True).var(ddof=0),
         }

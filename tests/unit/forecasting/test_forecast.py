@@ -85,6 +85,24 @@ def test_stocked_out_periods_are_not_read_as_zero_demand():
     assert filled.loc[filled["stocked_out"], "y"].round(4).unique().tolist() == [6.0]
 
 
+def test_a_stocked_out_period_keeps_a_count_series_a_count():
+    # Sparse whole-unit sales with one stocked-out month: the censored reading is the in-stock
+    # mean (a fraction), but demand is still counted in units, so intervals and quantiles are
+    # whole units and the 80% interval of a mostly-zero series starts at 0. (The reading once
+    # made the series continuous: a gamma whose interval started above 0, so every month
+    # without demand fell below it.)
+    rng = np.random.default_rng(7)
+    values = rng.poisson(0.6, 36) * rng.integers(1, 4, 36)
+    plain = monthly({"a": values, "b": rng.poisson(0.5, 36)})
+    flagged = plain.assign(stocked_out=(plain["item_id"] == "a") & (plain.index % 36 == 20))
+    assert fill(flagged, "M")["y"].mod(1).ne(0).any()  # the censored reading is a fraction
+    for history in (plain, flagged):
+        fc = forecast(history, 6, "M").forecasts
+        bounds = fc[["lo_80", "hi_80", "lo_95", "hi_95"] + QCOLS]
+        assert (bounds.to_numpy() % 1 == 0).all()
+        assert (fc.loc[fc["item_id"] == "a", "lo_80"] == 0).all()
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
