@@ -81,13 +81,15 @@ def _data_dir(given: str | None) -> Path:
     raise SystemExit(f"Demand files {SETS} not found in {[str(c) for c in candidates]}.")
 
 
-def load(path: Path) -> pd.DataFrame:
-    """Monthly demand as a months × series matrix (absent months are zero demand)."""
+def load(path: Path, back: int = 0) -> pd.DataFrame:
+    """Monthly demand as a months × series matrix (absent months are zero demand), its last
+    ``back`` months dropped (``--back``: an earlier year replayed)."""
     raw = pd.read_csv(path, usecols=["month", "series", "qty"])
     raw["period"] = pd.to_datetime(raw["month"] + "-01")
     wide = raw.pivot_table(index="period", columns="series", values="qty", aggfunc="sum")
     full = pd.date_range(wide.index.min(), wide.index.max(), freq="MS")
-    return wide.reindex(full).fillna(0).astype(int)
+    matrix = wide.reindex(full).fillna(0).astype(int)
+    return matrix.iloc[: len(matrix) - back]
 
 
 def _core_series(history: pd.DataFrame) -> pd.DataFrame:
@@ -291,8 +293,7 @@ def match_minmax(matrix, year_start, demand, month_of_day, lead_mean, actual, fi
 
 def run_set(name, path, series_fn, rng_seed, every=1, cache=None, cv_spread=0.0, back=0):
     rng = np.random.default_rng(rng_seed)
-    matrix = load(path)
-    matrix = matrix.iloc[: len(matrix) - back]  # --back: an earlier year replayed
+    matrix = load(path, back)
     year_start = len(matrix) - REPLAY_MONTHS
     year = matrix.iloc[year_start:]
     demand = daily_demand(year, rng)

@@ -45,8 +45,7 @@ class Replay:
         name = bench.SETS[index]
         self.name = name.split("-")[0]
         rng = np.random.default_rng(bench.SEED + index)
-        self.matrix = bench.load(bench._data_dir(None) / name)
-        self.matrix = self.matrix.iloc[: len(self.matrix) - back]
+        self.matrix = bench.load(bench._data_dir(None) / name, back)
         self.start = len(self.matrix) - bench.REPLAY_MONTHS
         self.year = self.matrix.iloc[self.start :]
         self.demand = bench.daily_demand(self.year, rng)

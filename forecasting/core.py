@@ -107,8 +107,8 @@ def _backtest_tier(tdf, refit, forward, h_bt, step, horizon, freq, n_jobs, carry
 def _group(df, cls, refit, forward, horizon, season, freq, scales, n_jobs=1):
     """Backtest, choose and forecast one model group. Returns (labels and backtest figures, mean
     path, the chosen labels' backtest forecasts)."""
-    names = M.names(refit) + M.names(forward)
-    cheap = M.names(refit)
+    cheap = M.names(refit)  # fit any length; the costly `forward` ones need M.MIN_FIT points
+    names = cheap + M.names(forward)
     ids = pd.Index(sorted(df["unique_id"].unique()))
     periods = df.groupby("unique_id", sort=True).size()
     table = pd.DataFrame(index=ids, columns=["label", "bt_mse", "bt_mae", "bt_mean"], dtype=object)

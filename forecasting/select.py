@@ -35,11 +35,12 @@ def _errors(cv: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     return mse, mae, mean
 
 
-def _class_rel(y: np.ndarray, forecast: np.ndarray, codes: np.ndarray, s: np.ndarray) -> float:
+def _class_rel(
+    y: np.ndarray, forecast: np.ndarray, codes: np.ndarray, rows: np.ndarray, s: np.ndarray
+) -> float:
     """The class mean of the series' scaled backtest RMSE of `forecast` (codes: each row's series
-    in unique_id order, the order of `s`)."""
-    n = np.bincount(codes)
-    mse = np.bincount(codes, weights=(forecast - y) ** 2) / n
+    in unique_id order, the order of `s`; rows: each series' row count)."""
+    mse = np.bincount(codes, weights=(forecast - y) ** 2) / rows
     rel = np.sqrt(mse / s[:, 0])
     rel = rel[np.isfinite(rel)]  # over the series the combination can forecast
     return float(rel.mean()) if len(rel) else np.inf
@@ -56,13 +57,14 @@ def add_combinations(
     corrects the leader's errors."""
     added = []
     codes, _ = pd.factorize(frame["unique_id"], sort=True)
+    rows = np.bincount(codes)
     y = frame["y"].to_numpy(dtype=float)
     members = [order[0]]
     total = frame[order[0]].to_numpy(dtype=float).copy()
     for _ in range(1, min(top_k, len(order))):
         k = len(members) + 1
         scores = {
-            m: _class_rel(y, (total + frame[m].to_numpy(dtype=float)) / k, codes, s)
+            m: _class_rel(y, (total + frame[m].to_numpy(dtype=float)) / k, codes, rows, s)
             for m in order
             if m not in members
         }
