@@ -249,8 +249,9 @@ def _exceptions(
 ) -> list[ReorderException]:
     """Row ``i``'s exceptions in words; its receipts are entries ``first``.. of ``d``'s."""
     found = []
-    stockout_on = today + timedelta(days=int(d.stockout[i]))
     if d.expedite[i] >= 0:
+        # Only an expedite has a stock-out to date: elsewhere the day may be far past any calendar.
+        stockout_on = today + timedelta(days=int(d.stockout[i]))
         r = receipts[int(d.expedite[i]) - first]
         found.append(
             ReorderException(

@@ -284,6 +284,13 @@ def test_no_overstock_while_the_excess_is_under_a_year_of_demand():
     assert kinds(decide(on_hand=D("466"), mean_per_day=D("1"))) == [r.ExceptionKind.OVERSTOCK]
 
 
+def test_stock_that_outlasts_the_calendar_is_overstock_not_an_error():
+    # 10^9 units at a thousandth a day last 10^12 days, past any date: no stock-out to date.
+    decision = decide(on_hand=D("1000000000"), mean_per_day=D("0.001"))
+    assert decision.stockout_on is None
+    assert kinds(decision) == [r.ExceptionKind.OVERSTOCK]
+
+
 def test_dead_item_with_stock_is_overstock():
     decision = decide(on_hand=D("5"), mean_per_day=D("0"), levels=r.Levels(D("0"), D("0")))
     assert decision.suggestion is None
