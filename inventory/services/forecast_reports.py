@@ -18,7 +18,7 @@ from inventory import clock
 from inventory.db import demand_queries
 from inventory.db import review_queries as rq
 from inventory.db.replenishment_models import FORECAST_QUANTILES, quantile_column
-from inventory.errors import NotFound
+from inventory.errors import NotFound, ValidationFailed
 
 # The stored quantiles that bound the central 80% and 95% intervals.
 INTERVALS = {"lo_80": 0.1, "hi_80": 0.9, "lo_95": 0.025, "hi_95": 0.975}
@@ -117,6 +117,15 @@ def _one_place(place: int, found: dict | None, history, forecasts, freq: str) ->
 
 
 def default_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    """The accuracy report's periods: a year up to today unless asked otherwise."""
+    """The accuracy report's periods: a year up to today unless asked otherwise. A start after
+    the (default) end is refused, as a reversed range given in full is by the query schema."""
     date_to = date_to or clock.today()
-    return date_from or date_to - timedelta(days=365), date_to
+    if date_from is None:
+        year_back = date_to.toordinal() - 365
+        date_from = date.fromordinal(year_back) if year_back >= 1 else date.min
+    if date_from > date_to:
+        raise ValidationFailed(
+            f"The range starts ({date_from}) after it ends ({date_to}).",
+            errors={"date_from": ["Must not be after date_to (default: today)."]},
+        )
+    return date_from, date_to

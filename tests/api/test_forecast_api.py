@@ -184,3 +184,17 @@ def test_accuracy_of_nothing_measured_is_empty_not_an_error(client, make):
     assert_problem(
         client.get(ACCURACY, query_string=reversed_range, headers=make.headers("viewer")), 422
     )
+
+
+@pytest.mark.parametrize("path", [ACCURACY, ACCURACY + "/items"])
+def test_accuracy_range_at_the_calendar_edges(client, make, path):
+    viewer = make.headers("viewer")
+    # The default start, a year before an end in year 1, stops at the first day there is.
+    early = client.get(path, query_string={"date_to": "0001-12-31"}, headers=viewer)
+    assert early.status_code == 200, early.get_json()
+    if path == ACCURACY:
+        assert early.get_json()["date_from"] == "0001-01-01"
+    # A start after the default end (today) is the reversed range it is, not an empty answer.
+    late = client.get(path, query_string={"date_from": "9999-12-31"}, headers=viewer)
+    problem = assert_problem(late, 422)
+    assert "date_from" in problem["errors"]
