@@ -24,6 +24,8 @@ from inventory.errors import NotFound, ValidationFailed
 
 MAX_MONTHS = 36  # a window spans at most this many calendar months
 DEFAULT_MONTHS = 12
+# The calendar's own ends are a day's time zone away from overflowing; no ledger is that old.
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,16 @@ def window(first_day: date | None, last_day: date | None, zone: ZoneInfo) -> Win
     by default the last twelve calendar months up to today. Reversed windows and windows of
     more than ``MAX_MONTHS`` months are refused (422)."""
     today = clock.now().astimezone(zone).date()
+    for name, day in (("from", first_day), ("to", last_day)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(
+                f"The reports cover days from {EARLIEST} to {LATEST}; {day} is outside them.",
+                errors={name: [f"Must be between {EARLIEST} and {LATEST}."]},
+            )
     last_day = last_day or today
     if first_day is None:
         back = last_day.year * 12 + last_day.month - 1 - (DEFAULT_MONTHS - 1)
-        first_day = date(back // 12, back % 12 + 1, 1)
+        first_day = max(date(back // 12, back % 12 + 1, 1), EARLIEST)
     if last_day < first_day:
         raise ValidationFailed(
             f"The window ends ({last_day}) before it starts ({first_day}).",

@@ -146,3 +146,29 @@ def test_documentation_and_pages_ignore_the_query_string(client, url):
     response = client.get(url, query_string={"v": "5.0"})
     response.close()  # a static file's response holds the file open
     assert response.status_code == 200
+
+
+EDGE_DAYS = {
+    "date": ("0001-01-01", "0001-12-31", "9999-12-31"),
+    "date-time": ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+}
+
+
+def test_dates_at_the_calendar_edges_are_answered_not_a_500(client, everyone, spec):
+    """Each date parameter alone at the first and last days there are: a default computed from
+    it (a year before, the month's start) must not step off the calendar into a 500."""
+    walked = 0
+    for path, _, operation in _operations(spec, {"get"}):
+        if "{" in path:
+            continue
+        for p in operation.get("parameters", []):
+            values = EDGE_DAYS.get(p.get("schema", {}).get("format"), ())
+            if p.get("in") != "query" or not values:
+                continue
+            for value in values:
+                response = client.get(path, query_string={p["name"]: value}, headers=everyone)
+                if response.status_code >= 400:
+                    assert_problem(response, response.status_code)
+                assert response.status_code < 500, (path, p["name"], value, response.get_json())
+                walked += 1
+    assert walked >= 30
