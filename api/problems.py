@@ -7,7 +7,7 @@ import logging
 
 import marshmallow as ma
 from flask import Response, current_app, g, json, request
-from flask_smorest import Api
+from flask_smorest import Api, abort
 from flask_smorest import etag as smorest_etag
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
@@ -244,6 +244,30 @@ def check_body() -> None:
         raise RequestEntityTooLarge()
     if not request.is_json:
         raise UnsupportedMediaType()
+    if not _reads_a_body():
+        # An action without fields would otherwise run whatever was sent, so a caller who
+        # thinks it asked for something (a back-dated run, say) learns it was not heard.
+        try:
+            body = json.loads(request.get_data())
+        except (ValueError, RecursionError):
+            abort(400, messages={"json": ["Invalid JSON body."]})
+        if body != {}:
+            errors = (
+                {name: ["Unknown field."] for name in body}
+                if isinstance(body, dict)
+                else {"_schema": ["Invalid input type."]}
+            )
+            raise ValidationFailed("This call takes no body; send none, or {}.", errors=errors)
+
+
+def _reads_a_body() -> bool:
+    """Whether the view behind this request documents a JSON body (flask-smorest keeps each
+    view's ``arguments`` on the function)."""
+    view = current_app.view_functions.get(request.endpoint)
+    cls = getattr(view, "view_class", None)
+    fn = getattr(cls, request.method.lower(), None) if cls else view
+    parameters = getattr(fn, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(p.get("location", "json") == "json" for p in parameters)
 
 
 def register(app) -> None:

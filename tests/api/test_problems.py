@@ -363,3 +363,31 @@ def test_a_rejected_request_leaves_every_table_as_it_was(client, admin, stocked)
     ]
     assert [r.status_code for r in refused] == [422, 422, 409, 422, 422]
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "body, status, errors",
+    [
+        ('{"run_date": "2020-01-01"}', 422, {"run_date": ["Unknown field."]}),
+        ("[1]", 422, {"_schema": ["Invalid input type."]}),
+        ("{not json", 400, {"json": ["Invalid JSON body."]}),
+        ("null", 422, {"_schema": ["Invalid input type."]}),
+    ],
+)
+def test_an_action_without_fields_refuses_a_body_it_would_ignore(
+    client, make, body, status, errors
+):
+    # Before, each of these started a run for today: the caller was never told it went unheard.
+    admin = make.headers("admin")
+    with writes_nothing():
+        response = client.post(
+            "/api/v1/reorder-runs", data=body, content_type="application/json", headers=admin
+        )
+    assert assert_problem(response, status)["errors"] == errors
+
+
+def test_an_action_without_fields_takes_no_body_or_an_empty_object(client, admin, make):
+    item_id = make.item()
+    path = f"/api/v1/items/{item_id}/deactivate"
+    assert client.post(path, json={}, headers=admin).status_code == 200
+    assert client.post(f"/api/v1/items/{item_id}/activate", headers=admin).status_code == 200
