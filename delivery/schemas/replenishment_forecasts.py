@@ -24,8 +24,11 @@ from delivery.schemas.common import (
     ordered,
 )
 from forecasting import DEMAND_CLASSES, MAX_HORIZON
+from inventory.domain import numbers
 from inventory.domain import reorder_review as rules
 from inventory.domain.reorder_review import FREQUENCIES
+
+SERVICE_LEVEL_PLACES = 4
 
 
 class Estimate(ma.fields.Float):
@@ -42,11 +45,22 @@ def estimate(description: str = "", **kwargs) -> Estimate:
     return Estimate(allow_none=True, metadata={"description": description}, **kwargs)
 
 
+class _FourPlaces(DecimalString):
+    """Refuses a fifth decimal place instead of rounding it away: rounded, "0.99995" would be
+    refused as 1 and "0.98765" stored as another level than the one asked for."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if numbers.places(Decimal(str(value))) > SERVICE_LEVEL_PLACES:
+            raise ma.ValidationError(f"At most {SERVICE_LEVEL_PLACES} decimal places.")
+        return number
+
+
 def ServiceLevel(**kwargs) -> DecimalString:  # noqa: N802 - reads as a field type
     """A probability strictly between 0 and 1, up to 4 places, e.g. "0.95"."""
-    return DecimalString(
+    return _FourPlaces(
         as_string=True,
-        places=4,
+        places=SERVICE_LEVEL_PLACES,
         validate=validate.Range(Decimal(0), Decimal(1), min_inclusive=False, max_inclusive=False),
         metadata={
             "pattern": "^0?\\.[0-9]+$",

@@ -74,6 +74,9 @@ def test_settings_need_a_current_if_match(client, admin):
         ("service_level_c", "-0.1"),
         ("service_level_c", "1.5"),
         ("service_level_b", "0.99999"),
+        ("service_level_a", "0.98765"),  # stored as 0.9876 before, a level nobody asked for
+        ("service_level_a", "0.00006"),
+        ("service_level_c", 1e-9),
         ("horizon", MAX_HORIZON + 1),
         ("horizon", 0),
         ("review_period_days", 0),
@@ -92,6 +95,33 @@ def test_settings_out_of_bounds_are_422_and_change_nothing(client, admin, field,
         )
         assert field in assert_problem(response, 422, "validation_failed")["errors"]
     assert client.get(SETTINGS, headers=admin).get_json() == before
+
+
+@pytest.mark.parametrize("value", ["0.98765", "0.99999", "1e-9"])
+def test_a_fifth_decimal_place_is_named_not_rounded(client, admin, value):
+    response = client.put(
+        SETTINGS, json={**GOOD, "service_level_a": value}, headers=_tagged(client, SETTINGS, admin)
+    )
+    errors = assert_problem(response, 422)["errors"]
+    assert errors == {"service_level_a": ["At most 4 decimal places."]}
+
+
+def test_four_places_either_side_of_the_bounds_are_accepted(client, admin):
+    levels = {
+        "service_level_a": "0.9999",
+        "service_level_b": "0.0001",
+        "service_level_c": "0.90000",
+    }
+    response = client.put(
+        SETTINGS, json={**GOOD, **levels}, headers=_tagged(client, SETTINGS, admin)
+    )
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert (body["service_level_a"], body["service_level_b"], body["service_level_c"]) == (
+        "0.9999",
+        "0.0001",
+        "0.9000",
+    )
 
 
 def test_the_largest_horizon_is_accepted(client, admin):
