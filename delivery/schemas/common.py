@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from delivery.config import service_zone
+from inventory.domain import wording
 
 MAX_ID = 2**31 - 1
 # Far beyond any real stock or price, and within what the fixed-point columns hold exactly.
@@ -95,7 +96,7 @@ class _TrimmedText(ma.fields.String):
         # Measured as sent, so what the spec's maxLength allows is exactly what is accepted.
         if len(raw) > self.max_length:
             raise ma.ValidationError(f"Longer than maximum length {self.max_length}.")
-        if not raw.strip():
+        if wording.blank(raw):
             raise ma.ValidationError("Must not be blank.")
         return raw.strip()
 

@@ -15,6 +15,7 @@ from delivery.schemas.common import Amount, Id, QueryId, Text, When
 from delivery.schemas.replenishment_forecasts import estimate
 from delivery.schemas.requests import RequestSchema
 from forecasting import DEMAND_CLASSES
+from inventory.domain import wording
 from inventory.domain.reorder_review import (
     ABC_CLASSES,
     EXCEPTION_KINDS,
@@ -162,7 +163,7 @@ class AcceptedSchema(ma.Schema):
 
 
 def _not_blank(value: str) -> None:
-    if not value.strip():
+    if wording.blank(value):
         raise ma.ValidationError("Must not be blank.")
 
 

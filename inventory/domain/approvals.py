@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain import wording
 from inventory.domain.actors import Role
 from inventory.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -153,7 +154,7 @@ def check_budget(figures: BudgetFigures, action: OverBudgetAction | str, what: s
 
 def require_reason(reason: str | None) -> str:
     """A rejection says why (422 without one): the requester has to know what to change."""
-    if reason is None or not reason.strip():
+    if wording.blank(reason):
         raise ValidationFailed(
             "A rejection needs a reason.", errors={"reason": ["Say why it is rejected."]}
         )

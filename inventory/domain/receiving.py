@@ -10,6 +10,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from inventory.domain import numbers as n
+from inventory.domain import wording
 from inventory.domain.orders import LineQuantities, OrderStatus
 from inventory.errors import Conflict, InvalidTransition, ValidationFailed
 
@@ -73,7 +74,7 @@ def validate_lines(lines: list[ReceiptLineIn]) -> None:
                     f"Accepted ({line.accepted}) + rejected ({line.rejected}) must equal "
                     f"received ({line.received})."
                 ]
-            elif line.rejected > 0 and not line.reason.strip():
+            elif line.rejected > 0 and wording.blank(line.reason):
                 problems["reason"] = ["Say why goods were rejected."]
         if line.defects_found is not None and line.defects_found < 0:
             problems["defects_found"] = ["Cannot be negative."]

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from inventory.domain import numbers as n
+from inventory.domain import wording
 from inventory.domain.demand import DEMAND_KINDS
 from inventory.domain.requests import MAX_REQUEST_LINES
 from inventory.errors import Conflict, ValidationFailed
@@ -152,7 +153,7 @@ def group_by_supplier(suggestions: Sequence[R]) -> list[tuple[int | None, list[R
 
 def require_reason(reason: str | None) -> str:
     text = (reason or "").strip()
-    if not text:
+    if wording.blank(text):
         raise ValidationFailed(
             "Say why the suggestions are dismissed.",
             errors={"reason": ["Must not be blank."]},

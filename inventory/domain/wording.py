@@ -1,6 +1,9 @@
-"""Small helpers that keep messages grammatical: "1 line" and "2 lines", "an item"."""
+"""Small helpers for words: messages that stay grammatical ("1 line", "2 lines", "an item") and
+whether a text a person typed says anything."""
 
 from __future__ import annotations
+
+import unicodedata
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -13,3 +16,9 @@ def article(words: str, *, capital: bool = False) -> str:
     with ``capital``, to start a sentence)."""
     first = "an" if words[:1].lower() in "aeiou" else "a"
     return f"{first.capitalize() if capital else first} {words}"
+
+
+def blank(text: str | None) -> bool:
+    """Nothing a reader would see: only whitespace and invisible format characters (a zero-width
+    space or a byte-order mark, which ``str.strip`` keeps)."""
+    return not text or all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)

@@ -277,7 +277,7 @@ def test_codes_are_trimmed_and_never_blank(client, admin, kind):
     created = client.post(path, json={**body, field: "\t WH 1 \n"}, headers=admin)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()[field] == "WH 1"  # inner space kept
-    for blank in ("", "   ", "\t\n"):
+    for blank in ("", "   ", "\t\n", "\u200b"):
         refused = client.post(path, json={**body, field: blank}, headers=admin)
         assert assert_problem(refused, 422)["errors"] == {field: ["Must not be blank."]}
     patched = _patch(client, admin, f"{path}/{created.get_json()['id']}", {field: " "})

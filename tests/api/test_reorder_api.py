@@ -280,7 +280,7 @@ def test_accept_honours_the_idempotency_key(client, reorder, buyer):
 def test_dismiss_needs_a_reason_and_is_audited(backend, client, reorder, buyer):
     run = reorder.run()
     one, two = (reorder.suggestion(run, i) for i in reorder.items[:2])
-    for reason in ("", "   "):
+    for reason in ("", "   ", "\u200b", "\ufeff \u2060"):  # zero-width: nothing to read
         with refused([one, two]):
             blank = client.post(
                 DISMISS, json={"suggestion_ids": [one], "reason": reason}, headers=buyer

@@ -210,9 +210,11 @@ def test_a_step_decided_meanwhile_is_a_conflict():
 
 
 def test_a_rejection_needs_a_reason():
-    with pytest.raises(ValidationFailed):
-        ap.require_reason("   ")
+    for blank in ("   ", "\u200b", "\ufeff"):  # zero-width characters say nothing either
+        with pytest.raises(ValidationFailed):
+            ap.require_reason(blank)
     assert ap.require_reason(" too dear ") == "too dear"
+    assert ap.require_reason("\u200bok") == "\u200bok"
 
 
 # -- request states and totals -------------------------------------------------------------------
