@@ -16,7 +16,7 @@ from delivery.schemas.replenishment_forecasts import (
     ItemForecastQuerySchema,
     ItemForecastSchema,
 )
-from inventory.services import forecast_accuracy, forecast_reports
+from inventory.services import finance_reports, forecast_accuracy, forecast_reports
 
 blp = Blueprint(
     "forecasts",
@@ -70,6 +70,7 @@ class Accuracy(MethodView):
         """Realised accuracy of the stored forecasts whose periods have ended, overall and per
         demand class: MASE, RMSSE, bias, scaled pinball loss, 80%/95% coverage, each beside
         seasonal naive from the history known at the forecast's origin."""
+        finance_reports.check_filters(args)  # a report on a warehouse that is not there: 404
         date_from, date_to = forecast_reports.default_range(
             args.get("date_from"), args.get("date_to")
         )
@@ -87,6 +88,7 @@ class AccuracyItems(MethodView):
         """The accuracy per item and warehouse, by item; as a CSV or XLSX file with ``format``
         or an Accept header."""
         fmt = exports.requested_format(args.pop("format", None))
+        finance_reports.check_filters(args)
         date_from, date_to = forecast_reports.default_range(
             args.pop("date_from", None), args.pop("date_to", None)
         )

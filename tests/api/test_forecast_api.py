@@ -198,3 +198,9 @@ def test_accuracy_range_at_the_calendar_edges(client, make, path):
     late = client.get(path, query_string={"date_from": "9999-12-31"}, headers=viewer)
     problem = assert_problem(late, 422)
     assert "date_from" in problem["errors"]
+
+
+@pytest.mark.parametrize("path", [ACCURACY, ACCURACY + "/items"])
+def test_accuracy_of_an_unknown_warehouse_is_404_as_for_every_report(client, make, path):
+    response = client.get(path, query_string={"warehouse_id": 999}, headers=make.headers("viewer"))
+    assert "warehouse" in assert_problem(response, 404, "not_found")["detail"]
