@@ -81,14 +81,16 @@ def _count_ppf(q, m, v, over) -> np.ndarray:
         # Done galloping once bracketed on the side searched.
         going = np.where(down, at & (probe > -1), ~at & (probe < _GALLOP_LIMIT))
         active = active[going]
-    # Bisect the brackets still wider than one count.
+    # Bisect the brackets still wider than one count. Above 2**53 a float has no room for the
+    # midpoint between neighbours: such a bracket is as narrow as the numbers go, so it stops.
     active = np.flatnonzero(hi - lo > 1)
     while len(active):
         mid = np.floor((lo[active] + hi[active]) / 2)
         at = cdf_at(mid, active) >= q[active]
+        moved = (mid > lo[active]) & (mid < hi[active])
         hi[active] = np.where(at, mid, hi[active])
         lo[active] = np.where(at, lo[active], mid)
-        active = active[hi[active] - lo[active] > 1]
+        active = active[moved & (hi[active] - lo[active] > 1)]
     return hi
 
 

@@ -54,16 +54,7 @@ def process_chunk(run_id: int, chunk: list[list], n_jobs: int = 1) -> dict:
     params = db.session.get(ReorderRun, run_id).parameters
     pairs = [(int(i), int(w)) for i, w, _ in chunk]
     abc = {(int(i), int(w)): c for i, w, c in chunk}
-    try:
-        rows = compute(pairs, abc, params, n_jobs)
-    except Exception as exc:  # the chunk fails as a whole: each of its items says why
-        log.exception("reorder chunk failed", extra={"run_id": run_id})
-        db.session.rollback()
-        rows = Rows(
-            [_failed(i, w, abc[(i, w)], f"chunk failed: {type(exc).__name__}: {exc}")
-             for i, w in pairs],
-            [], [], [],
-        )  # fmt: skip
+    rows = _isolating(pairs, abc, params, n_jobs, run_id)
     with transaction() as session:
         writes.write_chunk(
             session,
@@ -76,6 +67,43 @@ def process_chunk(run_id: int, chunk: list[list], n_jobs: int = 1) -> dict:
         )
     errors = sum(1 for row in rows.series if row["error"])
     return {"chunk_size": len(pairs), "errors": errors, "worker": socket.gethostname()}
+
+
+def _isolating(pairs, abc: dict, params: dict, n_jobs: int, run_id: int) -> Rows:
+    """``compute`` of ``pairs``; if it fails, of each half again, so a failure is only the
+    items that cause it (a series no model can fit fails alone, not its 500 neighbours). The
+    halves are forecast apart, so their class-level model choice sees fewer series: a cost of
+    the failure path only."""
+    try:
+        return compute(pairs, abc, params, n_jobs)
+    except Exception as exc:
+        db.session.rollback()
+        if len(pairs) > 1:
+            half = len(pairs) // 2
+            first, second = (_isolating(p, abc, params, n_jobs, run_id)
+                             for p in (pairs[:half], pairs[half:]))  # fmt: skip
+            return Rows(
+                first.series + second.series,
+                _joined(first.forecasts, second.forecasts),
+                first.suggestions + second.suggestions,
+                first.exceptions + second.exceptions,
+            )
+        (i, w) = pairs[0]
+        log.exception("reorder item failed", extra={"run_id": run_id, "item_id": i})
+        return Rows([_failed(i, w, abc[(i, w)], f"{type(exc).__name__}: {exc}")], [], [], [])
+
+
+def _joined(a: pd.DataFrame | list[dict], b: pd.DataFrame | list[dict]):
+    frames = [f for f in (a, b) if len(f)]
+    if len(frames) < 2:
+        return frames[0] if frames else []
+    if all(isinstance(f, pd.DataFrame) for f in frames):
+        return pd.concat(frames, ignore_index=True)
+    return [*_records(frames[0]), *_records(frames[1])]
+
+
+def _records(rows: pd.DataFrame | list[dict]) -> list[dict]:
+    return rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
 
 
 def _failed(item_id: int, warehouse_id: int, abc: str, error: str, **values) -> dict:

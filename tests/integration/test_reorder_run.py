@@ -298,6 +298,28 @@ def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch
     assert len(list(errors)) == 1
 
 
+def test_an_item_that_fails_in_a_chunk_fails_alone(shop, monkeypatch):
+    # Five items in one chunk, the fourth cannot be forecast: the other four are decided.
+    items = [shop.item() for _ in range(5)]
+    real = forecasting.forecast
+
+    def flaky(history, **kwargs):
+        if history["item_id"].str.startswith(f"{items[3]}@").any():
+            raise RuntimeError("no model able to be fitted")
+        return real(history, **kwargs)
+
+    monkeypatch.setattr(forecasting, "forecast", flaky)
+    run = replenishment.run_reorder(run_date=RUN_DAY, chunk_size=5)
+
+    assert run["status"] == "succeeded"
+    assert [e["item_id"] for e in run["errors"]] == [items[3]]
+    assert "no model able to be fitted" in run["errors"][0]["error"]
+    assert set(suggestions(run["id"])) == set(items) - {items[3]}
+    db.session.rollback()
+    forecast_rows = db.session.scalars(select(DemandForecast.item_id).distinct())
+    assert set(forecast_rows) == set(items) - {items[3]}
+
+
 def test_flask_jobs_run_reorder_shows_progress_and_records_the_job(app, shop):
     from inventory.db.models import JobRun
 
