@@ -210,7 +210,14 @@ def calibrated(mean, var, count, backtests, cls, level, series_var, rate, pooled
     group = np.where(np.isin(classes, sparse), SPARSE, classes)
     mass = mass_levels(mean, var, count, group, [SPARSE], levels)
     both = pd.concat([t for t in (table, mass) if not t.empty]) if len(table) + len(mass) else table
-    return draw(mean, var, count, group, both, table, levels, probs)
+    bounds, qs = draw(mean, var, count, group, both, table, levels, probs)
+    if dead.any():
+        # Its forecast, zero, stays its median and inside every interval: the Poisson speaks
+        # for the upper side only (a dead part at 20 a month would otherwise read "4 to 15").
+        for lv in bounds:
+            bounds[lv][0][dead] = 0.0
+        qs[np.ix_(dead, np.asarray(probs) <= 0.5)] = 0.0
+    return bounds, qs
 
 
 MIN_ORIGINS = 30  # (series, origin) pairs a class needs for its aggregation scales

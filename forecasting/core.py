@@ -206,8 +206,8 @@ def forecast(
     # Variance per series at its backtest level. Intermittent and lumpy demand is compound-Poisson
     # like, its variance grows with its mean, and a few dozen backtest errors of a sparse series
     # say little about its tail: those take their class's median ratio of backtest MSE to level,
-    # times their level. Smooth and erratic series take their own backtest MSE. Never below the
-    # mean (Poisson); series without a backtest use the class ratio.
+    # times their level. Smooth and erratic series take their own backtest MSE. A count series'
+    # never below its mean (Poisson); series without a backtest use the class ratio.
     bt = table[["bt_mse", "bt_mean"]].astype(float)
     ratio = (bt["bt_mse"] / bt["bt_mean"]).replace(np.inf, np.nan)
     class_ratio = ratio.groupby(cls).median()
@@ -216,9 +216,11 @@ def forecast(
     pooled = cls.map(class_ratio).fillna(1.0) * level
     own = bt["bt_mse"].where(~cls.isin(POOLED_VARIANCE))
     var = own.fillna(pooled)
-    var = var.where(cls != "new", np.fmax(scales["hist_var"], scales["hist_mean"]))
+    var = var.where(cls != "new", scales["hist_var"])
     level = level.where(cls != "new", scales["hist_mean"])
-    var = np.fmax(var, level).fillna(0.0)
+    # Not on continuous demand: there the floor would tie the spread to the unit (litres or
+    # millilitres) the quantities happen to be in.
+    var = np.fmax(var, level.where(scales["count"].reindex(ids).astype(bool), 0.0)).fillna(0.0)
 
     n = len(ids) * horizon
     mean = path.to_numpy()

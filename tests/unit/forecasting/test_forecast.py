@@ -68,6 +68,30 @@ def test_frame_contract_one_row_per_item_and_period():
     assert series.loc["smooth", "backtest_rmsse"] > 0
 
 
+def test_a_dead_series_once_busy_keeps_its_zero_forecast_inside_its_intervals():
+    # 20 a month for a year, then a year of none: long-run rate 10. Its Poisson(10) used to give
+    # every quantile and lower bound (q0.5 = 10, lo_95 = 4) above its forecast of 0.
+    fc = forecast(monthly({"gone": [20] * 12 + [0] * 12}), 2, "M").forecasts
+    assert (fc["demand_class"] == "dead").all() and (fc["mean"] == 0).all()
+    assert (fc[["lo_80", "lo_95", "q0.025", "q0.1", "q0.5"]] == 0).all().all()
+    # The upper side still says it may come back: Poisson(10)'s 0.99 quantile is 18.
+    assert (fc["q0.99"] == 18).all() and (fc["hi_95"] >= 15).all()
+
+
+@pytest.mark.parametrize("unit", [1e-3, 1e3])
+def test_continuous_demand_keeps_its_spread_in_any_unit(unit):
+    # Litres or millilitres: a continuous series' quantiles scale with it. The Poisson floor
+    # (variance >= mean) is a count's; on 0.015 units a month it made q0.5 1e-19.
+    rng = np.random.default_rng(3)
+    values = np.round(rng.uniform(10.0, 20.0, 36), 4) + 0.0001
+    base = forecast(monthly({"a": values}), 3, "M").forecasts
+    scaled = forecast(monthly({"a": values * unit}), 3, "M").forecasts
+    cols = ["mean", "lo_80", "hi_80", "lo_95", "hi_95"] + QCOLS
+    # (the model fits themselves move a little with the scale: a fraction of a percent)
+    assert np.allclose(scaled[cols].to_numpy() / unit, base[cols].to_numpy(), rtol=0.02)
+    assert (base["lo_80"] > 5).all() and (base["q0.5"] > 10).all()
+
+
 def test_all_zero_history_forecasts_zero():
     result = forecast(monthly({"z": [0] * 30}), 4, "M")
     assert (result.forecasts[["mean", "lo_80", "hi_95"] + QCOLS] == 0).all().all()
