@@ -10,6 +10,9 @@ import pandas as pd
 PANDAS_FREQ = {"D": "D", "W": "W-MON", "M": "MS"}
 # One year: the season seasonal naive repeats, and the window in which no demand means "dead".
 SEASON_LENGTH = {"D": 7, "W": 52, "M": 12}
+# A period's demand at most (the API's largest quantity): far beyond any stock, and far below
+# where float counts (2**53) and the models' fits stop being exact.
+MAX_QTY = 1e12
 _EPOCH_MONDAY = pd.Timestamp("1970-01-05")  # a Monday, so week ticks start on Mondays
 
 
@@ -57,6 +60,9 @@ def validate(history: pd.DataFrame) -> None:
         raise ValueError(f"qty is negative in row {int(np.flatnonzero(qty < 0)[0])}")
     if not np.isfinite(qty.to_numpy(float)).all():
         raise ValueError("qty must be finite")
+    if (qty > MAX_QTY).any():
+        row = int(np.flatnonzero(qty > MAX_QTY)[0])
+        raise ValueError(f"qty is over {MAX_QTY:g} in row {row}")
 
 
 def fill(history: pd.DataFrame, freq: str) -> pd.DataFrame:

@@ -74,6 +74,16 @@ def test_gzip_input_and_weekly_dates(tmp_path):
         (GOOD, {"levels": "80,abc"}, "--levels"),
         (GOOD, {"levels": "80,100"}, "--levels"),
         (GOOD.replace("A,2023-05,3", "A,2023-05-01,3"), {}, "line 6, column period"),
+        # Above 2**53 the count quantiles' search never ended; 1e160 broke AutoTheta's fit.
+        (GOOD.replace("A,2023-05,3", "A,2023-05,1e16"), {}, "line 6, column qty: 1e+16 is over"),
+        # pandas skips blank lines: the line named is still the file's own.
+        (GOOD.replace("A,2023-05,3\n", "\n\nA,2023-05,x\n"), {}, "line 8, column qty"),
+        (
+            GOOD.replace("A,2023-05,3", "A,2260-05,3"),
+            {},
+            "line 6, column period: 2260-05 is outside",
+        ),
+        (GOOD, {"levels": "80,80.00001"}, "--levels: 80.00001 has more digits"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_output(tmp_path, capsys, text, kwargs, expected):
@@ -83,7 +93,7 @@ def test_bad_input_one_line_exit_2_no_output(tmp_path, capsys, text, kwargs, exp
     assert expected in err
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert not out.exists()
-    assert list(tmp_path.glob("*.part")) == []
+    assert list(tmp_path.glob(".forecast-*")) == []
 
 
 def test_real_subprocess(tmp_path):
@@ -120,3 +130,44 @@ def test_real_subprocess(tmp_path):
     assert refused.returncode == 2
     assert refused.stderr.strip().count("\n") == 0 and "line 2, column qty" in refused.stderr
     assert not (tmp_path / "y.csv").exists()
+
+
+def test_a_damaged_gzip_is_a_one_line_refusal(tmp_path, capsys):
+    src = tmp_path / "in.csv.gz"
+    src.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff\xff\xff\xff")
+    out = tmp_path / "out.csv"
+    assert main(["forecast", str(src), "--horizon", "2", "--freq", "M", "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the file" in err and err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/out.csv", ".", ""])
+def test_an_output_that_cannot_be_written_is_a_one_line_refusal(tmp_path, capsys, where):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    target = str(tmp_path / where) if where else ""
+    assert main(["forecast", str(src), "--horizon", "2", "--freq", "M", "--output", target]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --output") and err.count("\n") == 1
+
+
+def test_output_is_compressed_by_its_ending_and_a_link_keeps_pointing(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    packed = tmp_path / "out.csv.gz"
+    assert (
+        main(["forecast", str(src), "--horizon", "2", "--freq", "M", "--output", str(packed)]) == 0
+    )
+    assert gzip.decompress(packed.read_bytes()).startswith(b"item_id,period,mean")
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert main(["forecast", str(src), "--horizon", "2", "--freq", "M", "--output", str(link)]) == 0
+    assert link.is_symlink() and len(pd.read_csv(real)) == 4
+
+
+def test_a_bad_argument_is_one_line_too(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["forecast", "in.csv", "--horizon", "2", "--freq", "m", "--output", "o.csv"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("error: argument --freq")

@@ -59,3 +59,10 @@ def test_repeated_rows_give_what_each_row_gives_alone():
     alone_cdf = np.concatenate([cdf(x[i : i + 1], m[i : i + 1], v[i : i + 1], c[i : i + 1])
                                 for i in range(len(m))])  # fmt: skip
     np.testing.assert_array_equal(cdf(x, m, v, c), alone_cdf)
+
+
+def test_the_search_ends_where_floats_stop_counting():
+    # Above 2**53 no float lies between neighbouring brackets; the bisection used to spin there.
+    got = quantiles(np.array([1e16]), np.array([1e16]), [0.025, 0.5, 0.99], np.array([True]))
+    assert np.all(np.diff(got[0]) >= 0)
+    assert got[0, 1] == pytest.approx(1e16, rel=1e-6)
