@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 import forecasting
 from forecasting.policy import lead_time_demand, path_mean
@@ -78,6 +79,11 @@ def _isolating(pairs, abc: dict, params: dict, n_jobs: int, run_id: int) -> Rows
         return compute(pairs, abc, params, n_jobs)
     except Exception as exc:
         db.session.rollback()
+        if isinstance(exc, SQLAlchemyError):
+            # The database, not an item: halving would only ask it again 2n times.
+            log.exception("reorder chunk failed", extra={"run_id": run_id})
+            failed = f"chunk failed: {type(exc).__name__}: {exc}"
+            return Rows([_failed(i, w, abc[(i, w)], failed) for i, w in pairs], [], [], [])
         if len(pairs) > 1:
             half = len(pairs) // 2
             first, second = (_isolating(p, abc, params, n_jobs, run_id)
