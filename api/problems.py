@@ -244,7 +244,7 @@ def check_body() -> None:
         raise RequestEntityTooLarge()
     if not request.is_json:
         raise UnsupportedMediaType()
-    if not _reads_a_body():
+    if request.routing_exception is None and not _reads_a_body():
         # An action without fields would otherwise run whatever was sent, so a caller who
         # thinks it asked for something (a back-dated run, say) learns it was not heard.
         try:

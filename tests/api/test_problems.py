@@ -391,3 +391,12 @@ def test_an_action_without_fields_takes_no_body_or_an_empty_object(client, admin
     path = f"/api/v1/items/{item_id}/deactivate"
     assert client.post(path, json={}, headers=admin).status_code == 200
     assert client.post(f"/api/v1/items/{item_id}/activate", headers=admin).status_code == 200
+
+
+def test_a_method_the_path_does_not_take_is_405_whatever_the_body(client, admin):
+    # The body check must not answer first for a route that is not there (404) or a method the
+    # path does not take (405): it has no view to ask whether a body is read.
+    wrong = client.put("/api/v1/users/me/password", json={"new_password": "x"}, headers=admin)
+    assert_problem(wrong, 405)
+    missing = client.post("/api/v1/no-such-thing", json={"a": 1}, headers=admin)
+    assert_problem(missing, 404)
