@@ -97,6 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from api import cli
     from web import pages
+    from web.errors import routing_error
     from web.session import CookieSessions
 
     # The pages' session lives as long as the token it holds.
@@ -104,6 +105,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.session_interface = CookieSessions()
     app.register_blueprint(pages)
+    api.page_errors = routing_error
     cli.register(app)
     if app.config["CELERY_BROKER_URL"]:
         # Imported only here: without a broker (make run on SQLite) Celery is never loaded.

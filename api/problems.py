@@ -139,9 +139,14 @@ class ProblemApi(Api):
     def _register_pagination_header(self):
         self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
+    # Set by create_app: how an error outside /api is answered (as a page, not problem+json).
+    page_errors = None
+
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
             return _internal_error(error.original_exception or error)
+        if self.page_errors and not (request.path + "/").startswith("/api/"):
+            return self.page_errors(error)
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
         status = error.code or 500

@@ -37,7 +37,7 @@ menu_entry("Counting", "counting", SUPERVISORS, 20)
 
 def _page_no() -> int:
     value = request.args.get("page", "1")
-    return max(1, min(int(value), 1_000_000)) if value.isdigit() else 1
+    return max(1, min(int(value), 1_000_000)) if value.isdecimal() else 1
 
 
 def _pages(total: int, size: int) -> int:

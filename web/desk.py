@@ -64,7 +64,7 @@ def _today() -> tuple[datetime, datetime]:
 
 def _page_no() -> int:
     value = request.args.get("page", "1")
-    return max(1, min(int(value), 1_000_000)) if value.isdigit() else 1
+    return max(1, min(int(value), 1_000_000)) if value.isdecimal() else 1
 
 
 def _render(doc_type: str, form: dict, lines: list[dict], errors: dict, message: str = ""):
@@ -154,7 +154,7 @@ def form_id(value: str | None):
     """A form's id field for the API's strict integer schema: digits become a number, anything
     else stays as typed so the schema names it beside the field."""
     text = (value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else text
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 12 else text
 
 
 def _payload(doc_type: str, form: dict, lines: list[dict]) -> dict:

@@ -9,12 +9,14 @@ answer instead of posting twice.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 
 import marshmallow as ma
 from flask import g, request
 
+from inventory.errors import Conflict, ValidationFailed
 from inventory.services import idempotency
 from web.blueprint import pages
 
@@ -55,9 +57,30 @@ def _form_helpers():
 
 
 def once(work: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
-    """Run ``work`` once per the form's idempotency key (no key: run it, unguarded)."""
+    """Run ``work`` once per the form's idempotency key (no key: run it, unguarded). The same
+    key with other choices (a stale copy of the form in a second tab) is refused, not answered
+    with the first post's success."""
     key = request.form.get(KEY_FIELD) or None
     fingerprint = ""
     if key is not None:
-        fingerprint = idempotency.fingerprint(request.method, request.path, key.encode())
-    return idempotency.run_once(g.actor, key, fingerprint, work)
+        fingerprint = idempotency.fingerprint(request.method, request.path, _choices())
+    try:
+        return idempotency.run_once(g.actor, key, fingerprint, work)
+    except ValidationFailed as refused:
+        if "Idempotency-Key" not in (refused.errors or {}):
+            raise
+        raise Conflict(
+            "This form was already sent, with other choices. Reload the page to see what it "
+            "did, then choose again."
+        ) from refused
+
+
+def _choices() -> bytes:
+    # What the person chose: every field but the key itself and the session's CSRF token.
+    fields = sorted(
+        (name, value)
+        for name, values in request.form.lists()
+        if name not in (KEY_FIELD, "csrf_token")
+        for value in values
+    )
+    return json.dumps(fields).encode()

@@ -32,7 +32,7 @@ class Page:
 def page_number(name: str = "page") -> int:
     """``?page=`` as a number from 1 up; anything else is the first page."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
+    return int(raw) if raw.isdecimal() and 1 <= int(raw) <= MAX_PAGE else 1
 
 
 def one_page(query, name: str = "page", size: int = PAGE_SIZE) -> Page:
@@ -53,14 +53,26 @@ def filters(schema: ma.Schema, names, source=None) -> tuple[dict, dict[str, str]
 
 
 def ids(values) -> list:
-    """Form ids as numbers where they are numbers; the rest stay text for the schema to name."""
-    return [int(v) if v.isdigit() else v for v in values]
+    """Form ids as numbers where they are numbers; the rest stay text for the schema to name.
+    (``isdecimal``: "²" is a digit that ``int`` refuses; 12 digits and more the schema refuses
+    as text, before any number reaches the database.)"""
+    return [int(v) if v.isdecimal() and len(v) < 12 else v for v in values]
 
 
 def page_url(name: str, number: int, anchor: str | None = None) -> str:
-    """This page's address with ``name`` set to page ``number``, the other arguments kept."""
-    args = {**request.args.to_dict(), name: number}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
+    """This page's address with ``name`` set to page ``number``, the other arguments kept. A
+    page shown again after a refused post pages on the address it was read from (``GET_PAGES``),
+    not on the post's."""
+    endpoint = request.endpoint
+    args = request.args.to_dict()
+    if request.method != "GET":
+        endpoint, keep = GET_PAGES.get(endpoint, (endpoint, ()))
+        args = {k: request.form[k] for k in keep if request.form.get(k)}
+    return url_for(endpoint, **(request.view_args or {}), **{**args, name: number}, _anchor=anchor)
+
+
+# Post endpoint -> (the page it is shown on, the form fields that page reads from its address).
+GET_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 @pages.context_processor

@@ -28,7 +28,7 @@ from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import reorder_review
 from web.blueprint import pages
 from web.forms import load, once
-from web.items_paging import filters, ids, one_page
+from web.items_paging import GET_PAGES, MAX_PAGE, filters, ids, one_page
 from web.nav import menu_entry
 
 REVIEWERS = (Role.PURCHASING, Role.ADMIN)
@@ -45,6 +45,7 @@ EXCEPTION_FILTERS = ("warehouse_id", "supplier_id", "demand_class", "abc_class",
 # What the filter form keeps across a review (posted back as hidden fields).
 KEPT = ("run_id", *SUGGESTION_FILTERS, "kind")
 MAX_CHOICES = 500
+GET_PAGES.update({f"web.{post}": ("web.reorder", KEPT) for post in ("accept", "dismiss")})
 
 
 def _run_asked(source) -> tuple[dict | None, dict | None]:
@@ -53,7 +54,7 @@ def _run_asked(source) -> tuple[dict | None, dict | None]:
     raw = (source.get("run_id") or "").strip()
     if not raw:
         return (rq.run(newest["id"]) if newest else None), newest
-    if not raw.isdigit() or not rq.run_exists(int(raw)):
+    if not (raw.isdecimal() and int(raw) <= MAX_PAGE) or not rq.run_exists(int(raw)):
         raise NotFound(f"No reorder run with id {raw}.")
     return rq.run(int(raw)), newest
 
@@ -124,6 +125,32 @@ def _typed_form() -> dict:
     }
 
 
+FIELD_LABELS = {
+    "suggestion_ids": "Lines",
+    "cost_centre_id": "Cost centre",
+    "note": "Note",
+    "reason": "Reason",
+}
+# The schema's words where a person needs others.
+PLAIN = {
+    "suggestion_ids": "Tick the lines to act on, from the list below.",
+    "cost_centre_id": "Choose the cost centre the requests are charged to.",
+}
+
+
+def _invalid(form: dict, errors: dict[str, str]) -> tuple[str, int]:
+    """The form's field errors beside their fields and, so they are seen, named at the top
+    (a tampered id comes as ``suggestion_ids.0``; its field is the list)."""
+    fields: dict[str, str] = {}
+    for key, message in errors.items():
+        name = key.split(".")[0]
+        if name in PLAIN and (key != name or not form[name]):  # nothing usable was chosen
+            message = PLAIN[name]
+        fields.setdefault(name, message)
+    summary = " ".join(f"{FIELD_LABELS.get(n, n)}: {m}" for n, m in fields.items())
+    return _review_page(422, form=form, form_errors=fields, refusal=summary)
+
+
 def _refused(form: dict, error) -> tuple[str, int]:
     """The page again with the service's words, the selection kept: a refusal writes nothing."""
     fields = {name: " ".join(msgs) for name, msgs in (error.errors or {}).items()}
@@ -140,12 +167,12 @@ def accept():
         AcceptSchema(),
         {
             "suggestion_ids": ids(form["suggestion_ids"]),
-            "cost_centre_id": int(centre) if centre.isdigit() else centre or None,
+            "cost_centre_id": ids([centre])[0] if centre else None,
             "note": form["note"],
         },
     )
     if data is None:
-        return _review_page(422, form=form, form_errors=errors)
+        return _invalid(form, errors)
 
     def work():
         done = reorder_review.accept(
@@ -175,7 +202,7 @@ def dismiss():
         {"suggestion_ids": ids(form["suggestion_ids"]), "reason": form["reason"]},
     )
     if data is None:
-        return _review_page(422, form=form, form_errors=errors)
+        return _invalid(form, errors)
 
     def work():
         return 200, {

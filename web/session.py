@@ -53,15 +53,21 @@ def _page_globals():
     return {"csrf_token": csrf_token, "actor": g.get("actor")}
 
 
+def actor_from_session():
+    """Who the session's token signs in, if anyone."""
+    token = session.get("token")
+    if not token:
+        return None
+    actor = users.actor_for_token(token)
+    if actor is None:  # expired, revoked or deactivated: the session ends with it
+        session.pop("token", None)
+    return actor
+
+
 @pages.before_request
 def sign_in_required():
     """Set ``g.actor`` from the session; send a visitor without one to sign in, and back."""
-    g.actor = None
-    token = session.get("token")
-    if token:
-        g.actor = users.actor_for_token(token)
-        if g.actor is None:  # expired, revoked or deactivated: the session ends with it
-            session.pop("token", None)
+    g.actor = actor_from_session()
     if request.method not in SAFE_METHODS:
         _check_csrf()
     allowed = declared_roles(request.endpoint, request.method)

@@ -221,3 +221,71 @@ def test_an_unknown_run_is_a_404_page(client, make, reorder):
     signed_in(client, make, "purchasing")
     assert client.get(PAGE, query_string={"run_id": 2147483647}).status_code == 404
     assert client.get(PAGE, query_string={"run_id": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("odd", ["²", "①", "9223372036854775808", "1" * 40])
+def test_odd_numbers_in_the_address_or_the_form_are_answered_not_a_500(client, make, reorder, odd):
+    # "²".isdigit() is True but int("²") raises; 2**63 does not fit the database's integers.
+    run = reorder.run()
+    one = reorder.suggestion(run, reorder.items[0])
+    _, csrf = signed_in(client, make, "purchasing")
+    assert client.get(PAGE, query_string={"run_id": odd}).status_code == 404
+    for name in ("page", "exc_page"):
+        assert client.get(PAGE, query_string={name: odd}).status_code == 200
+    with writes_nothing(REVIEW_TABLES):
+        ids = _post(client, csrf, "dismiss", [odd], key="a", reason="gone")
+        centre = _post(client, csrf, "accept", [one], key="b", cost_centre_id=odd)
+        run_id = _post(client, csrf, "dismiss", [one], key="c", reason=" ", run_id=odd)
+    assert ids.status_code == 422 and centre.status_code == 422
+    assert run_id.status_code in (404, 422)
+
+
+def test_a_form_error_is_named_at_the_top_in_plain_words(client, make, reorder):
+    run = reorder.run()
+    one = reorder.suggestion(run, reorder.items[0])
+    _, csrf = signed_in(client, make, "purchasing")
+    tampered = _post(client, csrf, "dismiss", ["abc"], reason="gone")
+    no_centre = _post(client, csrf, "accept", [one], key="k2", cost_centre_id="")
+    for response, words in (
+        (tampered, "Lines: Tick the lines to act on"),
+        (no_centre, "Cost centre: Choose the cost centre the requests are charged to."),
+    ):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and 'id="review-refusal"' in html
+        assert words in html
+
+
+def test_paging_after_a_refusal_stays_on_the_review_page(client, make, reorder):
+    run = reorder.run()
+    one = reorder.suggestion(run, reorder.items[0])
+    for i in range(55):
+        reorder.suggestion(run, reorder.make.item(f"Q{i:03d}"))
+    _, csrf = signed_in(client, make, "purchasing")
+    refused = _post(client, csrf, "accept", [one], cost_centre_id="", urgency="normal")
+    links = re.findall(r'href="([^"]*page=2[^"]*)"', refused.get_data(as_text=True))
+    assert links and all(link.startswith(f"{PAGE}?") for link in links)
+    assert all("urgency=normal" in link for link in links)
+
+
+def test_the_same_form_key_with_other_choices_is_refused_not_a_false_success(client, make, reorder):
+    run = reorder.run()
+    one = reorder.suggestion(run, reorder.items[0])
+    other = reorder.suggestion(run, reorder.items[1])
+    _, csrf = signed_in(client, make, "purchasing")
+    assert _post(client, csrf, "dismiss", [one], key="same", reason="gone").status_code == 302
+    with writes_nothing(REVIEW_TABLES):
+        stale = _post(client, csrf, "dismiss", [other], key="same", reason="other reason")
+    assert stale.status_code == 409
+    assert "already sent, with other choices" in stale.get_data(as_text=True)
+    assert suggestion_states([other])[other][0] == "open"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("get", "/items/abc", 404), ("get", "/reorder/", 404), ("get", "/reorder/accept", 405)],
+)
+def test_an_address_that_is_no_page_is_answered_as_a_page(client, make, method, path, status):
+    signed_in(client, make, "purchasing")
+    response = getattr(client, method)(path)
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert "There is no page" in response.get_data(as_text=True) or status == 405

@@ -19,7 +19,7 @@ MAX_PAGE = 2**31 - 1
 def page_number() -> int:
     """``?page=`` as a page number; anything else is the first page."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
 
@@ -43,7 +43,7 @@ def as_id(value: str | None):
     value = (value or "").strip()
     if not value:
         return None
-    return int(value) if value.isdigit() and len(value) < 12 else value
+    return int(value) if value.isdecimal() and len(value) < 12 else value
 
 
 def blank_to_none(value: str | None):
@@ -67,7 +67,7 @@ def renumber(errors: Mapping[str, str], rows: list[int], renames: Mapping[str, s
     found: dict[str, str] = {}
     for key, message in errors.items():
         parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdecimal():
             k = int(parts[1])
             row = rows[k] if k < len(rows) else k
             field = renames.get(parts[2], parts[2]) if len(parts) > 2 else "_row"

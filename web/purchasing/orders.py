@@ -89,7 +89,7 @@ def _line_errors(errors: dict[str, str], ids: list) -> dict[str, str]:
     found: dict[str, str] = {}
     for key, message in errors.items():
         parts = key.split(".")
-        if parts[0] == "request_line_ids" and len(parts) > 1 and parts[1].isdigit():
+        if parts[0] == "request_line_ids" and len(parts) > 1 and parts[1].isdecimal():
             k = int(parts[1])
             key = f"line.{ids[k]}" if k < len(ids) else key
         found[key] = message
