@@ -217,13 +217,13 @@ def run_reorder(
 
 def _parallel() -> int:
     """Processes an in-process run may fork for its chunks: REORDER_IN_PROCESS_WORKERS (default
-    the cores); one on a database other processes cannot share and inside a daemonic process
-    (which may not have children)."""
+    the cores); one on a database other processes cannot share, inside a daemonic process
+    (which may not have children) and inside a web request (``_forks_allowed``)."""
     from flask import current_app, has_app_context
 
     configured = current_app.config.get("REORDER_IN_PROCESS_WORKERS") if has_app_context() else None
     wanted = int(configured or IN_PROCESS_JOBS)
-    if wanted <= 1 or multiprocessing.current_process().daemon:
+    if wanted <= 1 or multiprocessing.current_process().daemon or not _forks_allowed():
         return 1
     return wanted if shared_by_processes(db.session) else 1
 
@@ -238,8 +238,9 @@ def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
     working on ``_workers`` chunks at once (each with its own connection)."""
     workers = _workers(len(chunks))
     if workers == 1:
+        jobs = IN_PROCESS_JOBS if _forks_allowed() else 1
         for chunk in chunks:
-            yield process_chunk(run_id, chunk, IN_PROCESS_JOBS)
+            yield process_chunk(run_id, chunk, jobs)
         return
     from flask import current_app
 
@@ -256,6 +257,15 @@ def _in_process(run_id: int, chunks: list) -> Iterator[dict]:
 
 
 _FORKED_APP = None
+
+
+def _forks_allowed() -> bool:
+    """No process pools from a web server's worker: a child forked while another thread of the
+    worker holds a lock can wait on it forever (seen: a gunicorn worker killed at its timeout,
+    its statsforecast child stuck on a futex). The command line and Celery keep them."""
+    from flask import has_request_context
+
+    return not has_request_context()
 
 
 def _forked_start() -> None:

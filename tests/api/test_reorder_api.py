@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from inventory import clock
 from inventory.services import reorder_review
 from tests.api.helpers import assert_problem, writes_nothing
 from tests.api.reorder_helpers import REVIEW_TABLES, Reorder, audit_actions, suggestion_states
@@ -348,3 +349,25 @@ def test_an_admin_starts_a_run_and_a_second_while_one_runs_is_409(client, make, 
     with writes_nothing(REVIEW_TABLES):
         problem = assert_problem(client.post(RUNS, headers=admin), 409, "conflict")
     assert problem["run_id"] == running
+
+
+def test_a_run_started_over_http_forks_no_process_pool(client, make, reorder, monkeypatch):
+    # A child forked inside a web server's worker can wait forever on a lock another thread
+    # held at the fork; the run started by a request forecasts in the worker itself.
+    import forecasting
+
+    asked: list[int] = []
+    real = forecasting.forecast
+
+    def recording(history, **kwargs):
+        asked.append(kwargs.get("n_jobs", 1))
+        return real(history, **kwargs)
+
+    monkeypatch.setattr(forecasting, "forecast", recording)
+    item = reorder.make.item("HTTP-1")
+    with clock.pinned(clock.now() - timedelta(days=10)):  # history ends before the run's day
+        reorder.make.receive(reorder.warehouse, item, "10", "2")
+        reorder.make.document("issue", reorder.warehouse, [(item, 3, None)])
+    started = client.post(RUNS, headers=make.headers("admin"))
+    assert started.status_code == 201, started.get_json()
+    assert asked and set(asked) == {1}
