@@ -75,7 +75,8 @@ def admit(actor: Actor, allowed) -> None:
     """Refuse ``actor`` unless it holds one of ``allowed`` roles."""
     if not actor.has_any(allowed):
         raise PermissionDenied(
-            f"This needs one of the roles {sorted(allowed)}; you have {sorted(actor.roles)}. "
+            f"This needs one of the roles {', '.join(sorted(allowed))}; you have "
+            f"{', '.join(sorted(actor.roles)) or 'none'}. "
             "Ask an admin to grant one of those roles."
         )
 

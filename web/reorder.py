@@ -18,6 +18,7 @@ from inventory.db import purchasing_queries as pq
 from inventory.db import queries, request_queries
 from inventory.db import review_queries as rq
 from inventory.domain.actors import Role
+from inventory.domain.pricing import BASE_CURRENCY
 from inventory.domain.reorder_review import (
     ABC_CLASSES,
     EXCEPTION_KINDS,
@@ -97,6 +98,7 @@ def _review_page(status: int = 200, *, form: dict | None = None, form_errors=Non
         form_errors=form_errors or {},
         refusal=refusal,
         kept={k: source.get(k, "") for k in KEPT},
+        base_currency=BASE_CURRENCY,  # suggestions are priced in it
         **_choices(),
     )
     return body, status

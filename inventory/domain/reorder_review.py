@@ -130,9 +130,13 @@ def check_reviewable(
         "run_not_succeeded": "from a run that did not succeed",
         "superseded": f"from a run superseded by run {newest_succeeded_run}",
     }
-    parts = [f"{ids} {why.get(kind, kind)}" for kind, ids in sorted(refused.items())]
+    parts = [
+        f"{'suggestion' if len(ids) == 1 else 'suggestions'} {', '.join(map(str, ids))} "
+        f"{why.get(kind, kind)}"
+        for kind, ids in sorted(refused.items())
+    ]
     raise Conflict(
-        f"Nothing was {action}: suggestions " + "; ".join(parts) + ".",
+        f"Nothing was {action}: " + "; ".join(parts) + ".",
         extra={"refused": refused, "newest_run_id": newest_succeeded_run},
     )
 

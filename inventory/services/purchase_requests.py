@@ -113,7 +113,9 @@ def _check_items(session, lines: list[RequestLineIn]) -> None:
         if line.item_id not in active
     }
     if bad:
-        raise ValidationFailed("Some lines name unknown items.", errors={"lines": bad})
+        raise ValidationFailed(
+            "Some lines name items that are unknown or deactivated.", errors={"lines": bad}
+        )
 
 
 def _write_lines(session, request_id: int, lines: list[RequestLineIn]) -> None:

@@ -145,7 +145,7 @@ def test_accepting_twice_with_a_new_key_shows_the_services_message(client, make,
         again = _post(client, csrf, "accept", [one], key="second", cost_centre_id=reorder.centre)
     assert again.status_code == 409
     html = again.get_data(as_text=True)
-    assert f"Nothing was accepted: suggestions [{one}] accepted already." in html
+    assert f"Nothing was accepted: suggestion {one} accepted already." in html
     assert 'id="review-refusal"' in html
 
 
@@ -289,3 +289,17 @@ def test_an_address_that_is_no_page_is_answered_as_a_page(client, make, method, 
     response = getattr(client, method)(path)
     assert response.status_code == status and response.mimetype == "text/html"
     assert "There is no page" in response.get_data(as_text=True) or status == 405
+
+
+def test_a_superseded_or_failed_run_offers_no_choices_and_says_which(client, make, reorder):
+    old = reorder.run()
+    reorder.suggestion(old, reorder.items[0])
+    failed = reorder.run("failed")
+    reorder.suggestion(failed, reorder.items[1])
+    newer = reorder.run()
+    signed_in(client, make, "purchasing")
+    for run, words in ((old, f"superseded by run {newer}"), (failed, "did not succeed (failed)")):
+        html = client.get(PAGE, query_string={"run_id": run, "status": ""}).get_data(as_text=True)
+        assert words in html
+        assert 'type="checkbox" name="suggestion_ids"' not in html
+        assert "Accept into draft requests" not in html
