@@ -303,3 +303,14 @@ def test_a_superseded_or_failed_run_offers_no_choices_and_says_which(client, mak
         assert words in html
         assert 'type="checkbox" name="suggestion_ids"' not in html
         assert "Accept into draft requests" not in html
+
+
+def test_a_page_past_the_last_says_so_and_links_to_the_first(client, make, reorder):
+    run = reorder.run()
+    reorder.suggestion(run, reorder.items[0])
+    signed_in(client, make, "purchasing")
+    html = client.get(PAGE, query_string={"page": 1_000_000_000}).get_data(as_text=True)
+    assert "Page 1000000000 is past the last page (1)." in html
+    assert "No suggestion matches" not in html
+    items = client.get("/items", query_string={"page": 1_000_000_000}).get_data(as_text=True)
+    assert "past the last page" in items and "No items yet" not in items
