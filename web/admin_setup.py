@@ -160,7 +160,7 @@ def _form_values(kind: Kind, schema) -> tuple[dict, dict]:
             raw[f.name] = [s.strip() for s in value.split(",") if s.strip()]
         else:
             shown[f.name] = value
-            if f.kind == "centre" and value.isdecimal():
+            if f.kind == "centre" and value.isdecimal() and len(value) < 12:
                 raw[f.name] = int(value)  # the schema's ids are strict integers
             elif value:
                 raw[f.name] = value

@@ -20,6 +20,7 @@ from inventory.services import stocktakes
 from web.blueprint import pages
 from web.desk import form_id, quantity_text
 from web.forms import flatten, load, once
+from web.items_paging import page_number
 from web.nav import menu_entry
 
 COUNTERS = (Role.ADMIN, Role.WAREHOUSE)  # as POST /stocktakes, .../counts and .../post
@@ -35,11 +36,6 @@ ID = "<int(max=2147483647):stocktake_id>"
 menu_entry("Counting", "counting", SUPERVISORS, 20)
 
 
-def _page_no() -> int:
-    value = request.args.get("page", "1")
-    return max(1, min(int(value), 1_000_000)) if value.isdecimal() else 1
-
-
 def _pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
@@ -49,7 +45,7 @@ def _may(*allowed: Role) -> bool:
 
 
 def _render_list(form: dict, errors: dict, message: str = ""):
-    page_no = _page_no()
+    page_no = page_number()
     rows, total = queries.page(stocktake_queries.stocktakes(status="open"), page_no, LIST_PAGE)
     warehouses = queries.first_rows(queries.warehouses(active=True), MAX_WAREHOUSES)
     codes = {w["id"]: w["code"] for w in warehouses}
@@ -107,7 +103,7 @@ def counting_open():
 
 
 def _render_sheet(stocktake_id: int, scan: dict, errors: dict, message: str = ""):
-    page_no = _page_no()
+    page_no = page_number()
     sheet = stocktakes.count_sheet(stocktake_id, page=page_no, per_page=SHEET_PAGE)
     return render_template(
         "web/counting/sheet.html",
@@ -185,7 +181,7 @@ def _refuse(stocktake_id: int, scan: dict, errors: dict, message: str = "", stat
 
 
 def _render_review(stocktake_id: int, message: str = ""):
-    page_no = _page_no()
+    page_no = page_number()
     take = stocktakes.review(stocktake_id, g.actor.roles, page=page_no, per_page=REVIEW_PAGE)
     listed = take["shown_of"] if take["book_visible"] else take["lines_total"]
     return render_template(

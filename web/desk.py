@@ -25,6 +25,7 @@ from inventory.errors import Conflict, InsufficientStock, NotFound, ValidationFa
 from inventory.services import stock
 from web.blueprint import pages
 from web.forms import flatten, load, once
+from web.items_paging import page_number
 from web.nav import menu_entry
 
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)  # as POST /stock-documents and its cancel
@@ -62,14 +63,9 @@ def _today() -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _page_no() -> int:
-    value = request.args.get("page", "1")
-    return max(1, min(int(value), 1_000_000)) if value.isdecimal() else 1
-
-
 def _render(doc_type: str, form: dict, lines: list[dict], errors: dict, message: str = ""):
     start, end = _today()
-    page_no = _page_no()
+    page_no = page_number()
     documents, total = queries.page(
         desk_queries.documents_created_between(start, end), page_no, PER_PAGE
     )

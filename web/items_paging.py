@@ -29,10 +29,18 @@ class Page:
         return max(1, math.ceil(self.total / self.size))
 
 
+def whole(text: str, upper: int = MAX_PAGE) -> int | None:
+    """``text`` as a whole number 1..``upper``, else None. ``isdecimal``, not ``isdigit``: "²"
+    is a digit ``int`` refuses; the length first, as ``int`` refuses over 4,300 digits."""
+    if not (text.isdecimal() and len(text) <= len(str(upper))):
+        return None
+    number = int(text)
+    return number if 1 <= number <= upper else None
+
+
 def page_number(name: str = "page") -> int:
     """``?page=`` as a number from 1 up; anything else is the first page."""
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdecimal() and 1 <= int(raw) <= MAX_PAGE else 1
+    return whole(request.args.get(name, "")) or 1
 
 
 def one_page(query, name: str = "page", size: int = PAGE_SIZE) -> Page:

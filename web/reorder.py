@@ -29,7 +29,7 @@ from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import reorder_review
 from web.blueprint import pages
 from web.forms import load, once
-from web.items_paging import GET_PAGES, MAX_PAGE, filters, ids, one_page
+from web.items_paging import GET_PAGES, filters, ids, one_page, whole
 from web.nav import menu_entry
 
 REVIEWERS = (Role.PURCHASING, Role.ADMIN)
@@ -55,9 +55,10 @@ def _run_asked(source) -> tuple[dict | None, dict | None]:
     raw = (source.get("run_id") or "").strip()
     if not raw:
         return (rq.run(newest["id"]) if newest else None), newest
-    if not (raw.isdecimal() and int(raw) <= MAX_PAGE) or not rq.run_exists(int(raw)):
+    run_id = whole(raw)
+    if run_id is None or not rq.run_exists(run_id):
         raise NotFound(f"No reorder run with id {raw}.")
-    return rq.run(int(raw)), newest
+    return rq.run(run_id), newest
 
 
 def _choices() -> dict:

@@ -9,19 +9,16 @@ from flask import flash, request, url_for
 
 from inventory.db.queries import page as one_page
 from inventory.errors import DomainError
+from web import items_paging
 from web.errors import NEXT_STEP
 from web.forms import flatten
 
 PAGE_SIZE = 50
-MAX_PAGE = 2**31 - 1
 
 
 def page_number() -> int:
     """``?page=`` as a page number; anything else is the first page."""
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal():
-        return 1
-    return min(max(int(raw), 1), MAX_PAGE)
+    return items_paging.page_number()
 
 
 def paged(query) -> dict:

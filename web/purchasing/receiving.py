@@ -39,7 +39,9 @@ def _lot(text: str | None, fallback: Decimal) -> int:
         quantity = fallback
     if not quantity.is_finite() or quantity <= 0:
         quantity = fallback
-    return min(sp.lot_size_of(max(quantity, Decimal(1))), MAX_LOT)
+    # Capped before rounding: ceil of 1e999999 builds a million-digit integer (a worker held for
+    # its whole timeout by one GET).
+    return sp.lot_size_of(min(max(quantity, Decimal(1)), Decimal(MAX_LOT)))
 
 
 def _inspections(order: dict, typed: dict) -> dict[int, dict]:
