@@ -115,6 +115,9 @@ def _save(user_id: int, changes: dict, values: dict):
         return _user_page(user, 409, errors, values, changed)
     except Conflict as refused:  # e.g. the last active admin
         return _user_page(user, 409, {"_form": str(refused)}, values)
+    except ValidationFailed as refused:  # beside the fields, the form kept
+        fields = {k: " ".join(v) for k, v in (refused.errors or {}).items()}
+        return _user_page(user, 422, {"_form": str(refused), **fields}, values)
     return None
 
 

@@ -137,7 +137,8 @@ def _validate(changes: dict) -> None:
     errors: dict[str, list[str]] = {}
     if "roles" in changes and (problems := accounts.role_errors(changes["roles"])):
         errors["roles"] = problems
-    if "email" in changes and (problems := accounts.email_errors(changes["email"])):
+    # A blank e-mail clears it (the column's "none"), as the user page's empty field says.
+    if changes.get("email") and (problems := accounts.email_errors(changes["email"])):
         errors["email"] = problems
     if errors:
         raise ValidationFailed("The user is not valid; see the field errors.", errors=errors)

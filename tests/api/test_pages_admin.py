@@ -99,6 +99,23 @@ def test_change_roles_and_email(client, make):
     assert record["roles"] == ["finance"] and record["email"] == "new@example.com"
 
 
+def test_roles_change_for_a_user_without_email_and_a_blank_email_clears_it(client, make):
+    # The blank e-mail field was sent as "" and refused as "not an e-mail address": no role of a
+    # user without e-mail could be changed, and the error page lost the form.
+    _, csrf = signed_in(client, make, "admin")
+    other = make.user("viewer")
+    for key, email in (("r1", ""), ("r2", "x@example.com"), ("r3", "")):
+        version, original = _user_form(client, other.id)
+        response = client.post(
+            f"/admin/users/{other.id}",
+            data={"csrf_token": csrf, "idempotency_key": key, "version": version,
+                  "original": original, "email": email, "roles": ["viewer", "finance"]},
+        )  # fmt: skip
+        assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+        assert get_user(other.id)["email"] == email
+    assert get_user(other.id)["roles"] == ["finance", "viewer"]
+
+
 def test_a_stale_edit_shows_what_changed_and_overwrites_nothing(client, make):
     _, csrf = signed_in(client, make, "admin")
     other = make.user("viewer")
