@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 
 _pinned: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
+# The days a query may name. The calendar's own ends are a time zone or a default window away
+# from overflowing (a year before 0001-01-01, a day after 9999-12-31); no ledger is that old.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
 
 def now() -> datetime:
     pinned = _pinned.get()

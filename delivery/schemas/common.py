@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from delivery.config import service_zone
+from inventory import clock
 from inventory.domain import wording
 
 MAX_ID = 2**31 - 1
@@ -124,6 +125,13 @@ def _utc_representable(value: datetime) -> None:
         value.astimezone(UTC)
     except OverflowError:
         raise ma.ValidationError("The moment is out of range.") from None
+
+
+def in_the_days_served(value: datetime) -> None:
+    """For a bound a default window is computed from (30 days before, a microsecond after):
+    it must not step off the calendar."""
+    if not clock.FIRST_DAY <= value.astimezone(UTC).date() <= clock.LAST_DAY:
+        raise ma.ValidationError(f"Must be between {clock.FIRST_DAY} and {clock.LAST_DAY}.")
 
 
 def When(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802

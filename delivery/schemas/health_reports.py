@@ -14,6 +14,7 @@ from delivery.schemas.common import (
     QueryId,
     Text,
     When,
+    in_the_days_served,
     ordered,
     sort_field,
 )
@@ -120,8 +121,16 @@ def _bounded_range(self, data, **kwargs):
 
 
 class ExceptionQuerySchema(ma.Schema):
-    since = DayOrMoment(bound="start", metadata={"description": "From then on (30 days ago)."})
-    until = DayOrMoment(bound="end", metadata={"description": "Until then, included (now)."})
+    since = DayOrMoment(
+        bound="start",
+        validate=in_the_days_served,
+        metadata={"description": "From then on (30 days ago)."},
+    )
+    until = DayOrMoment(
+        bound="end",
+        validate=in_the_days_served,
+        metadata={"description": "Until then, included (now)."},
+    )
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     warehouse_id = QueryId()
     cost_centre_id = QueryId(
@@ -171,8 +180,16 @@ class ExceptionRowSchema(ma.Schema):
 
 
 class SupplyRiskQuerySchema(ma.Schema):
-    since = DayOrMoment(bound="start", metadata={"description": "Spend from then on (a year)."})
-    until = DayOrMoment(bound="end", metadata={"description": "Spend until then (now)."})
+    since = DayOrMoment(
+        bound="start",
+        validate=in_the_days_served,
+        metadata={"description": "Spend from then on (a year)."},
+    )
+    until = DayOrMoment(
+        bound="end",
+        validate=in_the_days_served,
+        metadata={"description": "Spend until then (now)."},
+    )
     _in_order = ordered("since", "until")
     _bounded = ma.validates_schema(_bounded_range)
 

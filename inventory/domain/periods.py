@@ -37,13 +37,23 @@ class Period:
         return self.next().starts_at(zone)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # as inventory.clock's FIRST_DAY and LAST_DAY
+
+
 def parse(name: str) -> Period:
     found = _PATTERN.match(name or "")
-    if not found or not int(found.group(1)) >= 1:
+    if not found:
         raise ValidationFailed(
             "A period is a month written YYYY-MM.", errors={"period": [f"Not a month: {name!r}."]}
         )
-    return Period(int(found.group(1)), int(found.group(2)))
+    year = int(found.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        # 9999-12 would end in year 10000, which no date holds.
+        raise ValidationFailed(
+            f"Periods run from {FIRST_YEAR}-01 to {LAST_YEAR}-12.",
+            errors={"period": [f"{name} is outside {FIRST_YEAR}-01 to {LAST_YEAR}-12."]},
+        )
+    return Period(year, int(found.group(2)))
 
 
 def of(moment: datetime, zone: tzinfo) -> Period:

@@ -24,8 +24,7 @@ from inventory.errors import NotFound, ValidationFailed
 
 MAX_MONTHS = 36  # a window spans at most this many calendar months
 DEFAULT_MONTHS = 12
-# The calendar's own ends are a day's time zone away from overflowing; no ledger is that old.
-EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
+EARLIEST, LATEST = clock.FIRST_DAY, clock.LAST_DAY
 
 
 @dataclass(frozen=True)

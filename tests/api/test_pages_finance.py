@@ -185,11 +185,29 @@ def test_close_a_month_once_even_when_posted_twice_then_the_refusal_is_shown(
         assert point["value"] == report["totals"]["value"]
 
 
-def test_a_bad_month_is_said_beside_the_field(client, make):
+@pytest.mark.parametrize("month", ["2026-13", "9999-12", "0001-01", "1899-12"])
+def test_a_bad_month_is_said_beside_the_field(client, make, month):
+    # 9999-12 ends in year 10000 (a 500 before); 0001-01 closed would leave the books to be
+    # closed month by month for two thousand years.
     _, csrf = signed_in(client, make, "finance")
-    response = _close(client, csrf, "2026-13")
+    response = _close(client, csrf, month)
     assert response.status_code == 422
     assert 'id="period-error"' in response.get_data(as_text=True)
+    assert period_queries.listing()["closed"] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"until": "9999-12-31"}, {"until": "0001-01-01"}, {"since": "0001-01-01"}],
+)
+def test_the_exceptions_report_at_the_calendars_edges_is_a_field_error(client, make, query):
+    signed_in(client, make, "finance")
+    page = client.get("/finance/exceptions", query_string=query)
+    assert page.status_code == 422 and "Must be between 1900-01-01" in page.get_data(as_text=True)
+    for ending in ("csv", "xlsx"):
+        assert (
+            client.get(f"/finance/files/exceptions.{ending}", query_string=query).status_code == 422
+        )
 
 
 def test_reopen_is_for_admin_only_and_audited(client, make):
