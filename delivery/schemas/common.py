@@ -82,8 +82,20 @@ def _also(extra) -> list:
     return list(extra) if isinstance(extra, list | tuple) else [extra]
 
 
-def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802
+def _not_blank(value: str) -> None:
+    if wording.blank(value):
+        raise ma.ValidationError("Must not be blank.")
+
+
+def Text(  # noqa: N802
+    max_length: int, *, min_length: int = 0, secret: bool = False, **kwargs
+) -> ma.fields.String:
+    """Text up to ``max_length``; one that must have a character (``min_length=1``: names, a
+    username, a reason) must also have one a reader can see. A ``secret`` (a password) is
+    taken as typed: spaces are characters there."""
     checks = [validate.Length(min_length, max_length), _storable_text]
+    if min_length == 1 and not secret:
+        checks.append(_not_blank)
     return ma.fields.String(validate=checks + _also(kwargs.pop("validate", None)), **kwargs)
 
 

@@ -15,7 +15,6 @@ from delivery.schemas.common import Amount, Id, QueryId, Text, When
 from delivery.schemas.replenishment_forecasts import estimate
 from delivery.schemas.requests import RequestSchema
 from forecasting import DEMAND_CLASSES
-from inventory.domain import wording
 from inventory.domain.reorder_review import (
     ABC_CLASSES,
     EXCEPTION_KINDS,
@@ -162,17 +161,12 @@ class AcceptedSchema(ma.Schema):
     suggestions = ma.fields.List(ma.fields.Nested(SuggestionSchema))
 
 
-def _not_blank(value: str) -> None:
-    if wording.blank(value):
-        raise ma.ValidationError("Must not be blank.")
-
-
 class DismissSchema(ma.Schema):
     class Meta:
         example = {"suggestion_ids": [3], "reason": "Item is being phased out."}
 
     suggestion_ids = _suggestion_ids()
-    reason = Text(2000, min_length=1, required=True, validate=_not_blank)
+    reason = Text(2000, min_length=1, required=True)
 
 
 class DismissedSchema(ma.Schema):

@@ -12,7 +12,7 @@ class TokenRequestSchema(ma.Schema):
         example = {"username": "admin", "password": "correct horse battery staple"}
 
     username = Text(80, min_length=1, required=True)
-    password = Text(200, min_length=1, required=True, load_only=True)
+    password = Text(200, min_length=1, secret=True, required=True, load_only=True)
 
 
 class TokenSchema(ma.Schema):
@@ -111,5 +111,5 @@ class PasswordChangeSchema(ma.Schema):
             "new_password": "a new long passphrase",
         }
 
-    current_password = Text(200, min_length=1, required=True, load_only=True)
+    current_password = Text(200, min_length=1, secret=True, required=True, load_only=True)
     new_password = Text(200, min_length=8, required=True, load_only=True)

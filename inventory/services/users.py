@@ -16,6 +16,7 @@ from inventory.db import user_queries as uq
 from inventory.db.base import db
 from inventory.db.models import ApiToken, User, UserRole
 from inventory.domain import login_throttle as throttle
+from inventory.domain import wording
 from inventory.domain.actors import ALL_ROLES, Actor
 from inventory.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from inventory.passwords import hash_password
@@ -53,12 +54,14 @@ def create_user(
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(roles) - ALL_ROLES)
     if unknown:
-        errors["roles"] = [f"Unknown roles {unknown}; choose from {sorted(ALL_ROLES)}."]
+        errors["roles"] = [
+            f"Unknown roles {', '.join(unknown)}; choose from {', '.join(sorted(ALL_ROLES))}."
+        ]
     if not roles:
         errors["roles"] = ["A user needs at least one role."]
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
-    if not username.strip():
+    if wording.blank(username):  # a zero-width space alone would be an invisible user
         errors["username"] = ["A username cannot be blank."]
     if errors:
         raise ValidationFailed("The user is not valid; see the field errors.", errors=errors)

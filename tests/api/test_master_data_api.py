@@ -293,3 +293,13 @@ def test_the_item_search_ignores_case(client, admin, make):
     make.item("BOLT-M8")
     response = client.get(ITEMS, query_string={"q": "bolt-m8"}, headers=admin)
     assert [i["sku"] for i in response.get_json()] == ["BOLT-M8"]
+
+
+@pytest.mark.parametrize("name", ["   ", "\u200b"])
+def test_a_name_with_nothing_to_read_is_refused(client, admin, name):
+    response = client.post(
+        "/api/v1/items",
+        json={"sku": "BLANK-NAME", "name": name, "unit_of_measure": "pcs"},
+        headers=admin,
+    )
+    assert assert_problem(response, 422)["errors"] == {"name": ["Must not be blank."]}

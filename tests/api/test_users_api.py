@@ -300,3 +300,21 @@ def test_only_admins_maintain_users(client, make, role):
         assert role in assert_problem(response, 403, "permission_denied")["detail"]
     # Everyone may change their own password (this body is refused for its content only).
     assert_problem(client.post(f"{USERS}/me/password", json={}, headers=headers), 422)
+
+
+@pytest.mark.parametrize("username", ["   ", "\u200b", "\ufeff\u200b"])
+def test_a_username_with_nothing_to_read_is_refused(client, make, username):
+    # A zero-width space passed the blank check (str.strip keeps it): an invisible user.
+    body = {"username": username, "password": "a long passphrase", "roles": ["viewer"]}
+    admin = make.headers("admin")
+    response = client.post("/api/v1/users", json=body, headers=admin)
+    assert "username" in assert_problem(response, 422)["errors"]
+
+
+def test_a_password_of_spaces_still_signs_in(client, make):
+    # Names must show a character; a password is taken as typed.
+    admin = make.headers("admin")
+    body = {"username": "spacey", "password": " " * 12, "roles": ["viewer"]}
+    assert client.post(USERS, json=body, headers=admin).status_code == 201
+    login = {"username": "spacey", "password": " " * 12}
+    assert client.post("/api/v1/auth/token", json=login).status_code == 200
