@@ -16,9 +16,17 @@ def check(table: Mapping[StrEnum, frozenset], current: StrEnum, target: StrEnum,
     """
     allowed = sorted(str(s) for s in table[current])
     if target not in table[current]:
-        names = ", ".join(allowed) or "none (it is final)"
-        raise InvalidTransition(
-            f"{article(f'{current} {noun}', capital=True)} cannot become {target}; "
-            f"allowed from {current}: {names}.",
-            extra={"current": str(current), "allowed": allowed},
-        )
+        now, then = _words(current), _words(target)
+        names = ", ".join(_words(s) for s in allowed)
+        if current == target:
+            more = f" (from here it can become {names})" if allowed else ""
+            detail = f"The {noun} is {now} already; nothing was changed{more}."
+        else:
+            after = f"it can only become {names}" if allowed else "that is final"
+            detail = f"{article(f'{now} {noun}', capital=True)} cannot become {then}; {after}."
+        raise InvalidTransition(detail, extra={"current": str(current), "allowed": allowed})
+
+
+def _words(state) -> str:
+    # The state as a person says it: "partially received", not "partially_received".
+    return str(state).replace("_", " ")

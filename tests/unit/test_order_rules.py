@@ -46,7 +46,12 @@ def test_illegal_transitions_name_the_allowed_ones(current, target, allowed):
     with pytest.raises(InvalidTransition) as refused:
         o.check_order_transition(current, target)
     assert refused.value.extra == {"current": current.value, "allowed": allowed}
-    assert f"cannot become {target}" in refused.value.detail
+    words = refused.value.detail
+    if current == target:
+        assert f"is {str(target).replace('_', ' ')} already; nothing was changed" in words
+    else:
+        assert f"cannot become {str(target).replace('_', ' ')}" in words
+    assert "_" not in words  # states in words, not as their codes
 
 
 def test_strings_are_accepted_as_states():
