@@ -40,9 +40,12 @@ def query_args(schema: ma.Schema, args=None) -> tuple[dict, dict[str, str]]:
         elif args.get(key, "") != "":
             raw[key] = args.get(key)
     try:
-        return schema.load(raw), {}
+        data = schema.load(raw)
     except ma.ValidationError as invalid:
         return {}, flatten(invalid.normalized_messages())
+    # An id that names nothing is said beside its filter, the form kept (the API's 404).
+    unknown = finance_reports.unknown_filters(data)
+    return ({}, unknown) if unknown else (data, {})
 
 
 def page_number() -> int:

@@ -100,12 +100,19 @@ _KINDS = {
 }
 
 
+def unknown_filters(filters: dict) -> dict[str, str]:
+    """The filters on an id that names nothing, each with its message."""
+    return {
+        key: f"No {what} with id {filters[key]}."
+        for key, (model, what) in _KINDS.items()
+        if filters.get(key) is not None and db.session.get(model, filters[key]) is None
+    }
+
+
 def check_filters(filters: dict) -> None:
     """A filter on an id that names nothing is a 404, not an empty report."""
-    for key, (model, what) in _KINDS.items():
-        wanted = filters.get(key)
-        if wanted is not None and db.session.get(model, wanted) is None:
-            raise NotFound(f"No {what} with id {wanted}.", extra={"parameter": key})
+    for key, message in unknown_filters(filters).items():
+        raise NotFound(message, extra={"parameter": key})
 
 
 def _key(row: dict, names: list[str]) -> tuple:

@@ -288,3 +288,20 @@ def test_the_spend_chart_draws_what_spend_by_month_gives(app, make, book):
     win = finance_reports.window(None, None, service_zone())
     rows = finance_reports.spend(win, ["month", "supplier"], {})["rows"]
     assert _by_month(win, rows) == finance_reports.spend_by_month(win, {})
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/finance/spend", "supplier_id"),
+        ("/finance/ageing", "warehouse_id"),
+        ("/finance/kpis", "warehouse_id"),
+        ("/finance/budgets", "cost_centre_id"),
+    ],
+)
+def test_an_unknown_id_in_a_filter_is_said_beside_it_with_the_form_kept(client, make, path, field):
+    signed_in(client, make, "finance")
+    page = client.get(path, query_string={field: 999})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html[-400:]
+    assert f'id="{field}-error"' in html and "with id 999" in html
