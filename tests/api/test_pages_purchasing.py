@@ -377,6 +377,41 @@ def order_from_page(client, csrf, seeded) -> int:
     return int(first.headers["Location"].rsplit("/", 1)[1])
 
 
+def test_an_over_long_approval_comment_is_said_beside_the_comment(client, make, seeded):
+    # It used to show under "Reason for rejecting", the comment copied there: one more click
+    # and the request was rejected with it.
+    buyer = make.user("purchasing")
+    request_id = draft(seeded, buyer)
+    purchase_requests.submit(buyer, request_id)
+    _, csrf = signed_in(client, make, "approver")
+    response = client.post(
+        f"/purchasing/approvals/purchase_request/{request_id}/approve",
+        data={"csrf_token": csrf, "idempotency_key": "a1", "step": "0", "reason": "x" * 2001,
+              "next": "/purchasing/approvals"},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="approve-purchase_request-{request_id}-error"' in html
+    assert f'id="reject-purchase_request-{request_id}-error"' not in html
+    assert f"Purchase request {request_id} was not decided" in html  # at the top too
+    assert purchase_requests.get(request_id)["status"] == "submitted"
+
+
+def test_a_refused_decision_on_an_entry_no_longer_listed_is_said_at_the_top(client, make, seeded):
+    buyer = make.user("purchasing")
+    request_id = draft(seeded, buyer)
+    purchase_requests.submit(buyer, request_id)
+    purchase_requests.approve(make.user("approver"), request_id, expected_step=0)
+    _, csrf = signed_in(client, make, "approver")
+    response = client.post(
+        f"/purchasing/approvals/purchase_request/{request_id}/reject",
+        data={"csrf_token": csrf, "idempotency_key": "r9", "step": "0", "reason": "",
+              "next": "/purchasing/approvals?page=2"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert f"Purchase request {request_id} was not decided" in response.get_data(as_text=True)
+
+
 def test_ordering_sending_and_receiving_with_a_rejection(client, make, seeded):
     approved(seeded, make)
     _, csrf = signed_in(client, make, "purchasing", "warehouse")

@@ -3,7 +3,7 @@ centre, and approve / reject with a reason."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
@@ -14,9 +14,11 @@ from inventory.db import budget_queries
 from inventory.db import purchasing_page_queries as ppq
 from inventory.db import request_queries as rq
 from inventory.domain import numbers as n
+from inventory.domain import wording
 from inventory.domain.actors import Role
 from inventory.errors import DomainError
 from inventory.services import approvals, purchase_requests
+from web import items_paging
 from web.blueprint import pages
 from web.forms import load, once
 from web.nav import menu_entry
@@ -47,9 +49,9 @@ def _budget_rows(rows: list[dict]) -> None:
         row["budget"] = budget
 
 
-def inbox_page(decide_errors: dict | None = None, status: int = 200):
+def inbox_page(decide_errors: dict | None = None, status: int = 200, number: int | None = None):
     actor = g.actor
-    found = paged(rq.inbox(actor.id, actor.roles))
+    found = paged(rq.inbox(actor.id, actor.roles), number)
     rows = found["rows"]
     _budget_rows(rows)
     page = render_template(
@@ -75,6 +77,12 @@ def _back(default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target.rstrip("?")
+
+
+def _page_of(address: str) -> int | None:
+    """The inbox page ``address`` shows (the form's ``next``), so a refusal is shown on it."""
+    asked = parse_qs(urlsplit(address).query).get("page", [""])[0]
+    return items_paging.whole(asked)
 
 
 def _decide(kind: str, subject_id: int, decision: str, data: dict) -> int:
@@ -104,12 +112,14 @@ def approval_decide(kind: str, subject_id: int, decision: str):
     back = _back(url_for("web.approval_inbox"))
     if data is None:
         message = errors.get("reason") or next(iter(errors.values()))
-        if "reason" in errors and decision == "reject":
+        if decision == "reject" and wording.blank(values["reason"]):
             message = "Say why you reject it; the requester reads this."
+        # Said at the top too: the entry may be on another page, or decided by someone else.
+        flash(f"Purchase {what} {subject_id} was not decided: {message}", "error")
         if urlsplit(back).path == url_for("web.approval_inbox"):
             key = f"{kind}-{subject_id}"
-            return inbox_page({key: {"reason": message, "typed": values["reason"]}}, 422)
-        flash(f"Purchase {what} {subject_id} was not decided: {message}", "error")
+            typed = {"reason": message, "typed": values["reason"], "decision": decision}
+            return inbox_page({key: typed}, 422, _page_of(back))
         return redirect(back)
     try:
         once(lambda: (200, {"id": _decide(kind, subject_id, decision, data)}))

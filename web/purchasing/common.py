@@ -21,9 +21,10 @@ def page_number() -> int:
     return items_paging.page_number()
 
 
-def paged(query) -> dict:
-    """One page of ``query`` (at most PAGE_SIZE rows) with what the pager needs."""
-    number = page_number()
+def paged(query, number: int | None = None) -> dict:
+    """One page of ``query`` (at most PAGE_SIZE rows) with what the pager needs: page
+    ``number``, else the one the address asks for."""
+    number = number or page_number()
     rows, total = one_page(query, number, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     return {"rows": rows, "total": total, "page": number, "pages": pages}
