@@ -20,7 +20,7 @@ from inventory.db.procurement_models import (
     SupplierPriceBreak,
     SupplierScore,
 )
-from inventory.db.queries import _sorted
+from inventory.db.queries import _sorted, containing
 from inventory.domain import orders as o
 from inventory.domain.pricing import BASE_CURRENCY
 
@@ -56,10 +56,7 @@ def suppliers(
 ) -> Select:
     query = _supplier_header()
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(Supplier.code).like(pattern), func.lower(Supplier.name).like(pattern))
-        )
+        query = query.where(or_(containing(Supplier.code, q), containing(Supplier.name, q)))
     if status is not None:
         query = query.where(Supplier.status == status)
     if currency is not None:

@@ -18,6 +18,12 @@ from inventory.db.models import (
 )
 
 
+def containing(column, text: str):
+    """``column`` holds ``text``, ignoring case; "%" and "_" are searched for as themselves,
+    not as LIKE's wildcards (a search for "_" matched every row)."""
+    return func.lower(column).contains(text.lower(), autoescape=True)
+
+
 def page(query: Select, page_no: int, page_size: int) -> tuple[list[dict], int]:
     """One page of ``query`` as dicts, and the total row count."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -63,10 +69,7 @@ def items(
 ) -> Select:
     query = select(*[c for c in Item.__table__.c])
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(Item.sku).like(pattern), func.lower(Item.name).like(pattern))
-        )
+        query = query.where(or_(containing(Item.sku, q), containing(Item.name, q)))
     if category is not None:
         query = query.where(Item.category == category)
     if active is not None:

@@ -295,6 +295,17 @@ def test_the_item_search_ignores_case(client, admin, make):
     assert [i["sku"] for i in response.get_json()] == ["BOLT-M8"]
 
 
+def test_percent_and_underscore_are_searched_for_as_themselves(backend, client, admin, make):
+    make.item("BOLT-M8")
+    make.item("PIN_10")
+    make.item("RATE%5")
+    for q, found in (("_", ["PIN_10"]), ("%", ["RATE%5"]), ("t-m", ["BOLT-M8"])):
+        response = client.get(ITEMS, query_string={"q": q}, headers=admin)
+        assert [i["sku"] for i in response.get_json()] == found, q
+    suppliers = client.get("/api/v1/suppliers", query_string={"q": "%"}, headers=admin)
+    assert suppliers.status_code == 200 and suppliers.get_json() == []
+
+
 @pytest.mark.parametrize("name", ["   ", "\u200b"])
 def test_a_name_with_nothing_to_read_is_refused(client, admin, name):
     response = client.post(
