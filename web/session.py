@@ -68,6 +68,7 @@ def actor_from_session():
 def sign_in_required():
     """Set ``g.actor`` from the session; send a visitor without one to sign in, and back."""
     g.actor = actor_from_session()
+    _refuse_nul()
     if request.method not in SAFE_METHODS:
         _check_csrf()
     allowed = declared_roles(request.endpoint, request.method)
@@ -79,6 +80,18 @@ def sign_in_required():
         return _to_sign_in()
     admit(g.actor, allowed)
     return None
+
+
+def _refuse_nul() -> None:
+    # Neither database stores a NUL, and PostgreSQL refuses one even to compare with: a page
+    # reading a raw value (a scanned SKU, a job's name) would fail with a 500.
+    sent = (v for source in (request.args, request.form) for _, vs in source.lists() for v in vs)
+    if any("\x00" in value for value in sent):
+        abort(
+            400,
+            "The address or form holds a NUL character, which cannot be stored. Remove it "
+            "(it often comes from a scanner or a pasted file) and send again.",
+        )
 
 
 def _check_csrf() -> None:
