@@ -31,6 +31,16 @@ def load(schema: ma.Schema, values: Mapping) -> tuple[dict | None, dict[str, str
         return None, flatten(invalid.normalized_messages())
 
 
+# marshmallow's words, as a person filling in a form needs them.
+PLAIN = {
+    "Missing data for required field.": "Fill this in.",
+    "Field may not be null.": "Fill this in.",
+    "Not a valid integer.": "Give a whole number.",
+    "Not a valid number.": "Give a number, like 12 or 12.5.",
+    "Not a valid date.": "Give a day, like 2026-12-31.",
+}
+
+
 def flatten(messages, prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     if isinstance(messages, Mapping):
@@ -38,7 +48,7 @@ def flatten(messages, prefix: str = "") -> dict[str, str]:
             name = f"{prefix}.{key}" if prefix else str(key)
             flat.update(flatten(value, name))
     elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        flat[prefix or "_schema"] = " ".join(messages)
+        flat[prefix or "_schema"] = " ".join(PLAIN.get(m, m) for m in messages)
     elif isinstance(messages, list):
         for value in messages:
             flat.update(flatten(value, prefix))

@@ -78,6 +78,14 @@ def test_create_errors_are_beside_the_fields_and_keep_what_was_typed(client, mak
     assert len(users.list_users()) == before
 
 
+def test_a_field_left_empty_is_said_in_plain_words(client, make):
+    _, csrf = signed_in(client, make, "admin")
+    response = _create(client, csrf, username="")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Fill this in." in html and "Missing data for required field" not in html
+
+
 def _user_form(client, user_id):
     html = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     version = re.search(r'name="version" value="([^"]+)"', html).group(1)
