@@ -62,6 +62,10 @@ class Pager:
     total: int
     size: int = PAGE_SIZE
 
+    def __post_init__(self):
+        # A page past the last (an old link, a typed number) shows the last one.
+        object.__setattr__(self, "page", min(self.page, self.pages))
+
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.size))

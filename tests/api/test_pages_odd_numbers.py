@@ -32,3 +32,10 @@ def test_any_page_number_gets_a_page(client, make, path):
         answer = client.get(path, query_string={"page": odd})
         assert answer.status_code == 200, (path, odd, answer.status_code)
         assert answer.mimetype == "text/html"
+
+
+def test_a_page_past_the_last_shows_the_last(client, make):
+    # "No users. 6 rows." with only a Previous link, before.
+    signed_in(client, make, "admin")
+    html = client.get("/admin/users", query_string={"page": 999999}).get_data(as_text=True)
+    assert "No users" not in html

@@ -27,6 +27,9 @@ def paged(query, number: int | None = None) -> dict:
     number = number or page_number()
     rows, total = one_page(query, number, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
+    if number > pages and total:  # past the last page (an old link): the last one
+        number = pages
+        rows, total = one_page(query, number, PAGE_SIZE)
     return {"rows": rows, "total": total, "page": number, "pages": pages}
 
 
