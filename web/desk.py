@@ -173,15 +173,37 @@ def _payload(doc_type: str, form: dict, lines: list[dict]) -> dict:
 def _shortage_errors(short: InsufficientStock, lines: list[dict]) -> dict[str, str]:
     """ "Only 3 on hand" beside each line the shortage names."""
     errors = {}
-    for shortage in short.extra.get("shortages", []):
-        available = quantity_text(shortage["available"])
-        for i, line in enumerate(lines):
-            if str(line["item_id"]) == str(shortage["item_id"]):
-                errors[f"lines.{i}.quantity"] = (
-                    f"Only {available} on hand, {quantity_text(shortage['requested'])} asked. "
-                    "Lower the quantity, or receive the stock first."
+    shortages = short.extra.get("shortages", [])
+    for shortage in shortages:
+        item = str(shortage["item_id"])
+        rows = [i for i, line in enumerate(lines) if str(line["item_id"]) == item]
+        if len(rows) > 1:  # the same item on several lines: what they ask together
+            asked = sum((_number(lines[i]["quantity"]) for i in rows), Decimal(0))
+            text = f"Its {len(rows)} lines ask {quantity_text(asked)} in all"
+            if sum(str(s["item_id"]) == item for s in shortages) == 1:
+                # The shortage counts what the earlier lines left: with one line short, what
+                # was on hand is that plus what the other lines take.
+                had = Decimal(shortage["available"]) + asked - Decimal(shortage["requested"])
+                text = f"Only {quantity_text(had)} on hand; its {len(rows)} lines ask " + (
+                    f"{quantity_text(asked)} in all"
                 )
+            text += ". Lower them, or receive the stock first."
+        else:
+            text = (
+                f"Only {quantity_text(shortage['available'])} on hand, "
+                f"{quantity_text(shortage['requested'])} asked. "
+                "Lower the quantity, or receive the stock first."
+            )
+        for i in rows:
+            errors[f"lines.{i}.quantity"] = text
     return errors
+
+
+def _number(text) -> Decimal:
+    try:
+        return Decimal(str(text).strip() or "0")
+    except InvalidOperation:
+        return Decimal(0)
 
 
 @pages.post("/desk")

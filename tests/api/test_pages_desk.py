@@ -111,6 +111,18 @@ def test_an_issue_beyond_stock_says_only_n_on_hand_beside_the_line(client, make)
     assert _documents() == 1 and _on_hand(item, w) == D(3)
 
 
+def test_an_item_on_two_lines_beyond_stock_is_told_what_they_ask_together(client, make):
+    # Each line said the first line's figure ("2 asked") before, for lines asking 2 and 2.
+    w, item = make.warehouse(), make.item()
+    make.receive(w, item, 3, 2)
+    _, csrf = signed_in(client, make, "warehouse")
+    response = client.post("/desk", data=_form(csrf, "issue", w, [(item, "2"), (item, "2")]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    for row in (0, 1):
+        assert f'id="line-{row}-qty-error">Only 3 on hand; its 2 lines ask 4 in all.' in html
+
+
 def test_form_errors_show_beside_the_fields_and_write_nothing(client, make):
     w, item = make.warehouse(), make.item()
     _, csrf = signed_in(client, make, "warehouse")
