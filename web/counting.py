@@ -145,6 +145,9 @@ def counting_count(stocktake_id: int):
     data, errors = load(
         CountLineInSchema(), {"item_id": form_id(item_id), "counted_quantity": typed}
     )
+    if errors.keys() - {"counted_quantity"}:  # the line itself (a hidden field) is not usable
+        text = "That line is not on this count sheet; reload the page and count from the list."
+        return _refuse(stocktake_id, scan, {}, text)
     if errors:
         where = {f"{prefix}.{k}": v for k, v in errors.items()}
         return _refuse(stocktake_id, scan, where)

@@ -171,6 +171,16 @@ def test_an_item_not_on_the_sheet_is_refused(client, make, counted):
     assert "is not part of stocktake" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("item_id", ["0", str(2**63), "²", "abc"])
+def test_a_tampered_line_says_so_at_the_top(client, make, counted, item_id):
+    # A 422 with "see below" and nothing below, before.
+    _, csrf = signed_in(client, make, "warehouse")
+    response = _count(client, csrf, counted["take"], "t", item_id=item_id, counted_quantity="1")
+    assert response.status_code == 422
+    assert "That line is not on this count sheet" in response.get_data(as_text=True)
+    assert stocktakes.count_sheet(counted["take"])["lines_counted"] == 0
+
+
 def test_the_supervisor_sees_variances_approves_and_stock_equals_the_count(app, make, counted):
     take, w = counted["take"], counted["warehouse"]
     counter, approver = app.test_client(), app.test_client()
