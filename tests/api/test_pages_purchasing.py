@@ -377,6 +377,27 @@ def order_from_page(client, csrf, seeded) -> int:
     return int(first.headers["Location"].rsplit("/", 1)[1])
 
 
+def test_ordering_a_line_ordered_meanwhile_or_a_tampered_one_is_said_at_the_top(
+    client, make, seeded
+):
+    approved(seeded, make)
+    _, csrf = signed_in(client, make, "purchasing", "warehouse")
+    html = client.get("/purchasing/orders/from-requests").get_data(as_text=True)
+    line_id = re.search(r'name="request_line_id" value="(\d+)"', html).group(1)
+    order_from_page(client, csrf, seeded)  # ordered from "another tab"
+    stale = {"csrf_token": csrf, "idempotency_key": "stale", "request_line_id": line_id,
+             "warehouse_id": str(seeded.warehouse_id)}  # fmt: skip
+    refused = client.post("/purchasing/orders/from-requests", data=stale)
+    assert refused.status_code in (409, 422)
+    assert f"request line {line_id}:" in refused.get_data(as_text=True)
+    tampered = client.post(
+        "/purchasing/orders/from-requests",
+        data={**stale, "idempotency_key": "t", "request_line_id": "²"},
+    )
+    assert tampered.status_code == 422
+    assert "A ticked line is not one this page offers" in tampered.get_data(as_text=True)
+
+
 def test_an_over_long_approval_comment_is_said_beside_the_comment(client, make, seeded):
     # It used to show under "Reason for rejecting", the comment copied there: one more click
     # and the request was rejected with it.

@@ -108,6 +108,8 @@ def purchase_orders_create():
     if data is None:
         if "request_line_ids" in errors:
             errors["request_line_ids"] = "Tick at least one line to order."
+        if any(k.startswith("request_line_ids.") for k in errors):  # a tampered hidden id
+            errors["_form"] = "A ticked line is not one this page offers; reload it, tick again."
         return orderable_page(errors, ids, warehouse_id, 422)
     tolerance = Decimal(
         str(current_app.config.get("PO_APPROVAL_TOLERANCE_PCT", DEFAULT_APPROVAL_TOLERANCE_PCT))
@@ -129,7 +131,9 @@ def purchase_orders_create():
         if not isinstance(error, ValidationFailed) and error.status != 409:
             raise
         errors = _line_errors(field_errors(error), data["request_line_ids"])
-        errors["_form"] = str(error)
+        # Named at the top too: a line ordered from another tab meanwhile is no longer listed.
+        named = [f"request line {k[5:]}: {m}" for k, m in errors.items() if k.startswith("line.")]
+        errors["_form"] = " ".join([str(error), *named])
         return orderable_page(errors, ids, warehouse_id, error.status)
     made = body["orders"]
     names = ", ".join(f"#{x}" for x in made)
