@@ -65,7 +65,9 @@ def _confirmed_period():
 
 
 def _refused(action: str, period: str, refused):
-    field = "period" if isinstance(refused, ValidationFailed) else "_form"
+    # The close form has a month to type; reopen's month is a hidden field, so its refusal is
+    # said at the top.
+    field = "period" if isinstance(refused, ValidationFailed) and action == "close" else "_form"
     errors = {field: str(refused), "action": action}
     return _page(refused.status, errors, {"period": period} if action == "close" else {})
 

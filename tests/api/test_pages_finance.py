@@ -210,6 +210,16 @@ def test_the_exceptions_report_at_the_calendars_edges_is_a_field_error(client, m
         )
 
 
+def test_a_tampered_month_on_reopen_is_said_at_the_top(client, make):
+    _, csrf = signed_in(client, make, "admin")
+    response = client.post(
+        "/finance/periods/reopen",
+        data={"csrf_token": csrf, "idempotency_key": "x", "period": "abc", "confirm": "1"},
+    )
+    assert response.status_code == 422
+    assert 'id="period-refused"' in response.get_data(as_text=True)
+
+
 def test_reopen_is_for_admin_only_and_audited(client, make):
     _, csrf = signed_in(client, make, "finance")
     month = _last_month()
