@@ -46,13 +46,27 @@ def original_of(form) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def changes(original: dict, current: dict) -> list[tuple[str, object, object]]:
-    """(field, as the form had it, as it is now) for each field that differs."""
+# What a person edits; the version stamps change with every save and say nothing to them.
+_STAMPS = {"updated_at", "created_at", "version"}
+
+
+def changes(original: dict, current: dict) -> list[tuple[str, str, str]]:
+    """(field, as the form had it, as it is now) for each field that differs, in words."""
     return [
-        (key, original.get(key), current.get(key))
+        (key.replace("_", " ").capitalize(), _shown(original.get(key)), _shown(current.get(key)))
         for key in sorted(current)
-        if key in original and original.get(key) != current.get(key)
+        if key in original and original.get(key) != current.get(key) and key not in _STAMPS
     ]
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 def as_json(record: dict, schema: ma.Schema) -> str:

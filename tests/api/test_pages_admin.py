@@ -137,6 +137,7 @@ def test_a_stale_edit_shows_what_changed_and_overwrites_nothing(client, make):
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'id="changed"' in html and "someone@else.example" in html
+    assert "updated_at" not in html and ">Email<" in html  # in words, without the stamps
     assert 'value="mine@example.com"' in html  # what was typed is kept
     assert get_user(other.id)["email"] == "someone@else.example"
 
