@@ -61,8 +61,8 @@ class Band:
         )
 
     def describe(self) -> str:
-        upper = f"below {self.max_amount}" if self.max_amount is not None else "and above"
-        return f"from {self.min_amount} {upper}"
+        upper = f"below {self.max_amount:,f}" if self.max_amount is not None else "and above"
+        return f"from {self.min_amount:,f} {upper}"
 
 
 def validate_band(min_amount: Decimal, max_amount: Decimal | None, steps: Sequence[str]) -> None:
@@ -73,10 +73,14 @@ def validate_band(min_amount: Decimal, max_amount: Decimal | None, steps: Sequen
         if n.places(max_amount) > n.VALUE_PLACES:
             errors["max_amount"] = [f"Use an amount with at most {n.VALUE_PLACES} places."]
         elif max_amount <= min_amount:
-            errors["max_amount"] = ["The upper bound must be above min_amount (it is exclusive)."]
+            errors["max_amount"] = [
+                "The upper bound must be above the lower one (the band stops just below it)."
+            ]
     unknown = sorted({s for s in steps if s not in APPROVING_ROLES})
     if unknown:
-        errors["steps"] = [f"Unknown approving roles {unknown}; use {list(APPROVING_ROLES)}."]
+        errors["steps"] = [
+            f"Unknown approving roles {', '.join(unknown)}; use {', '.join(APPROVING_ROLES)}."
+        ]
     elif len(steps) > MAX_STEPS:
         errors["steps"] = [f"Use at most {MAX_STEPS} steps."]
     if errors:

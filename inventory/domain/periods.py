@@ -77,7 +77,7 @@ def check_closable(period: Period, last_closed: str | None, now: datetime, zone:
     if period.ends_at(zone) > now:
         raise Conflict(
             f"Period {period.name} has not ended yet; it can be closed from "
-            f"{period.ends_at(zone).isoformat()}.",
+            f"{period.next().name}-01 on.",
             extra={"period": period.name},
         )
 
