@@ -120,17 +120,16 @@ def _bounded_range(self, data, **kwargs):
         )
 
 
+def _window_bound(bound, description: str) -> DayOrMoment:
+    """A window's end the other end's default is counted from: kept inside the days served."""
+    return DayOrMoment(
+        bound=bound, validate=in_the_days_served, metadata={"description": description}
+    )
+
+
 class ExceptionQuerySchema(ma.Schema):
-    since = DayOrMoment(
-        bound="start",
-        validate=in_the_days_served,
-        metadata={"description": "From then on (30 days ago)."},
-    )
-    until = DayOrMoment(
-        bound="end",
-        validate=in_the_days_served,
-        metadata={"description": "Until then, included (now)."},
-    )
+    since = _window_bound("start", "From then on (30 days ago).")
+    until = _window_bound("end", "Until then, included (now).")
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     warehouse_id = QueryId()
     cost_centre_id = QueryId(
@@ -180,16 +179,8 @@ class ExceptionRowSchema(ma.Schema):
 
 
 class SupplyRiskQuerySchema(ma.Schema):
-    since = DayOrMoment(
-        bound="start",
-        validate=in_the_days_served,
-        metadata={"description": "Spend from then on (a year)."},
-    )
-    until = DayOrMoment(
-        bound="end",
-        validate=in_the_days_served,
-        metadata={"description": "Spend until then (now)."},
-    )
+    since = _window_bound("start", "Spend from then on (a year).")
+    until = _window_bound("end", "Spend until then (now).")
     _in_order = ordered("since", "until")
     _bounded = ma.validates_schema(_bounded_range)
 
