@@ -15,6 +15,7 @@ from delivery.schemas.stocktakes import CountLineInSchema, StocktakeInSchema
 from inventory.db import desk_queries, queries, request_queries, stocktake_queries
 from inventory.domain.actors import Role
 from inventory.domain.stocktake import CountIn, CountState
+from inventory.domain.wording import quoted
 from inventory.errors import Conflict, PermissionDenied, ValidationFailed
 from inventory.services import stocktakes
 from web.blueprint import pages
@@ -139,7 +140,7 @@ def counting_count(stocktake_id: int):
             return _refuse(stocktake_id, scan, {"scan.sku": "Scan or type the SKU you counted."})
         item = desk_queries.item_by_sku(sku)
         if item is None:
-            text = f"No item has the SKU “{sku}”. Check the label, or count it from the list."
+            text = f"No item has the SKU {quoted(sku)}. Check the label, or count it from the list."
             return _refuse(stocktake_id, scan, {"scan.sku": text})
         item_id = str(item["id"])
     data, errors = load(

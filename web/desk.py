@@ -21,6 +21,7 @@ from inventory import clock
 from inventory.db import desk_queries, queries
 from inventory.domain.actors import Role
 from inventory.domain.documents import DocumentType, LineIn
+from inventory.domain.wording import quoted
 from inventory.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
 from inventory.services import stock
 from web.blueprint import pages
@@ -109,7 +110,7 @@ def desk_lookup():
     sku = request.args.get("sku", "").strip()
     item = desk_queries.item_by_sku(sku)
     if item is None:
-        text = f"No item has the SKU “{sku}”. Check the label, or type the SKU by hand."
+        text = f"No item has the SKU {quoted(sku)}. Check the label, or type the SKU by hand."
         return render_template("web/desk/_sku_error.html", message=text), 404
     if not item["active"]:
         text = f"Item {item['sku']} is inactive, so it cannot move. Ask an admin to activate it."

@@ -18,6 +18,13 @@ def article(words: str, *, capital: bool = False) -> str:
     return f"{first.capitalize() if capital else first} {words}"
 
 
+def quoted(text: str, longest: int = 40) -> str:
+    """``text`` in quotes for a message, cut to ``longest`` characters: a 10,000-character
+    scan or a pasted file is named, not repeated."""
+    shown = text if len(text) <= longest else text[: longest - 1] + "…"
+    return f"“{shown}”"
+
+
 def blank(text: str | None) -> bool:
     """Nothing a reader would see: only whitespace and invisible format characters (a zero-width
     space or a byte-order mark, which ``str.strip`` keeps)."""

@@ -18,6 +18,7 @@ from inventory.domain import documents as d
 from inventory.domain import stocktake as st
 from inventory.domain.actors import Actor
 from inventory.domain.stocktake import CountIn, StocktakeStatus
+from inventory.domain.wording import quoted
 from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import audit, stock
 from inventory.services.tx import retrying, transaction
@@ -102,7 +103,7 @@ def create(
         if not inserted:
             raise ValidationFailed(
                 "There is nothing to count: no active items"
-                + (f" in category {category!r}." if category is not None else "."),
+                + (f" in category {quoted(category)}." if category is not None else "."),
                 errors={"category": ["No active items to count."]},
             )
         audit.record(

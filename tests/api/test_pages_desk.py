@@ -230,3 +230,10 @@ def test_the_pages_of_today_keep_the_chosen_warehouses(client, make, monkeypatch
     assert "type=transfer" in target and "page=2" in target
     second = client.get(target).get_data(as_text=True)
     assert f'<option value="{w}" selected' in second
+
+
+def test_an_unknown_scanned_sku_is_named_not_repeated_whole(client, make):
+    signed_in(client, make, "warehouse")
+    response = client.get("/desk/lookup", query_string={"type": "issue", "sku": "Z" * 10_000})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Z" * 39 + "…" in text and "Z" * 41 not in text
