@@ -398,18 +398,29 @@ def test_ordering_a_line_ordered_meanwhile_or_a_tampered_one_is_said_at_the_top(
     assert "A ticked line is not one this page offers" in tampered.get_data(as_text=True)
 
 
-def test_an_over_long_approval_comment_is_said_beside_the_comment(client, make, seeded):
-    # It used to show under "Reason for rejecting", the comment copied there: one more click
-    # and the request was rejected with it.
+def _decide_waiting(client, make, seeded, decision, reason, next_page, decided=False):
+    """A submitted request (approved by another approver first if ``decided``), then the
+    inbox's ``decision`` on it by a new approver; returns (request id, response)."""
     buyer = make.user("purchasing")
     request_id = draft(seeded, buyer)
     purchase_requests.submit(buyer, request_id)
+    if decided:
+        purchase_requests.approve(make.user("approver"), request_id, expected_step=0)
     _, csrf = signed_in(client, make, "approver")
     response = client.post(
-        f"/purchasing/approvals/purchase_request/{request_id}/approve",
-        data={"csrf_token": csrf, "idempotency_key": "a1", "step": "0", "reason": "x" * 2001,
-              "next": "/purchasing/approvals"},
+        f"/purchasing/approvals/purchase_request/{request_id}/{decision}",
+        data={"csrf_token": csrf, "idempotency_key": decision, "step": "0", "reason": reason,
+              "next": next_page},
     )  # fmt: skip
+    return request_id, response
+
+
+def test_an_over_long_approval_comment_is_said_beside_the_comment(client, make, seeded):
+    # It used to show under "Reason for rejecting", the comment copied there: one more click
+    # and the request was rejected with it.
+    request_id, response = _decide_waiting(
+        client, make, seeded, "approve", "x" * 2001, "/purchasing/approvals"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="approve-purchase_request-{request_id}-error"' in html
@@ -419,16 +430,9 @@ def test_an_over_long_approval_comment_is_said_beside_the_comment(client, make, 
 
 
 def test_a_refused_decision_on_an_entry_no_longer_listed_is_said_at_the_top(client, make, seeded):
-    buyer = make.user("purchasing")
-    request_id = draft(seeded, buyer)
-    purchase_requests.submit(buyer, request_id)
-    purchase_requests.approve(make.user("approver"), request_id, expected_step=0)
-    _, csrf = signed_in(client, make, "approver")
-    response = client.post(
-        f"/purchasing/approvals/purchase_request/{request_id}/reject",
-        data={"csrf_token": csrf, "idempotency_key": "r9", "step": "0", "reason": "",
-              "next": "/purchasing/approvals?page=2"},
-    )  # fmt: skip
+    request_id, response = _decide_waiting(
+        client, make, seeded, "reject", "", "/purchasing/approvals?page=2", decided=True
+    )
     assert response.status_code == 422
     assert f"Purchase request {request_id} was not decided" in response.get_data(as_text=True)
 
