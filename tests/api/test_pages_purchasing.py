@@ -520,18 +520,11 @@ def test_the_inspection_fragment_follows_the_lot_typed(client, make, seeded):
     fragment = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Inspect a sample of" in fragment and "<html" not in fragment
     assert client.get(f"/purchasing/orders/{order_id}/lines/999999/inspection").status_code == 404
-
-
-def test_a_lot_typed_beyond_any_size_is_the_largest_lot_at_once(client, make, seeded):
-    # ceil(Decimal("1e999999")) builds a million-digit integer: before the cap came first, one
-    # such GET held a server worker until gunicorn killed it.
-    approved(seeded, make)
-    _, csrf = signed_in(client, make, "purchasing", "warehouse")
-    order_id = order_from_page(client, csrf, seeded)
-    line_id = purchase_orders_line(order_id)
-    url = f"/purchasing/orders/{order_id}/lines/{line_id}/inspection"
+    # A lot beyond any size is the largest lot at once: ceil(Decimal("1e999999")) builds a
+    # million-digit integer, and before the cap came first one such GET held a server worker
+    # until gunicorn killed it.
     for typed in ("1e999999", "Infinity", "-5", "x"):
-        answer = client.get(url, query_string={f"line-{line_id}-received": typed})
+        answer = client.get(url.split("?")[0], query_string={f"line-{line_id}-received": typed})
         assert answer.status_code == 200 and "Inspect" in answer.get_data(as_text=True)
 
 
