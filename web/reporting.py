@@ -119,7 +119,9 @@ def report_file(name: str, fmt: str, money: bool = True):
     report = REPORTS[name]
     data, errors = query_args(report.query())
     if errors:
-        raise ValidationFailed("The report's filters are not valid.", errors=errors)
+        # A file download has no form to show errors beside: they are named in the message.
+        named = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        raise ValidationFailed(f"The report's filters are not valid ({named}).", errors=errors)
     data.pop("format", None)
     if report.windowed:
         win = finance_reports.window(data.get("date_from"), data.get("date_to"), service_zone())
