@@ -60,6 +60,8 @@ def admin_user_create():
     kept = {k: v for k, v in form.items() if k != "password"}
     data, errors = load(UserCreateSchema(), {k: v for k, v in form.items() if v != ""})
     if errors:
+        if "roles" in errors and not form["roles"]:
+            errors["roles"] = "Choose at least one role."  # as the edit page says it
         return _list_page(422, errors, kept)
     try:
         _, body = once(lambda: (201, user_admin.get_user(users.create_user(g.actor, **data).id)))

@@ -72,7 +72,7 @@ def test_create_errors_are_beside_the_fields_and_keep_what_was_typed(client, mak
     html = response.get_data(as_text=True)
     for name in ("password", "email"):
         assert f'id="{name}-error"' in html
-    assert 'id="roles-error"' in html
+    assert 'id="roles-error">Choose at least one role.' in html
     assert 'value="jdoe"' in html and 'value="not-an-email"' in html
     assert "short" not in html  # a password is never echoed
     assert len(users.list_users()) == before
