@@ -19,8 +19,8 @@ from inventory.domain.wording import quoted
 from inventory.errors import Conflict, PermissionDenied, ValidationFailed
 from inventory.services import stocktakes
 from web.blueprint import pages
-from web.desk import form_id, quantity_text
-from web.forms import flatten, load, once
+from web.desk import quantity_text
+from web.forms import flatten, form_id, load, once
 from web.items_paging import page_number
 from web.nav import menu_entry
 

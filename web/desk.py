@@ -25,7 +25,7 @@ from inventory.domain.wording import quoted
 from inventory.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
 from inventory.services import stock
 from web.blueprint import pages
-from web.forms import flatten, load, once
+from web.forms import flatten, form_id, load, once
 from web.items_paging import page_number
 from web.nav import menu_entry
 
@@ -147,13 +147,6 @@ def _posted_lines(values, doc_type: str) -> list[dict]:
     return lines
 
 
-def form_id(value: str | None):
-    """A form's id field for the API's strict integer schema: digits become a number, anything
-    else stays as typed so the schema names it beside the field."""
-    text = (value or "").strip()
-    return int(text) if text.isascii() and text.isdecimal() and len(text) < 12 else text
-
-
 def _payload(doc_type: str, form: dict, lines: list[dict]) -> dict:
     return {
         "type": doc_type,
@@ -180,15 +173,13 @@ def _shortage_errors(short: InsufficientStock, lines: list[dict]) -> dict[str, s
         rows = [i for i, line in enumerate(lines) if str(line["item_id"]) == item]
         if len(rows) > 1:  # the same item on several lines: what they ask together
             asked = sum((_number(lines[i]["quantity"]) for i in rows), Decimal(0))
-            text = f"Its {len(rows)} lines ask {quantity_text(asked)} in all"
+            together = f"its {len(rows)} lines ask {quantity_text(asked)} in all"
             if sum(str(s["item_id"]) == item for s in shortages) == 1:
                 # The shortage counts what the earlier lines left: with one line short, what
                 # was on hand is that plus what the other lines take.
                 had = Decimal(shortage["available"]) + asked - Decimal(shortage["requested"])
-                text = f"Only {quantity_text(had)} on hand; its {len(rows)} lines ask " + (
-                    f"{quantity_text(asked)} in all"
-                )
-            text += ". Lower them, or receive the stock first."
+                together = f"Only {quantity_text(had)} on hand; {together}"
+            text = f"{together[0].upper()}{together[1:]}. Lower them, or receive the stock first."
         else:
             text = (
                 f"Only {quantity_text(shortage['available'])} on hand, "

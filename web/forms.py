@@ -57,6 +57,14 @@ def flatten(messages, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def form_id(value: str | None):
+    """A form's id field for the schemas' strict integers: digits become a number, anything
+    else stays as typed so the schema names it beside the field. (``isdecimal``: "²" is a digit
+    ``int`` refuses; 12 digits and more stay text, refused before reaching the database.)"""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 12 else text
+
+
 def new_key() -> str:
     return uuid.uuid4().hex
 

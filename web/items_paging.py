@@ -11,7 +11,7 @@ from flask import request, url_for
 
 from inventory.db.queries import page
 from web.blueprint import pages
-from web.forms import load
+from web.forms import form_id, load
 
 PAGE_SIZE = 50
 MAX_PAGE = 2**31 - 1
@@ -61,10 +61,8 @@ def filters(schema: ma.Schema, names, source=None) -> tuple[dict, dict[str, str]
 
 
 def ids(values) -> list:
-    """Form ids as numbers where they are numbers; the rest stay text for the schema to name.
-    (``isdecimal``: "²" is a digit that ``int`` refuses; 12 digits and more the schema refuses
-    as text, before any number reaches the database.)"""
-    return [int(v) if v.isdecimal() and len(v) < 12 else v for v in values]
+    """Form ids as numbers where they are numbers; the rest stay text for the schema to name."""
+    return [form_id(v) for v in values]
 
 
 def page_url(name: str, number: int, anchor: str | None = None) -> str:

@@ -28,7 +28,7 @@ from inventory.domain.reorder_review import (
 from inventory.errors import Conflict, NotFound, ValidationFailed
 from inventory.services import reorder_review
 from web.blueprint import pages
-from web.forms import load, once
+from web.forms import form_id, load, once
 from web.items_paging import GET_PAGES, filters, ids, one_page, whole
 from web.nav import menu_entry
 
@@ -170,7 +170,7 @@ def accept():
         AcceptSchema(),
         {
             "suggestion_ids": ids(form["suggestion_ids"]),
-            "cost_centre_id": ids([centre])[0] if centre else None,
+            "cost_centre_id": form_id(centre) if centre else None,
             "note": form["note"],
         },
     )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from inventory import clock
 from inventory.errors import Conflict, ValidationFailed
 
 _PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -37,7 +38,7 @@ class Period:
         return self.next().starts_at(zone)
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 9998  # as inventory.clock's FIRST_DAY and LAST_DAY
+FIRST_YEAR, LAST_YEAR = clock.FIRST_DAY.year, clock.LAST_DAY.year
 
 
 def parse(name: str) -> Period:

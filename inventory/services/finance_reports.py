@@ -24,7 +24,6 @@ from inventory.errors import NotFound, ValidationFailed
 
 MAX_MONTHS = 36  # a window spans at most this many calendar months
 DEFAULT_MONTHS = 12
-EARLIEST, LATEST = clock.FIRST_DAY, clock.LAST_DAY
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,16 @@ def window(first_day: date | None, last_day: date | None, zone: ZoneInfo) -> Win
     more than ``MAX_MONTHS`` months are refused (422)."""
     today = clock.now().astimezone(zone).date()
     for name, day in (("from", first_day), ("to", last_day)):
-        if day is not None and not EARLIEST <= day <= LATEST:
+        if day is not None and not clock.FIRST_DAY <= day <= clock.LAST_DAY:
             raise ValidationFailed(
-                f"The reports cover days from {EARLIEST} to {LATEST}; {day} is outside them.",
-                errors={name: [f"Must be between {EARLIEST} and {LATEST}."]},
+                f"The reports cover days from {clock.FIRST_DAY} to {clock.LAST_DAY}; "
+                f"{day} is outside them.",
+                errors={name: [f"Must be between {clock.FIRST_DAY} and {clock.LAST_DAY}."]},
             )
     last_day = last_day or today
     if first_day is None:
         back = last_day.year * 12 + last_day.month - 1 - (DEFAULT_MONTHS - 1)
-        first_day = max(date(back // 12, back % 12 + 1, 1), EARLIEST)
+        first_day = max(date(back // 12, back % 12 + 1, 1), clock.FIRST_DAY)
     if last_day < first_day:
         raise ValidationFailed(
             f"The window ends ({last_day}) before it starts ({first_day}).",

@@ -11,7 +11,7 @@ from inventory.db.queries import page as one_page
 from inventory.errors import DomainError
 from web import items_paging
 from web.errors import NEXT_STEP
-from web.forms import flatten
+from web.forms import flatten, form_id
 
 PAGE_SIZE = 50
 
@@ -41,10 +41,8 @@ def page_url(endpoint: str, number: int, **values) -> str:
 def as_id(value: str | None):
     """A form's id as the schemas' strict integer; blank is None, other text stays text (so the
     schema names the field)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    return int(value) if value.isdecimal() and len(value) < 12 else value
+    found = form_id(value)
+    return None if found == "" else found
 
 
 def blank_to_none(value: str | None):
