@@ -275,16 +275,21 @@ def test_a_run_inside_the_stale_limit_still_refuses_the_next(shop, app):
     assert db.session.get(ReorderRun, 1).status == "running"
 
 
-def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch):
-    items = [shop.item() for _ in range(3)]
+def _forecast_fails_for(monkeypatch, item_id: int, message: str) -> None:
+    """forecasting.forecast raises ``message`` on any history holding ``item_id``."""
     real = forecasting.forecast
 
     def flaky(history, **kwargs):
-        if history["item_id"].str.startswith(f"{items[0]}@").any():
-            raise RuntimeError("model blew up")
+        if history["item_id"].str.startswith(f"{item_id}@").any():
+            raise RuntimeError(message)
         return real(history, **kwargs)
 
     monkeypatch.setattr(forecasting, "forecast", flaky)
+
+
+def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch):
+    items = [shop.item() for _ in range(3)]
+    _forecast_fails_for(monkeypatch, items[0], "model blew up")
     run = replenishment.run_reorder(run_date=RUN_DAY, chunk_size=1)
 
     assert run["status"] == "succeeded"
@@ -301,14 +306,7 @@ def test_a_failing_chunk_records_its_items_and_the_run_goes_on(shop, monkeypatch
 def test_an_item_that_fails_in_a_chunk_fails_alone(shop, monkeypatch):
     # Five items in one chunk, the fourth cannot be forecast: the other four are decided.
     items = [shop.item() for _ in range(5)]
-    real = forecasting.forecast
-
-    def flaky(history, **kwargs):
-        if history["item_id"].str.startswith(f"{items[3]}@").any():
-            raise RuntimeError("no model able to be fitted")
-        return real(history, **kwargs)
-
-    monkeypatch.setattr(forecasting, "forecast", flaky)
+    _forecast_fails_for(monkeypatch, items[3], "no model able to be fitted")
     run = replenishment.run_reorder(run_date=RUN_DAY, chunk_size=5)
 
     assert run["status"] == "succeeded"
